@@ -1,0 +1,885 @@
+"""The ledger: accounts, transfers (single- and two-phase), reversals, freezes, limits, audit.
+
+Every money movement is one statement (see ``ledger.db``); the triggers enforce the
+invariants, and this module translates their refusals into typed errors. Idempotency: each
+movement carries a caller-chosen key, unique in the database; a retry with the same key and
+the same fields returns the original (``replayed=True``), with different fields it is
+refused naming the field.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ledger.db import Database
+from ledger.errors import (
+    AccountFrozen,
+    AccountNotFound,
+    AlreadyResolved,
+    AlreadyReversed,
+    DailyLimitExceeded,
+    IdempotencyConflict,
+    InsufficientFunds,
+    LedgerError,
+    MemoTooLong,
+    NotPending,
+    NotReversible,
+    OverTransferMax,
+    SameAccount,
+    TransferNotFound,
+)
+from ledger.models import DAY_USEC, KEY_MAX, MEMO_MAX, from_micros, to_micros
+from ledger.money import Currency
+from ledger.types import (
+    Account,
+    AuditRecord,
+    FreezeResult,
+    HistoryItem,
+    HistoryPage,
+    Limits,
+    Stats,
+    Transfer,
+    VerifyReport,
+)
+
+Clock = Callable[[], datetime]
+
+_REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+_T_COLS = (
+    "id, ref, kind, debit_account_id, credit_account_id, amount, currency, state, memo, "
+    "actor_id, created_at, expires_at, resolved_at, resolved_by, reverses_id, "
+    "idempotency_key, resolution_key"
+)
+_A_COLS = (
+    "id, owner_id, kind, currency, status, debits_posted, credits_posted, debits_pending, "
+    "credits_pending, day_number, day_sent"
+)
+
+_INSERT_TRANSFER = f"""
+INSERT INTO transfers (ref, idempotency_key, kind, debit_account_id, credit_account_id, amount,
+                       currency, state, memo, actor_id, created_at, expires_at, reverses_id)
+VALUES (:ref, :key, :kind, :debit, :credit, :amount, :currency, :state, :memo, :actor, :now,
+        :expires, :reverses)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING {_T_COLS}"""
+
+_RESOLVE = f"""
+UPDATE transfers SET state = :state, resolved_at = :now, resolved_by = :actor,
+                     resolution_key = :key
+WHERE ref = :ref AND state = 'pending' AND {{timing}}
+RETURNING {_T_COLS}"""
+_RESOLVE_BEFORE_EXPIRY = _RESOLVE.format(timing="expires_at > :now")
+_RESOLVE_AFTER_EXPIRY = _RESOLVE.format(timing="expires_at <= :now")
+_SELECT_TRANSFER_BY = f"SELECT {_T_COLS} FROM transfers WHERE {{column}} = :value"
+
+ADMIN_KINDS = ("credit", "debit", "reversal")
+LIMITS_TTL_S = 15.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_ref(length: int = 10) -> str:
+    """An unguessable public reference, easy to read aloud (Crockford base32)."""
+    return "".join(secrets.choice(_REF_ALPHABET) for _ in range(length))
+
+
+def _row_to_transfer(row: Sequence[Any]) -> Transfer:
+    return Transfer(
+        id=row[0],
+        ref=row[1],
+        kind=row[2],
+        debit_account_id=row[3],
+        credit_account_id=row[4],
+        amount=row[5],
+        currency=row[6],
+        state=row[7],
+        memo=row[8],
+        actor_id=row[9],
+        created_at=from_micros(row[10]),
+        expires_at=None if row[11] is None else from_micros(row[11]),
+        resolved_at=None if row[12] is None else from_micros(row[12]),
+        resolved_by=row[13],
+        reverses_id=row[14],
+    )
+
+
+def _row_to_account(row: Sequence[Any]) -> Account:
+    return Account(*row[:11])
+
+
+def _refusal(error: BaseException) -> str | None:
+    """Name the database refusal behind ``error``: a ``ledger:`` trigger code or a constraint."""
+    message = str(getattr(error, "orig", None) or error)
+    if "ledger:" in message:
+        return message.split("ledger:", 1)[1].split()[0].strip("'\".,")
+    for needle, name in (
+        ("no_overdraft", "overdraft"),
+        ("reverses_id", "reversed"),
+        ("transfers.ref", "ref_taken"),
+        ("uq_transfers_ref", "ref_taken"),
+        ("memo_length", "memo"),
+        ("two_accounts", "same_account"),
+        ("FOREIGN KEY", "no_account"),
+        ("foreign key", "no_account"),
+    ):
+        if needle in message:
+            return name
+    return None
+
+
+class Ledger:
+    """The money core. Async; safe for many concurrent callers on SQLite and PostgreSQL."""
+
+    def __init__(
+        self,
+        db: Database,
+        currency: Currency,
+        *,
+        clock: Clock = utcnow,
+        default_limits: Limits | None = None,
+    ) -> None:
+        self.db = db
+        self.currency = currency
+        self.clock = clock
+        self._default_limits = default_limits or Limits(
+            max_transfer=1_000 * 10**currency.exponent, daily_limit=5_000 * 10**currency.exponent
+        )
+        self._account_of_owner: dict[int, int] = {}
+        self._owner_of_account: dict[int, int | None] = {}
+        self._limits: tuple[float, Limits] | None = None
+        self.issuance_account_id = 0
+        from ledger.directory import Directory
+        from ledger.requests import PaymentRequests
+
+        self.directory = Directory(db, clock)
+        self.requests = PaymentRequests(db, clock, currency)
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        currency: str | Currency = "USD",
+        *,
+        migrate: bool = True,
+        clock: Clock = utcnow,
+        default_limits: Limits | None = None,
+        sqlite_synchronous: str = "FULL",
+        pool_size: int = 10,
+    ) -> Ledger:
+        """Connect, apply migrations, and make sure the system accounts and limits exist."""
+        from ledger.migrate import upgrade
+
+        options: dict[str, Any] = {"sqlite_synchronous": sqlite_synchronous}
+        if not url.startswith("sqlite"):
+            options = {"pool_size": pool_size}
+        db = Database.from_url(url, **options)
+        try:
+            if migrate:
+                await upgrade(db.engine)
+            cur = currency if isinstance(currency, Currency) else Currency.of(currency)
+            ledger = cls(db, cur, clock=clock, default_limits=default_limits)
+            await ledger.start()
+        except BaseException:
+            await db.close()
+            raise
+        return ledger
+
+    async def start(self) -> None:
+        async def setup(conn: AsyncConnection) -> int:
+            now = to_micros(self.clock())
+            found = await conn.execute(
+                text("SELECT id FROM accounts WHERE kind = 'issuance' AND currency = :c"),
+                {"c": self.currency.code},
+            )
+            account_id = found.scalar()
+            if account_id is None:
+                inserted = await conn.execute(
+                    text(
+                        "INSERT INTO accounts (kind, currency, status, created_at) "
+                        "VALUES ('issuance', :c, 'active', :now) RETURNING id"
+                    ),
+                    {"c": self.currency.code, "now": now},
+                )
+                account_id = inserted.scalar_one()
+            await conn.execute(
+                text(
+                    "INSERT INTO ledger_limits (currency, max_transfer, daily_limit, updated_at) "
+                    "VALUES (:c, :m, :d, :now) ON CONFLICT (currency) DO NOTHING"
+                ),
+                {
+                    "c": self.currency.code,
+                    "m": self._default_limits.max_transfer,
+                    "d": self._default_limits.daily_limit,
+                    "now": now,
+                },
+            )
+            return int(account_id)
+
+        self.issuance_account_id = await self.db.transaction(setup)
+        self._owner_of_account[self.issuance_account_id] = None
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    # --- accounts ---------------------------------------------------------------------
+
+    async def open_account(self, owner_id: int) -> int:
+        """The owner's account in the ledger's currency, created on first use. Idempotent."""
+        cached = self._account_of_owner.get(owner_id)
+        if cached is not None:
+            return cached
+        params = {"owner": owner_id, "c": self.currency.code, "now": to_micros(self.clock())}
+        rows = await self.db.write_one(
+            "INSERT INTO accounts (owner_id, kind, currency, status, created_at) "
+            "VALUES (:owner, 'user', :c, 'active', :now) "
+            "ON CONFLICT (owner_id, currency) DO NOTHING RETURNING id",
+            params,
+        )
+        if not rows:
+            rows = await self.db.read_one(
+                "SELECT id FROM accounts WHERE owner_id = :owner AND currency = :c", params
+            )
+        account_id = int(rows[0][0])
+        self._remember(account_id, owner_id)
+        return account_id
+
+    async def account_of(self, owner_id: int) -> int | None:
+        """The owner's account id, or None when they have none yet."""
+        cached = self._account_of_owner.get(owner_id)
+        if cached is not None:
+            return cached
+        rows = await self.db.read_one(
+            "SELECT id FROM accounts WHERE owner_id = :owner AND currency = :c",
+            {"owner": owner_id, "c": self.currency.code},
+        )
+        if not rows:
+            return None
+        self._remember(int(rows[0][0]), owner_id)
+        return int(rows[0][0])
+
+    async def owner_of(self, account_id: int) -> int | None:
+        if account_id in self._owner_of_account:
+            return self._owner_of_account[account_id]
+        account = await self.account(account_id)
+        return account.owner_id
+
+    def _remember(self, account_id: int, owner_id: int | None) -> None:
+        self._owner_of_account[account_id] = owner_id
+        if owner_id is not None:
+            self._account_of_owner[owner_id] = account_id
+
+    async def account(self, account_id: int) -> Account:
+        rows = await self.db.read_one(
+            f"SELECT {_A_COLS} FROM accounts WHERE id = :id", {"id": account_id}
+        )
+        if not rows:
+            raise AccountNotFound()
+        account = _row_to_account(rows[0])
+        self._remember(account.id, account.owner_id)
+        return account
+
+    async def accounts(self, account_ids: Sequence[int]) -> dict[int, Account]:
+        """Several accounts in one round trip."""
+        if not account_ids:
+            return {}
+        ids = sorted(set(account_ids))
+        marks = ", ".join(f":a{i}" for i in range(len(ids)))
+        rows = await self.db.read_one(
+            f"SELECT {_A_COLS} FROM accounts WHERE id IN ({marks})",
+            {f"a{i}": v for i, v in enumerate(ids)},
+        )
+        return {row[0]: _row_to_account(row) for row in rows}
+
+    # --- moving money -----------------------------------------------------------------
+
+    async def transfer(
+        self,
+        debit: int,
+        credit: int,
+        amount: int,
+        *,
+        key: str,
+        kind: str = "payment",
+        memo: str = "",
+        actor: int | None = None,
+    ) -> Transfer:
+        """A single-phase transfer: posted at once."""
+        return await self._insert(kind, "posted", debit, credit, amount, key, memo, actor)
+
+    async def create_pending(
+        self,
+        debit: int,
+        credit: int,
+        amount: int,
+        *,
+        key: str,
+        timeout: timedelta,
+        memo: str = "",
+        actor: int | None = None,
+        kind: str = "payment",
+    ) -> Transfer:
+        """Reserve ``amount`` on the debit account until ``timeout`` from now."""
+        if timeout <= timedelta(0):
+            raise ValueError("a pending transfer needs a positive timeout")
+        return await self._insert(
+            kind, "pending", debit, credit, amount, key, memo, actor, timeout=timeout
+        )
+
+    async def post(self, ref: str, *, key: str | None = None, actor: int | None = None) -> Transfer:
+        """Complete a pending transfer, at most once and only before it expires."""
+        return await self._resolve(ref, "posted", key, actor)
+
+    async def void(self, ref: str, *, key: str | None = None, actor: int | None = None) -> Transfer:
+        """Release a pending transfer's reservation."""
+        return await self._resolve(ref, "voided", key, actor)
+
+    async def expire(self, ref: str) -> Transfer:
+        """Mark an overdue pending transfer expired, releasing its reservation."""
+        return await self._resolve(ref, "expired", None, None)
+
+    async def expire_overdue(self, limit: int = 200) -> list[Transfer]:
+        """Expire every pending transfer whose time is up (the sweeper's one call)."""
+        rows = await self.db.read_one(
+            "SELECT ref FROM transfers WHERE state = 'pending' AND expires_at <= :now "
+            "ORDER BY expires_at LIMIT :limit",
+            {"now": to_micros(self.clock()), "limit": limit},
+        )
+        expired = []
+        for (ref,) in rows:
+            try:
+                expired.append(await self.expire(ref))
+            except AlreadyResolved:
+                continue  # resolved by someone else between the read and the update
+        return expired
+
+    async def reverse(
+        self, ref: str, *, key: str, actor: int | None = None, reason: str = ""
+    ) -> Transfer:
+        """Undo a posted transfer with a compensating one, at most once."""
+        original = await self.get_transfer(ref)
+        if original.kind == "reversal":
+            raise NotReversible(ref, "it is itself a reversal")
+        if original.state != "posted":
+            raise NotReversible(ref, f"it is {original.state}, not posted")
+        try:
+            return await self._insert(
+                "reversal",
+                "posted",
+                original.credit_account_id,
+                original.debit_account_id,
+                original.amount,
+                key,
+                reason,
+                actor,
+                reverses=original.id,
+            )
+        except AlreadyReversed:
+            rows = await self.db.read_one(
+                "SELECT ref FROM transfers WHERE reverses_id = :id", {"id": original.id}
+            )
+            raise AlreadyReversed(ref, rows[0][0] if rows else "?") from None
+
+    async def _insert(
+        self,
+        kind: str,
+        state: str,
+        debit: int,
+        credit: int,
+        amount: int,
+        key: str,
+        memo: str,
+        actor: int | None,
+        *,
+        timeout: timedelta | None = None,
+        reverses: int | None = None,
+    ) -> Transfer:
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise ValueError("amount must be a positive int of minor units")
+        if not key or len(key) > KEY_MAX:
+            raise ValueError(f"an idempotency key of 1 to {KEY_MAX} characters is required")
+        memo = (memo or "").strip()
+        if len(memo) > MEMO_MAX:
+            raise MemoTooLong(MEMO_MAX)
+        if debit == credit:
+            raise SameAccount()
+        now = self.clock()
+        params = {
+            "ref": new_ref(),
+            "key": key,
+            "kind": kind,
+            "debit": debit,
+            "credit": credit,
+            "amount": amount,
+            "currency": self.currency.code,
+            "state": state,
+            "memo": memo,
+            "actor": actor,
+            "now": to_micros(now),
+            "expires": None if timeout is None else to_micros(now + timeout),
+            "reverses": reverses,
+        }
+        for _ in range(3):
+            try:
+                rows = await self.db.write_one(_INSERT_TRANSFER, params)
+            except LedgerError:
+                raise
+            except Exception as error:
+                refusal = _refusal(error)
+                if refusal == "ref_taken":
+                    params["ref"] = new_ref()
+                    continue
+                if refusal is None:
+                    raise
+                raise await self._explain(refusal, params) from None
+            if rows:
+                return await self._with_owners(_row_to_transfer(rows[0]))
+            return await self._replay(params)
+        raise RuntimeError("could not allocate a unique transfer reference")
+
+    async def _replay(self, params: dict[str, Any]) -> Transfer:
+        """The key was used before: same fields give back the original, others are refused."""
+        existing = await self._find("idempotency_key", params["key"])
+        if existing is None:  # pragma: no cover - a key row is never deleted
+            raise RuntimeError("idempotency key vanished")
+        was_pending = existing.expires_at is not None
+        for field, old, new in (
+            ("kind", existing.kind, params["kind"]),
+            ("sender", existing.debit_account_id, params["debit"]),
+            ("recipient", existing.credit_account_id, params["credit"]),
+            ("amount", existing.amount, params["amount"]),
+            ("currency", existing.currency, params["currency"]),
+            ("memo", existing.memo, params["memo"]),
+            ("phase", was_pending, params["expires"] is not None),
+            ("reversed transfer", existing.reverses_id, params["reverses"]),
+        ):
+            if old != new:
+                raise IdempotencyConflict(params["key"], field)
+        return (await self._with_owners(existing)).as_replay()
+
+    async def _explain(self, refusal: str, params: dict[str, Any]) -> LedgerError:
+        """Turn a trigger or constraint refusal into the typed error, with its figures."""
+        if refusal.startswith("frozen"):
+            side = "recipient" if refusal.endswith("credit") else "sender"
+            account = params["credit"] if side == "recipient" else params["debit"]
+            return AccountFrozen(account, side)
+        if refusal.startswith("no_account"):
+            return AccountNotFound()
+        if refusal == "overdraft":
+            account = await self.account(params["debit"])
+            return InsufficientFunds(account.available, params["amount"])
+        if refusal == "over_max":
+            return OverTransferMax((await self.limits(fresh=True)).max_transfer)
+        if refusal == "daily_limit":
+            limits = await self.limits(fresh=True)
+            account = await self.account(params["debit"])
+            today = params["now"] // DAY_USEC
+            sent = account.day_sent if account.day_number == today else 0
+            return DailyLimitExceeded(limits.daily_limit, max(limits.daily_limit - sent, 0))
+        if refusal == "reversed":
+            return AlreadyReversed("", "")
+        if refusal == "not_reversible":
+            return NotReversible("", "it no longer matches a posted transfer")
+        if refusal == "memo":
+            return MemoTooLong(MEMO_MAX)
+        if refusal == "same_account":
+            return SameAccount()
+        return LedgerError(f"refused by the ledger: {refusal}")
+
+    async def _resolve(self, ref: str, state: str, key: str | None, actor: int | None) -> Transfer:
+        now = to_micros(self.clock())
+        sql = _RESOLVE_AFTER_EXPIRY if state == "expired" else _RESOLVE_BEFORE_EXPIRY
+        params = {"state": state, "now": now, "actor": actor, "key": key, "ref": ref}
+        try:
+            rows = await self.db.write_one(sql, params)
+        except LedgerError:
+            raise
+        except Exception as error:
+            refusal = _refusal(error)
+            if refusal is None:
+                raise
+            existing = await self.get_transfer(ref)
+            if refusal.startswith("frozen"):
+                side = "recipient" if refusal.endswith("credit") else "sender"
+                account = (
+                    existing.credit_account_id if side == "recipient" else existing.debit_account_id
+                )
+                raise AccountFrozen(account, side) from None
+            if refusal == "already_resolved":
+                raise AlreadyResolved(ref, existing.state) from None
+            raise LedgerError(f"refused by the ledger: {refusal}") from None
+        if rows:
+            return await self._with_owners(_row_to_transfer(rows[0]))
+        # Nothing matched: say why, from the transfer as it stands.
+        rows = await self.db.read_one(_SELECT_TRANSFER_BY.format(column="ref"), {"value": ref})
+        if not rows:
+            raise TransferNotFound(ref)
+        existing = _row_to_transfer(rows[0])
+        resolution_key = rows[0][16]
+        if existing.expires_at is None:
+            raise NotPending(ref)
+        if existing.state == "pending":
+            if state == "expired":
+                raise LedgerError(f"transfer {ref} has not expired yet")
+            # Past its expiry: it can only expire now; say so to whoever pressed late.
+            try:
+                await self.expire(ref)
+            except AlreadyResolved:
+                pass
+            raise AlreadyResolved(ref, "expired")
+        if key is not None and existing.state == state and resolution_key == key:
+            return (await self._with_owners(existing)).as_replay()
+        raise AlreadyResolved(ref, existing.state)
+
+    async def _with_owners(self, transfer: Transfer) -> Transfer:
+        from dataclasses import replace
+
+        return replace(
+            transfer,
+            debit_owner=await self.owner_of(transfer.debit_account_id),
+            credit_owner=await self.owner_of(transfer.credit_account_id),
+        )
+
+    # --- reading ----------------------------------------------------------------------
+
+    async def _find(self, column: str, value: Any) -> Transfer | None:
+        rows = await self.db.read_one(_SELECT_TRANSFER_BY.format(column=column), {"value": value})
+        return _row_to_transfer(rows[0]) if rows else None
+
+    async def get_transfer(self, ref: str) -> Transfer:
+        found = await self._find("ref", ref.strip().upper())
+        if found is None:
+            raise TransferNotFound(ref)
+        return await self._with_owners(found)
+
+    async def reversal_of(self, transfer_id: int) -> Transfer | None:
+        found = await self._find("reverses_id", transfer_id)
+        return None if found is None else await self._with_owners(found)
+
+    async def history(self, account_id: int, *, limit: int = 10, offset: int = 0) -> HistoryPage:
+        """The account's transfers, newest first, ``limit`` at a time."""
+        rows = await self.db.read_one(
+            f"SELECT {', '.join('t.' + c.strip() for c in _T_COLS.split(','))}, c.id, c.owner_id "
+            "FROM transfers t JOIN accounts c ON c.id = CASE WHEN t.debit_account_id = :acc "
+            "THEN t.credit_account_id ELSE t.debit_account_id END "
+            "WHERE t.debit_account_id = :acc OR t.credit_account_id = :acc "
+            "ORDER BY t.id DESC LIMIT :limit OFFSET :offset",
+            {"acc": account_id, "limit": limit + 1, "offset": offset},
+        )
+        items = []
+        for row in rows[:limit]:
+            transfer = _row_to_transfer(row)
+            outgoing = transfer.debit_account_id == account_id
+            items.append(HistoryItem(transfer, "out" if outgoing else "in", row[17], row[18]))
+        return HistoryPage(items, offset, len(rows) > limit)
+
+    # --- limits -----------------------------------------------------------------------
+
+    async def limits(self, *, fresh: bool = False) -> Limits:
+        cached = self._limits
+        if cached is not None and not fresh and time.monotonic() - cached[0] < LIMITS_TTL_S:
+            return cached[1]
+        rows = await self.db.read_one(
+            "SELECT max_transfer, daily_limit FROM ledger_limits WHERE currency = :c",
+            {"c": self.currency.code},
+        )
+        limits = Limits(*rows[0]) if rows else self._default_limits
+        self._limits = (time.monotonic(), limits)
+        return limits
+
+    async def sent_today(self, account_id: int) -> int:
+        account = await self.account(account_id)
+        today = to_micros(self.clock()) // DAY_USEC
+        return account.day_sent if account.day_number == today else 0
+
+    async def set_limits(
+        self,
+        *,
+        actor: int,
+        reason: str = "",
+        max_transfer: int | None = None,
+        daily_limit: int | None = None,
+    ) -> Limits:
+        """Change the per-transfer maximum and/or the daily sending limit, on the record."""
+        for value in (max_transfer, daily_limit):
+            if value is not None and (not isinstance(value, int) or value <= 0):
+                raise ValueError("limits must be positive ints of minor units")
+
+        async def work(conn: AsyncConnection) -> Limits:
+            now = to_micros(self.clock())
+            row = (
+                await conn.execute(
+                    text(
+                        "UPDATE ledger_limits SET "
+                        "max_transfer = COALESCE(:m, max_transfer), "
+                        "daily_limit = COALESCE(:d, daily_limit), "
+                        "updated_at = :now, updated_by = :actor WHERE currency = :c "
+                        "RETURNING max_transfer, daily_limit"
+                    ),
+                    {
+                        "m": max_transfer,
+                        "d": daily_limit,
+                        "now": now,
+                        "actor": actor,
+                        "c": self.currency.code,
+                    },
+                )
+            ).one()
+            limits = Limits(row[0], row[1])
+            await self._audit(
+                conn,
+                now,
+                actor,
+                "limits",
+                None,
+                None,
+                None,
+                f"max_transfer={limits.max_transfer} daily_limit={limits.daily_limit}"
+                + (f"; {reason}" if reason else ""),
+            )
+            return limits
+
+        limits = await self.db.transaction(work)
+        self._limits = (time.monotonic(), limits)
+        return limits
+
+    # --- moderation -------------------------------------------------------------------
+
+    async def freeze(self, account_id: int, *, actor: int, reason: str = "") -> FreezeResult:
+        """Freeze an account: it can neither send nor receive; its open holds are voided."""
+        return await self._set_status(account_id, "frozen", actor, reason)
+
+    async def unfreeze(self, account_id: int, *, actor: int, reason: str = "") -> FreezeResult:
+        return await self._set_status(account_id, "active", actor, reason)
+
+    async def _set_status(
+        self, account_id: int, status: str, actor: int, reason: str
+    ) -> FreezeResult:
+        async def work(conn: AsyncConnection) -> tuple[bool, list[Transfer]]:
+            now = to_micros(self.clock())
+            pending: list[Sequence[Any]] = []
+            if status == "frozen":
+                # Lock order: the pending transfers, then the accounts (both in id order).
+                lock = "" if self.db.is_sqlite else " FOR UPDATE"
+                pending = list(
+                    (
+                        await conn.execute(
+                            text(
+                                f"SELECT {_T_COLS} FROM transfers WHERE state = 'pending' AND "
+                                "(debit_account_id = :a OR credit_account_id = :a) "
+                                f"ORDER BY id{lock}"
+                            ),
+                            {"a": account_id},
+                        )
+                    ).all()
+                )
+                involved = {account_id}
+                for row in pending:
+                    involved.update((row[3], row[4]))
+                if not self.db.is_sqlite:
+                    await conn.execute(
+                        text(
+                            "SELECT id FROM accounts WHERE id IN "
+                            f"({', '.join(str(int(i)) for i in sorted(involved))}) "
+                            "ORDER BY id FOR UPDATE"
+                        )
+                    )
+            changed = (
+                await conn.execute(
+                    text(
+                        "UPDATE accounts SET status = :s WHERE id = :a AND kind = 'user' "
+                        "AND status <> :s RETURNING id"
+                    ),
+                    {"s": status, "a": account_id},
+                )
+            ).first() is not None
+            if not changed:
+                exists = (
+                    await conn.execute(
+                        text("SELECT 1 FROM accounts WHERE id = :a AND kind = 'user'"),
+                        {"a": account_id},
+                    )
+                ).first()
+                if exists is None:
+                    raise AccountNotFound()
+            voided = []
+            for row in pending:
+                result = (
+                    await conn.execute(
+                        text(
+                            "UPDATE transfers SET state = 'voided', resolved_at = :now, "
+                            "resolved_by = :actor WHERE id = :id AND state = 'pending' "
+                            f"RETURNING {_T_COLS}"
+                        ),
+                        {"now": now, "actor": actor, "id": row[0]},
+                    )
+                ).first()
+                if result is not None:
+                    voided.append(_row_to_transfer(result))
+            if changed:
+                action = "freeze" if status == "frozen" else "unfreeze"
+                await self._audit(conn, now, actor, action, account_id, None, None, reason)
+            return changed, voided
+
+        changed, voided = await self.db.transaction(work)
+        return FreezeResult(account_id, changed, [await self._with_owners(t) for t in voided])
+
+    async def _audit(
+        self,
+        conn: AsyncConnection,
+        now: int,
+        actor: int | None,
+        action: str,
+        account_id: int | None,
+        transfer_id: int | None,
+        amount: int | None,
+        reason: str,
+    ) -> None:
+        await conn.execute(
+            text(
+                "INSERT INTO audit_log (at, actor_id, action, admin, account_id, transfer_id, "
+                "amount, reason) VALUES (:at, :actor, :action, :admin, :account, :transfer, "
+                ":amount, :reason)"
+            ),
+            {
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "admin": True,
+                "account": account_id,
+                "transfer": transfer_id,
+                "amount": amount,
+                "reason": reason[:MEMO_MAX],
+            },
+        )
+
+    async def audit_log(self, *, limit: int = 20, admin_only: bool = True) -> list[AuditRecord]:
+        """The latest audit entries, newest first."""
+        where = "WHERE a.admin = :yes " if admin_only else ""
+        rows = await self.db.read_one(
+            "SELECT a.id, a.at, a.actor_id, a.action, a.admin, a.account_id, c.owner_id, t.ref, "
+            "a.amount, a.reason FROM audit_log a "
+            "LEFT JOIN accounts c ON c.id = a.account_id "
+            "LEFT JOIN transfers t ON t.id = a.transfer_id "
+            f"{where}ORDER BY a.id DESC LIMIT :limit",
+            {"limit": limit, "yes": True},
+        )
+        return [
+            AuditRecord(
+                r[0], from_micros(r[1]), r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9]
+            )
+            for r in rows
+        ]
+
+    # --- checking ---------------------------------------------------------------------
+
+    async def verify(self) -> VerifyReport:
+        """Recompute every account's counters from the transfers and check the invariants."""
+        async with self.db.reading() as conn:
+            accounts = (await conn.execute(text(f"SELECT {_A_COLS} FROM accounts"))).all()
+            sums = (
+                await conn.execute(
+                    text(
+                        "SELECT account_id, "
+                        "SUM(CASE WHEN side = 'd' AND state = 'posted' THEN amount ELSE 0 END), "
+                        "SUM(CASE WHEN side = 'c' AND state = 'posted' THEN amount ELSE 0 END), "
+                        "SUM(CASE WHEN side = 'd' AND state = 'pending' THEN amount ELSE 0 END), "
+                        "SUM(CASE WHEN side = 'c' AND state = 'pending' THEN amount ELSE 0 END), "
+                        "COUNT(*) FROM ("
+                        "SELECT debit_account_id AS account_id, 'd' AS side, state, amount "
+                        "FROM transfers UNION ALL "
+                        "SELECT credit_account_id, 'c', state, amount FROM transfers) x "
+                        "GROUP BY account_id"
+                    )
+                )
+            ).all()
+            counts = (
+                await conn.execute(
+                    text(
+                        "SELECT COUNT(*), SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), "
+                        "SUM(CASE WHEN reverses_id IS NOT NULL THEN 1 ELSE 0 END) FROM transfers"
+                    )
+                )
+            ).one()
+        expected = {row[0]: tuple(int(v or 0) for v in row[1:5]) for row in sums}
+        problems = []
+        totals: dict[str, list[int]] = {}
+        for row in accounts:
+            account = _row_to_account(row)
+            actual = (
+                account.debits_posted,
+                account.credits_posted,
+                account.debits_pending,
+                account.credits_pending,
+            )
+            recomputed = expected.get(account.id, (0, 0, 0, 0))
+            if actual != recomputed:
+                problems.append(
+                    f"account {account.id} counters {actual} != recomputed {recomputed} "
+                    "(debits_posted, credits_posted, debits_pending, credits_pending)"
+                )
+            if account.kind == "user" and account.available < 0:
+                problems.append(f"account {account.id} is overdrawn: {account.available}")
+            t = totals.setdefault(account.currency, [0, 0, 0, 0])
+            for i, value in enumerate(actual):
+                t[i] += value
+        for currency, (dp, cp, dpend, cpend) in totals.items():
+            if dp != cp:
+                problems.append(f"{currency}: posted debits {dp} != posted credits {cp}")
+            if dpend != cpend:
+                problems.append(f"{currency}: pending debits {dpend} != pending credits {cpend}")
+        known = {row[0] for row in accounts}
+        for account_id in expected.keys() - known:
+            problems.append(f"transfers reference missing account {account_id}")
+        return VerifyReport(
+            ok=not problems,
+            problems=problems,
+            accounts_checked=len(accounts),
+            transfers_checked=int(counts[0] or 0),
+            pending_transfers=int(counts[1] or 0),
+        )
+
+    async def stats(self) -> Stats:
+        now = to_micros(self.clock())
+        day_start = now - now % DAY_USEC
+        rows = await self.db.read_one(
+            "SELECT "
+            "(SELECT COUNT(*) FROM accounts WHERE kind = 'user'), "
+            "(SELECT COUNT(*) FROM accounts WHERE kind = 'user' AND status = 'frozen'), "
+            "(SELECT debits_posted - credits_posted FROM accounts WHERE id = :iss), "
+            "(SELECT COUNT(*) FROM transfers WHERE kind = 'payment' AND state = 'posted' "
+            " AND created_at >= :day), "
+            "(SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE kind = 'payment' "
+            " AND state = 'posted' AND created_at >= :day), "
+            "(SELECT COUNT(*) FROM transfers WHERE state = 'pending')",
+            {"iss": self.issuance_account_id, "day": day_start},
+        )
+        users, frozen, issued, count, volume, pending = (int(v or 0) for v in rows[0])
+        return Stats(users, frozen, issued, count, volume, pending, await self.verify())
+
+    # --- cards: where a pending transfer was shown ------------------------------------
+
+    async def remember_card(
+        self, transfer_id: int, chat_id: int, message_id: int, request_id: int | None = None
+    ) -> None:
+        await self.db.write_one(
+            "INSERT INTO cards (transfer_id, chat_id, message_id, request_id) "
+            "VALUES (:t, :c, :m, :r) ON CONFLICT (transfer_id) DO NOTHING",
+            {"t": transfer_id, "c": chat_id, "m": message_id, "r": request_id},
+        )
+
+    async def card_of(self, transfer_id: int) -> tuple[int, int, int | None] | None:
+        """(chat_id, message_id, request_id) of the transfer's card, if one was shown."""
+        rows = await self.db.read_one(
+            "SELECT chat_id, message_id, request_id FROM cards WHERE transfer_id = :t",
+            {"t": transfer_id},
+        )
+        return (rows[0][0], rows[0][1], rows[0][2]) if rows else None

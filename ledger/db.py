@@ -1,0 +1,265 @@
+"""Database access: one engine, a one-round-trip write path, and retried transactions.
+
+Design for few round trips: every money movement is ONE SQL statement (an INSERT or a
+conditional UPDATE of ``transfers``); the triggers created by the migrations move the
+account counters, enforce the invariants and write the audit row inside that statement.
+Such a statement runs in autocommit, so a transfer costs one round trip on PostgreSQL and
+one thread hop on SQLite. It is sent through the pooled driver connection directly
+(asyncpg / aiosqlite), skipping SQLAlchemy's per-statement overhead on the hot path.
+
+SQLite: WAL, a busy timeout, foreign keys on, and multi-statement write transactions
+start with ``BEGIN IMMEDIATE`` (a deferred transaction that later writes fails with
+"database is locked" under contention). A single write statement in autocommit takes the
+write lock when it starts, which is what BEGIN IMMEDIATE does. Within one process writes
+are serialised by an asyncio lock on one writer connection, so they never spin in SQLite's
+busy handler; the busy timeout covers other processes.
+
+PostgreSQL: READ COMMITTED with row locks taken in account-id order by the triggers; the
+whole transaction, COMMIT included, is retried on SQLSTATE 40001 and 40P01.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from ledger.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRY_SQLSTATES = {"40001", "40P01"}
+MAX_ATTEMPTS = 8
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def create_engine(
+    url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10
+) -> AsyncEngine:
+    """Make the async engine with the per-connection settings each engine needs."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, pool_reset_on_return=None)
+        sync = sqlite_synchronous.upper()
+        if sync not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ValueError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {sync!r}")
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Autocommit at the driver; transactions are begun explicitly below.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA synchronous={sync}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            # Reads take a snapshot (deferred BEGIN); writes take the write lock up front.
+            read_only = connection.get_execution_options().get("read_only", False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql"):
+        if "+asyncpg" not in url:
+            url = re.sub(r"^postgresql(\+\w+)?://", "postgresql+asyncpg://", url)
+        return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    raise ValueError("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+
+
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+class Database:
+    """The engine plus the two ways the ledger writes: one statement, or one transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.is_sqlite = self.dialect == "sqlite"
+        self._positional: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._writer: AsyncConnection | None = None
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Database:
+        return cls(create_engine(url, **kwargs))
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
+        await self.engine.dispose()
+
+    # --- the one-statement path -------------------------------------------------------
+
+    async def write_one(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
+        """Run one write statement in autocommit through the driver; return its rows."""
+        if self.is_sqlite:
+            assert self._write_lock is not None
+            async with self._write_lock:
+                conn = await self._writer_connection()
+                try:
+                    return await self._sqlite_fetch(conn, sql, params)
+                except (sa_exc.DBAPIError, sqlite3.Error) as error:
+                    await self._drop_writer_if_broken(error)
+                    raise
+        return await self._pg_fetch(sql, params)
+
+    async def read_one(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
+        """Run one read statement through the driver (no transaction needed)."""
+        if self.is_sqlite:
+            async with self.engine.connect() as conn:
+                return await self._sqlite_fetch(conn, sql, params)
+        return await self._pg_fetch(sql, params)
+
+    async def _sqlite_fetch(
+        self, conn: AsyncConnection, sql: str, params: dict[str, Any]
+    ) -> list[Sequence[Any]]:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return list(await driver.execute_fetchall(sql, params))
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == MAX_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    async def _pg_fetch(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
+        import asyncpg
+
+        query, names = self._to_positional(sql)
+        args = [params[name] for name in names]
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                async with self.engine.connect() as conn:
+                    raw = await conn.get_raw_connection()
+                    try:
+                        return await raw.driver_connection.fetch(query, *args)
+                    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError):
+                        await conn.invalidate()
+                        raise
+            except asyncpg.PostgresError as error:
+                if (
+                    getattr(error, "sqlstate", None) in RETRY_SQLSTATES
+                    and attempt < MAX_ATTEMPTS - 1
+                ):
+                    await asyncio.sleep(0.005 * (attempt + 1))
+                    continue
+                raise
+            except (
+                TimeoutError,
+                OSError,
+                asyncpg.PostgresConnectionError,
+                asyncpg.InterfaceError,
+                sa_exc.DBAPIError,
+                sa_exc.InterfaceError,
+            ) as error:
+                if isinstance(error, sa_exc.DBAPIError) and not _is_disconnect(error):
+                    raise
+                raise DatabaseUnavailable() from error
+        raise AssertionError("unreachable")
+
+    def _to_positional(self, sql: str) -> tuple[str, tuple[str, ...]]:
+        cached = self._positional.get(sql)
+        if cached is None:
+            names: list[str] = []
+
+            def number(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name not in names:
+                    names.append(name)
+                return f"${names.index(name) + 1}"
+
+            cached = (_NAMED.sub(number, sql), tuple(names))
+            self._positional[sql] = cached
+        return cached
+
+    async def _writer_connection(self) -> AsyncConnection:
+        if self._writer is None:
+            self._writer = await self.engine.connect()
+        return self._writer
+
+    async def _drop_writer_if_broken(self, error: BaseException) -> None:
+        if (
+            isinstance(error, sqlite3.DatabaseError)
+            and not isinstance(error, sqlite3.IntegrityError | sqlite3.OperationalError)
+            and self._writer is not None
+        ):
+            await self._writer.invalidate()
+            self._writer = None
+
+    # --- the transaction path ---------------------------------------------------------
+
+    async def transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run ``work`` in one write transaction (BEGIN IMMEDIATE on SQLite), retried whole,
+        COMMIT included, on serialization failures and deadlocks."""
+        if self.is_sqlite:
+            assert self._write_lock is not None
+            async with self._write_lock:
+                conn = await self._writer_connection()
+                async with conn.begin():
+                    return await work(conn)
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                async with self.engine.begin() as conn:
+                    return await work(conn)
+            except sa_exc.DBAPIError as error:
+                if _sqlstate(error) in RETRY_SQLSTATES and attempt < MAX_ATTEMPTS - 1:
+                    await asyncio.sleep(0.005 * (attempt + 1))
+                    continue
+                if _is_disconnect(error):
+                    raise DatabaseUnavailable() from error
+                raise
+            except (TimeoutError, OSError) as error:
+                raise DatabaseUnavailable() from error
+        raise AssertionError("unreachable")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for several reads in one snapshot (REPEATABLE READ on PostgreSQL)."""
+        options = {"read_only": True} if self.is_sqlite else {"isolation_level": "REPEATABLE READ"}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(**options)
+                yield conn
+        except sa_exc.DBAPIError as error:
+            if _is_disconnect(error):
+                raise DatabaseUnavailable() from error
+            raise
+        except OSError as error:
+            raise DatabaseUnavailable() from error
+
+    async def ping(self) -> bool:
+        try:
+            rows = await self.read_one("SELECT 1", {})
+            return bool(rows) and rows[0][0] == 1
+        except Exception:  # a health check reports; it never raises
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+
+def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) or getattr(
+        getattr(orig, "__cause__", None), "sqlstate", None
+    )
+
+
+def _is_disconnect(error: sa_exc.DBAPIError) -> bool:
+    if error.connection_invalidated:
+        return True
+    text = str(error).lower()
+    return any(s in text for s in ("connection", "closed", "refused", "timeout", "reset by peer"))

@@ -1,0 +1,161 @@
+"""The directory of people: Telegram user id, username, names, language.
+
+Refreshed from every update a person sends (people rename themselves); writes happen only
+when something changed, so the common update costs no database round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ledger.db import Database
+from ledger.models import to_micros
+
+_COLS = "id, display_username, first_name, last_name, language_code, language, is_bot, registered"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    username: str | None  # as the person writes it, without '@'
+    first_name: str = ""
+    last_name: str | None = None
+    language_code: str | None = None
+    language: str | None = None  # chosen with /language; overrides language_code
+    is_bot: bool = False
+    registered: bool = False  # has started the bot
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or str(self.id)
+
+    def _profile(self) -> tuple[Any, ...]:
+        return (self.username, self.first_name, self.last_name, self.language_code, self.is_bot)
+
+
+def _person(row: Sequence[Any]) -> Person:
+    return Person(row[0], row[1], row[2] or "", row[3], row[4], row[5], bool(row[6]), bool(row[7]))
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lstrip("@").lower()
+
+
+class Directory:
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+        self._cache: dict[int, Person] = {}
+
+    async def seen(self, person: Person) -> Person:
+        """Record what an update says about a person; returns what the directory knows."""
+        known = self._cache.get(person.id)
+        if known is None:
+            known = await self.get(person.id)
+        if known is not None and known._profile() == person._profile():
+            return known
+        merged = replace(
+            person,
+            language=known.language if known else None,
+            registered=known.registered if known else False,
+        )
+        await self._save(merged)
+        return merged
+
+    async def register(self, person: Person) -> Person:
+        """Mark a person as having started the bot (idempotent)."""
+        await self.seen(person)
+        current = self._cache[person.id]
+        if current.registered:
+            return current
+        registered = replace(current, registered=True)
+        await self._save(registered)
+        return registered
+
+    async def set_language(self, user_id: int, language: str | None) -> None:
+        known = await self.get(user_id)
+        if known is None:
+            return
+        await self._save(replace(known, language=language))
+
+    async def get(self, user_id: int) -> Person | None:
+        if user_id in self._cache:
+            return self._cache[user_id]
+        rows = await self.db.read_one(f"SELECT {_COLS} FROM users WHERE id = :id", {"id": user_id})
+        if not rows:
+            return None
+        person = _person(rows[0])
+        self._cache[user_id] = person
+        return person
+
+    async def by_username(self, username: str) -> Person | None:
+        rows = await self.db.read_one(
+            f"SELECT {_COLS} FROM users WHERE username = :u", {"u": normalize_username(username)}
+        )
+        if not rows:
+            return None
+        person = _person(rows[0])
+        self._cache[person.id] = person
+        return person
+
+    async def count(self) -> int:
+        rows = await self.db.read_one(
+            "SELECT COUNT(*) FROM users WHERE registered = :y", {"y": True}
+        )
+        return int(rows[0][0])
+
+    async def _save(self, person: Person) -> None:
+        async def work(conn: AsyncConnection) -> None:
+            now = to_micros(self.clock())
+            lowered = normalize_username(person.username) if person.username else None
+            if lowered:
+                # Usernames move between people: whoever held this one before no longer does.
+                await conn.execute(
+                    text(
+                        "UPDATE users SET username = NULL, display_username = NULL "
+                        "WHERE username = :u AND id <> :id"
+                    ),
+                    {"u": lowered, "id": person.id},
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, username, display_username, first_name, last_name, "
+                    "language_code, language, is_bot, registered, created_at, updated_at) "
+                    "VALUES (:id, :u, :du, :fn, :ln, :lc, :lang, :bot, :reg, :now, :now) "
+                    "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
+                    "display_username = excluded.display_username, "
+                    "first_name = excluded.first_name, last_name = excluded.last_name, "
+                    "language_code = excluded.language_code, language = excluded.language, "
+                    "is_bot = excluded.is_bot, registered = excluded.registered, "
+                    "updated_at = excluded.updated_at"
+                ),
+                {
+                    "id": person.id,
+                    "u": lowered,
+                    "du": person.username,
+                    "fn": person.first_name,
+                    "ln": person.last_name,
+                    "lc": person.language_code,
+                    "lang": person.language,
+                    "bot": person.is_bot,
+                    "reg": person.registered,
+                    "now": now,
+                },
+            )
+
+        await self.db.transaction(work)
+        for cached in list(self._cache.values()):
+            if (
+                cached.id != person.id
+                and person.username
+                and cached.username
+                and normalize_username(cached.username) == normalize_username(person.username)
+            ):
+                self._cache[cached.id] = replace(cached, username=None)
+        self._cache[person.id] = person

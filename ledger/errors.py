@@ -1,0 +1,218 @@
+"""Typed ledger errors. Each carries what a person needs to hear; ``code`` keys translations."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every refusal the ledger can give. Nothing has changed when one is raised."""
+
+    code = "ledger_error"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.__doc__ or self.code)
+
+
+# --- amounts ---------------------------------------------------------------------------
+
+
+class AmountError(LedgerError, ValueError):
+    """That is not an amount I can read."""
+
+    code = "amount_invalid"
+
+
+class EmptyAmount(AmountError):
+    """Please give an amount, for example 12.50."""
+
+    code = "amount_empty"
+
+
+class ZeroAmount(AmountError):
+    """The amount must be more than zero."""
+
+    code = "amount_zero"
+
+
+class NegativeAmount(AmountError):
+    """The amount can't be negative."""
+
+    code = "amount_negative"
+
+
+class NotANumber(AmountError):
+    """The amount must be a number, for example 12.50."""
+
+    code = "amount_nan"
+
+
+class ExponentNotAllowed(AmountError):
+    """Write the amount in full (1000), not as an exponent (1e3)."""
+
+    code = "amount_exponent"
+
+
+class UnderscoreNotAllowed(AmountError):
+    """Write the amount without underscores, for example 1000 or 1 000."""
+
+    code = "amount_underscore"
+
+
+class NonAsciiDigits(AmountError):
+    """Write the amount with the digits 0-9."""
+
+    code = "amount_digits"
+
+
+class AmbiguousDecimalMark(AmountError):
+    """Use either a dot or a comma for the decimals, not both (12.50 or 12,50)."""
+
+    code = "amount_both_marks"
+
+
+class MalformedAmount(AmountError):
+    """That is not an amount I can read; write it like 12.50 or 12,50."""
+
+    code = "amount_malformed"
+
+    def __init__(self, text: str = "") -> None:
+        self.text = text
+        super().__init__()
+
+
+class TooManyDecimals(AmountError):
+    code = "amount_decimals"
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+        super().__init__(
+            f"This currency has {decimals} decimal place(s); I never round amounts."
+            if decimals
+            else "This currency has no decimals; write a whole number."
+        )
+
+
+class AmountTooLarge(AmountError):
+    code = "amount_too_large"
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+        super().__init__(f"The amount is above the maximum of {maximum} minor units.")
+
+
+class WrongCurrency(AmountError):
+    code = "amount_currency"
+
+    def __init__(self, given: str, expected: str) -> None:
+        self.given, self.expected = given, expected
+        super().__init__(f"Amounts here are in {expected}, not {given}.")
+
+
+# --- accounts and transfers ------------------------------------------------------------
+
+
+class AccountNotFound(LedgerError):
+    """There is no such account."""
+
+    code = "account_not_found"
+
+
+class AccountFrozen(LedgerError):
+    code = "account_frozen"
+
+    def __init__(self, account_id: int | None, side: str) -> None:
+        self.account_id, self.side = account_id, side  # side: "sender" or "recipient"
+        super().__init__(f"The {side}'s account is frozen.")
+
+
+class SameAccount(LedgerError):
+    """You can't send money to yourself."""
+
+    code = "same_account"
+
+
+class InsufficientFunds(LedgerError):
+    code = "insufficient_funds"
+
+    def __init__(self, available: int, amount: int) -> None:
+        self.available, self.amount = available, amount
+        super().__init__(f"Not enough funds: {available} available, {amount} needed.")
+
+
+class OverTransferMax(LedgerError):
+    code = "over_transfer_max"
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+        super().__init__(f"A single transfer can be at most {maximum} minor units.")
+
+
+class DailyLimitExceeded(LedgerError):
+    code = "daily_limit"
+
+    def __init__(self, limit: int, remaining: int) -> None:
+        self.limit, self.remaining = limit, remaining
+        super().__init__(f"Daily sending limit {limit} reached; {remaining} left today.")
+
+
+class MemoTooLong(LedgerError):
+    code = "memo_too_long"
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+        super().__init__(f"The note can be at most {maximum} characters.")
+
+
+class TransferNotFound(LedgerError):
+    code = "transfer_not_found"
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"No transfer with reference {ref!r}.")
+
+
+class AlreadyResolved(LedgerError):
+    """A pending transfer resolves once; this one already has."""
+
+    code = "already_resolved"
+
+    def __init__(self, ref: str, state: str) -> None:
+        self.ref, self.state = ref, state
+        super().__init__(f"Transfer {ref} is already {state}.")
+
+
+class NotPending(LedgerError):
+    code = "not_pending"
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"Transfer {ref} is not a pending transfer.")
+
+
+class AlreadyReversed(LedgerError):
+    code = "already_reversed"
+
+    def __init__(self, ref: str, reversal_ref: str) -> None:
+        self.ref, self.reversal_ref = ref, reversal_ref
+        super().__init__(f"Transfer {ref} was already reversed by {reversal_ref}.")
+
+
+class NotReversible(LedgerError):
+    code = "not_reversible"
+
+    def __init__(self, ref: str, why: str) -> None:
+        self.ref, self.why = ref, why
+        super().__init__(f"Transfer {ref} can't be reversed: {why}.")
+
+
+class IdempotencyConflict(LedgerError):
+    code = "idempotency_conflict"
+
+    def __init__(self, key: str, field: str) -> None:
+        self.key, self.field = key, field
+        super().__init__(f"Idempotency key {key!r} was used with a different {field}.")
+
+
+class DatabaseUnavailable(LedgerError):
+    """The ledger's database can't be reached right now."""
+
+    code = "database_unavailable"

@@ -1,0 +1,237 @@
+"""The ledger's tables as SQLAlchemy 2 typed declarative models.
+
+Migrations (``ledger/migrations``) are the one way the schema is made; these models describe
+it for queries. Invariants live in the database: CHECK constraints on the tables and the
+triggers created by the migrations (see ``ledger/README.md``).
+
+Times are stored as integer microseconds since the Unix epoch (UTC) so that both engines
+compare and divide them the same way inside triggers; ``Timestamp`` converts at the edge.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# On SQLite only INTEGER PRIMARY KEY is an auto-incrementing rowid alias.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+MEMO_MAX = 200
+KEY_MAX = 128
+USEC = 1_000_000
+DAY_USEC = 86_400 * USEC
+
+
+def to_micros(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("ledger times must be timezone-aware")
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * USEC + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return datetime.fromtimestamp(value // USEC, tz=UTC).replace(microsecond=value % USEC)
+
+
+class Timestamp(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as integer microseconds since the epoch."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> int | None:
+        return None if value is None else to_micros(value)
+
+    def process_result_value(self, value: int | None, dialect: object) -> datetime | None:
+        return None if value is None else from_micros(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('user', 'issuance')", name="kind"),
+        CheckConstraint("status IN ('active', 'frozen')", name="status"),
+        CheckConstraint(
+            "debits_posted >= 0 AND credits_posted >= 0 AND debits_pending >= 0 "
+            "AND credits_pending >= 0 AND day_sent >= 0",
+            name="counters_nonneg",
+        ),
+        # The no-overdraft invariant: a user account's available balance is never negative.
+        CheckConstraint(
+            "kind <> 'user' OR credits_posted - debits_posted - debits_pending >= 0",
+            name="no_overdraft",
+        ),
+        CheckConstraint("(kind = 'user') = (owner_id IS NOT NULL)", name="owner"),
+        Index("uq_accounts_owner_currency", "owner_id", "currency", unique=True),
+        Index(
+            "uq_accounts_system",
+            "kind",
+            "currency",
+            unique=True,
+            sqlite_where=text("owner_id IS NULL"),
+            postgresql_where=text("owner_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(8), server_default="active")
+    debits_posted: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    credits_posted: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    debits_pending: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    credits_pending: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # Daily sending counter: the UTC day number it counts, and what was sent that day.
+    day_number: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    day_sent: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Transfer(Base):
+    __tablename__ = "transfers"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('payment', 'credit', 'debit', 'welcome', 'reversal')", name="kind"
+        ),
+        CheckConstraint("state IN ('pending', 'posted', 'voided', 'expired')", name="state"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
+        CheckConstraint(f"length(memo) <= {MEMO_MAX}", name="memo_length"),
+        CheckConstraint("state <> 'pending' OR expires_at IS NOT NULL", name="pending_expires"),
+        CheckConstraint(
+            "(state = 'pending') = (resolved_at IS NULL) OR expires_at IS NULL",
+            name="resolution_time",
+        ),
+        CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_link"),
+        Index("ix_transfers_debit", "debit_account_id", "id"),
+        Index("ix_transfers_credit", "credit_account_id", "id"),
+        Index(
+            "ix_transfers_pending_expiry",
+            "expires_at",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(16), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(KEY_MAX), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    debit_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    credit_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(8))
+    memo: Mapped[str] = mapped_column(Text, server_default="")
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    resolved_by: Mapped[int | None] = mapped_column(BigInteger)
+    resolution_key: Mapped[str | None] = mapped_column(String(KEY_MAX))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
+
+
+class AuditEntry(Base):
+    """Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_admin", "admin", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    admin: Mapped[bool] = mapped_column(Boolean)
+    account_id: Mapped[int | None] = mapped_column(BigInteger)
+    transfer_id: Mapped[int | None] = mapped_column(BigInteger)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+
+
+class Limits(Base):
+    __tablename__ = "ledger_limits"
+    __table_args__ = (CheckConstraint("max_transfer > 0 AND daily_limit > 0", name="positive"),)
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    max_transfer: Mapped[int] = mapped_column(BigInteger)
+    daily_limit: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class User(Base):
+    """The directory: who a Telegram user is, refreshed from every update they send."""
+
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_username", "username", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(String(64))  # lower-case, without '@'
+    display_username: Mapped[str | None] = mapped_column(String(64))
+    first_name: Mapped[str] = mapped_column(String(128), server_default="")
+    last_name: Mapped[str | None] = mapped_column(String(128))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))  # chosen with /language
+    is_bot: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    registered: Mapped[bool] = mapped_column(Boolean, server_default="0")  # pressed /start
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class PaymentRequest(Base):
+    __tablename__ = "payment_requests"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("state IN ('open', 'paid', 'declined', 'cancelled')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(16), unique=True)
+    requester_id: Mapped[int] = mapped_column(BigInteger)
+    payer_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    memo: Mapped[str] = mapped_column(Text, server_default="")
+    state: Mapped[str] = mapped_column(String(10), server_default="open")
+    transfer_ref: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Card(Base):
+    """Where a pending transfer's confirmation card was shown, so expiry can edit it."""
+
+    __tablename__ = "cards"
+
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    request_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,0 +1,89 @@
+"""Payment requests: someone asks someone else for money; the payer pays or declines once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger.db import Database
+from ledger.errors import AlreadyResolved, MemoTooLong, SameAccount, TransferNotFound
+from ledger.models import MEMO_MAX, from_micros, to_micros
+from ledger.money import Currency
+
+_COLS = "id, ref, requester_id, payer_id, amount, currency, memo, state, transfer_ref, created_at"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    id: int
+    ref: str
+    requester_id: int
+    payer_id: int
+    amount: int
+    currency: str
+    memo: str
+    state: str  # open | paid | declined | cancelled
+    transfer_ref: str | None
+    created_at: datetime
+
+
+def _request(row: Sequence[Any]) -> PaymentRequest:
+    return PaymentRequest(*row[:9], from_micros(row[9]))
+
+
+class PaymentRequests:
+    def __init__(self, db: Database, clock: Callable[[], datetime], currency: Currency) -> None:
+        self.db = db
+        self.clock = clock
+        self.currency = currency
+
+    async def create(
+        self, requester_id: int, payer_id: int, amount: int, memo: str = ""
+    ) -> PaymentRequest:
+        from ledger.core import new_ref
+
+        memo = (memo or "").strip()
+        if len(memo) > MEMO_MAX:
+            raise MemoTooLong(MEMO_MAX)
+        if requester_id == payer_id:
+            raise SameAccount()
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        rows = await self.db.write_one(
+            "INSERT INTO payment_requests (ref, requester_id, payer_id, amount, currency, memo, "
+            f"state, created_at) VALUES (:ref, :r, :p, :a, :c, :m, 'open', :now) RETURNING {_COLS}",
+            {
+                "ref": new_ref(),
+                "r": requester_id,
+                "p": payer_id,
+                "a": amount,
+                "c": self.currency.code,
+                "m": memo,
+                "now": to_micros(self.clock()),
+            },
+        )
+        return _request(rows[0])
+
+    async def get(self, ref: str) -> PaymentRequest:
+        rows = await self.db.read_one(
+            f"SELECT {_COLS} FROM payment_requests WHERE ref = :ref", {"ref": ref}
+        )
+        if not rows:
+            raise TransferNotFound(ref)
+        return _request(rows[0])
+
+    async def resolve(
+        self, ref: str, state: str, transfer_ref: str | None = None
+    ) -> PaymentRequest:
+        """Move an open request to ``state`` exactly once."""
+        rows = await self.db.write_one(
+            "UPDATE payment_requests SET state = :s, transfer_ref = :t, resolved_at = :now "
+            f"WHERE ref = :ref AND state = 'open' RETURNING {_COLS}",
+            {"s": state, "t": transfer_ref, "now": to_micros(self.clock()), "ref": ref},
+        )
+        if not rows:
+            current = await self.get(ref)
+            raise AlreadyResolved(ref, current.state)
+        return _request(rows[0])
