@@ -322,16 +322,16 @@ class Ledger:
         amount: int,
         *,
         key: str,
-        timeout: timedelta,
+        expires_in: timedelta,
         memo: str = "",
         actor: int | None = None,
         kind: str = "payment",
     ) -> Transfer:
-        """Reserve ``amount`` on the debit account until ``timeout`` from now."""
-        if timeout <= timedelta(0):
+        """Reserve ``amount`` on the debit account until ``expires_in`` from now."""
+        if expires_in <= timedelta(0):
             raise ValueError("a pending transfer needs a positive timeout")
         return await self._insert(
-            kind, "pending", debit, credit, amount, key, memo, actor, timeout=timeout
+            kind, "pending", debit, credit, amount, key, memo, actor, expires_in=expires_in
         )
 
     async def post(self, ref: str, *, key: str | None = None, actor: int | None = None) -> Transfer:
@@ -399,7 +399,7 @@ class Ledger:
         memo: str,
         actor: int | None,
         *,
-        timeout: timedelta | None = None,
+        expires_in: timedelta | None = None,
         reverses: int | None = None,
     ) -> Transfer:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -424,7 +424,7 @@ class Ledger:
             "memo": memo,
             "actor": actor,
             "now": to_micros(now),
-            "expires": None if timeout is None else to_micros(now + timeout),
+            "expires": None if expires_in is None else to_micros(now + expires_in),
             "reverses": reverses,
         }
         for _ in range(3):

@@ -1,0 +1,269 @@
+"""An offline Bot API for tests and benchmarks: a recording fake of PTB's request layer
+and builders of real Update JSON.
+
+``RecordingRequest`` subclasses ``telegram.request.BaseRequest``: every Bot API call the
+bot makes is recorded (method and parameters) and answered with a valid response, so the
+real ``Application`` runs unchanged with ``process_update``. Chats can be marked as having
+blocked the bot, and any method can be made to fail once, to drive the unhappy paths.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7_000_000_001
+BOT_USERNAME = "xmoney_test_bot"
+BOT_USER = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "X Money",
+    "username": BOT_USERNAME,
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    result: Any = None  # what the fake answered (the Message dict for sendMessage)
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button, row by row."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [
+            (button.get("text", ""), button.get("callback_data") or button.get("url") or "")
+            for row in markup.get("inline_keyboard", [])
+            for button in row
+        ]
+
+
+@dataclass
+class RecordingRequest(BaseRequest):
+    """Records every Bot API call and answers it like Telegram would."""
+
+    calls: list[Call] = field(default_factory=list)
+    blocked_chats: set[int] = field(default_factory=set)
+    fail_next: dict[str, tuple[int, str]] = field(default_factory=dict)
+    record: bool = True
+    _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data is not None else {}
+        call = Call(api_method, params)
+        if self.record:
+            self.calls.append(call)
+        failure = self.fail_next.pop(api_method, None)
+        if failure is not None:
+            return failure[0], _error(failure[0], failure[1])
+        chat_id = params.get("chat_id")
+        if chat_id is not None and int(chat_id) in self.blocked_chats:
+            return 403, _error(403, "Forbidden: bot was blocked by the user")
+        call.result = self._result(api_method, params)
+        return 200, json.dumps({"ok": True, "result": call.result}).encode()
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method == "getUpdates":
+            return []
+        if method in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
+            if method != "sendMessage" and "inline_message_id" in params:
+                return True
+            chat_id = int(params["chat_id"])
+            message: dict[str, Any] = {
+                "message_id": int(params.get("message_id") or next(self._message_ids)),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+            markup = params.get("reply_markup")
+            if markup:
+                message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            return message
+        return True
+
+    # --- what the tests read ----------------------------------------------------------
+
+    def sent(self, method: str | None = None, chat_id: int | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if (method is None or c.method == method) and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+    def messages_to(self, chat_id: int) -> list[Call]:
+        """Every message sent to or edited in ``chat_id``, in order."""
+        return [
+            c
+            for c in self.calls
+            if c.method in {"sendMessage", "editMessageText"} and c.chat_id == chat_id
+        ]
+
+    def last_to(self, chat_id: int) -> Call:
+        messages = self.messages_to(chat_id)
+        if not messages:
+            raise AssertionError(f"nothing was sent to chat {chat_id}; calls: {self.calls}")
+        return messages[-1]
+
+    def answers(self) -> list[Call]:
+        return self.sent("answerCallbackQuery")
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+def _error(code: int, description: str) -> bytes:
+    return json.dumps({"ok": False, "error_code": code, "description": description}).encode()
+
+
+class Telegram:
+    """Builds the Update JSON Telegram would deliver. Each update gets a fresh update_id."""
+
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+
+    @staticmethod
+    def user(
+        user_id: int,
+        username: str | None = None,
+        first_name: str = "",
+        *,
+        language_code: str | None = "en",
+        is_bot: bool = False,
+        last_name: str | None = None,
+    ) -> dict[str, Any]:
+        user: dict[str, Any] = {
+            "id": user_id,
+            "is_bot": is_bot,
+            "first_name": first_name or (username or f"user{user_id}").capitalize(),
+        }
+        if username:
+            user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
+        if last_name:
+            user["last_name"] = last_name
+        return user
+
+    def message(
+        self,
+        sender: dict[str, Any],
+        text: str,
+        *,
+        chat: dict[str, Any] | None = None,
+        reply_to: dict[str, Any] | None = None,
+        entities: list[dict[str, Any]] | None = None,
+        update_id: int | None = None,
+    ) -> dict[str, Any]:
+        """An Update carrying a message; private chat with ``sender`` unless ``chat`` given."""
+        chat = chat or {
+            "id": sender["id"],
+            "type": "private",
+            "first_name": sender["first_name"],
+        }
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": sender,
+            "text": text,
+        }
+        found = list(entities or [])
+        if text.startswith("/"):
+            command = text.split()[0]
+            found.insert(0, {"type": "bot_command", "offset": 0, "length": len(_utf16(command))})
+        if found:
+            message["entities"] = found
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return {"update_id": update_id or next(self._update_ids), "message": message}
+
+    @staticmethod
+    def group(chat_id: int = -100_123, title: str = "Friends") -> dict[str, Any]:
+        return {"id": chat_id, "type": "supergroup", "title": title}
+
+    @staticmethod
+    def mention(text: str, name: str, user: dict[str, Any]) -> dict[str, Any]:
+        """A text_mention entity for ``name`` inside ``text`` (a user without a username)."""
+        before = text.index(name)
+        return {
+            "type": "text_mention",
+            "offset": len(_utf16(text[:before])),
+            "length": len(_utf16(name)),
+            "user": user,
+        }
+
+    def callback(
+        self,
+        presser: dict[str, Any],
+        data: str,
+        message: dict[str, Any] | Call,
+        *,
+        update_id: int | None = None,
+        query_id: str | None = None,
+    ) -> dict[str, Any]:
+        """An Update for a press on an inline button of ``message`` (a message dict or the
+        recorded Call that sent it)."""
+        if isinstance(message, Call):
+            if not isinstance(message.result, dict):
+                raise ValueError(f"{message.method} returned no message to press on")
+            message = message.result
+        return {
+            "update_id": update_id or next(self._update_ids),
+            "callback_query": {
+                "id": query_id or str(next(self._callback_ids)),
+                "from": presser,
+                "chat_instance": "ci",
+                "data": data,
+                "message": message,
+            },
+        }
+
+
+def _utf16(text: str) -> str:
+    """``text`` padded so that len() counts UTF-16 code units, as Telegram's offsets do."""
+    return "x" * (len(text.encode("utf-16-le")) // 2)

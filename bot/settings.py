@@ -1,0 +1,167 @@
+"""Settings, from the environment and ``.env`` (pydantic-settings).
+
+A missing or malformed setting stops the program with one line naming the setting and what
+is wrong (``load_settings``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ledger.errors import AmountError
+from ledger.money import Currency, parse_amount
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    database_url: str = "sqlite+aiosqlite:///./data/xmoney.db"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    currency: str = "USD"
+    # Human amounts in the currency ("1000", "1000.50"); defaults of the limits kept in the
+    # database (admins change them with /limits).
+    max_transfer: str = "1000"
+    daily_limit: str = "5000"
+    welcome_credit: str = "0"
+    hold_expiry_seconds: int = Field(300, ge=10, le=86_400)
+    sweep_interval_seconds: int = Field(30, ge=1, le=3_600)
+    # Payment commands a user may issue per minute before being asked to slow down.
+    rate_limit_per_minute: int = Field(20, ge=1, le=10_000)
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    listen: str = "0.0.0.0"
+    port: int = Field(8080, ge=1, le=65_535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # FULL: every acknowledged commit survives a crash or power loss (see README).
+    sqlite_synchronous: Literal["NORMAL", "FULL", "EXTRA"] = "FULL"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return frozenset()
+            if value.startswith("["):
+                try:
+                    value = json.loads(value)
+                except json.JSONDecodeError as error:
+                    raise ValueError(f"not a JSON list of ids ({error.msg})") from None
+            else:
+                value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple | set | frozenset):
+            ids = []
+            for item in value:
+                try:
+                    ids.append(int(item))
+                except (TypeError, ValueError):
+                    raise ValueError(f"{item!r} is not a numeric Telegram user id") from None
+            return frozenset(ids)
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token:
+            raise ValueError("is empty; get a token from @BotFather")
+        if ":" not in token or any(ch.isspace() for ch in token):
+            raise ValueError("does not look like a bot token (expected <digits>:<secret>)")
+        return SecretStr(token)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return Currency.of(value).code
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value[len("postgresql://") :]
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value[len("sqlite:///") :]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:/// or postgresql+asyncpg:// "
+                "(postgresql:// is accepted too)"
+            )
+        return value
+
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        currency = self.money
+        for name in ("max_transfer", "daily_limit"):
+            try:
+                parse_amount(getattr(self, name), currency)
+            except AmountError as error:
+                raise ValueError(f"{name.upper()}: {error}") from None
+        if self.welcome_credit.strip() not in {"", "0"}:
+            try:
+                parse_amount(self.welcome_credit, currency)
+            except AmountError as error:
+                raise ValueError(f"WELCOME_CREDIT: {error}") from None
+        if self.mode == "webhook":
+            if not self.webhook_url or not self.webhook_url.startswith("https://"):
+                raise ValueError("WEBHOOK_URL: webhook mode needs an https:// URL")
+            secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+            if not secret or not all(ch.isalnum() or ch in "_-" for ch in secret):
+                raise ValueError(
+                    "WEBHOOK_SECRET: webhook mode needs a secret of 1-256 characters "
+                    "A-Z, a-z, 0-9, _ and -"
+                )
+        return self
+
+    @property
+    def money(self) -> Currency:
+        return Currency.of(self.currency)
+
+    @property
+    def max_transfer_minor(self) -> int:
+        return parse_amount(self.max_transfer, self.money)
+
+    @property
+    def daily_limit_minor(self) -> int:
+        return parse_amount(self.daily_limit, self.money)
+
+    @property
+    def welcome_credit_minor(self) -> int:
+        if self.welcome_credit.strip() in {"", "0"}:
+            return 0
+        return parse_amount(self.welcome_credit, self.money)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings or raise SettingsError with one line an operator can act on."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = "_".join(str(part) for part in first["loc"]).upper()
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "missing":
+            message = "is required but not set (put it in the environment or in .env)"
+        if location:
+            raise SettingsError(f"setting {location} {message}") from None
+        raise SettingsError(f"setting {message}") from None

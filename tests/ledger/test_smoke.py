@@ -1,0 +1,32 @@
+"""Alice is credited, pays Bob through a hold, and the books balance on both databases."""
+
+from datetime import timedelta
+
+import pytest
+
+from ledger import Ledger
+from ledger.errors import AlreadyResolved, InsufficientFunds
+
+
+async def test_credit_hold_post_and_verify(ledger: Ledger) -> None:
+    alice, bob = await ledger.open_account(1), await ledger.open_account(2)
+    await ledger.transfer(ledger.issuance_account_id, alice, 5_000, key="top-up", kind="credit")
+
+    hold = await ledger.create_pending(
+        alice, bob, 1_250, key="send-1", expires_in=timedelta(minutes=5), memo="lunch"
+    )
+    assert (await ledger.account(alice)).available == 3_750
+    assert (await ledger.account(alice)).on_hold == 1_250
+
+    posted = await ledger.post(hold.ref, key="press-1")
+    assert posted.state == "posted"
+    with pytest.raises(AlreadyResolved) as late:
+        await ledger.post(hold.ref, key="press-2")
+    assert late.value.state == "posted"
+
+    accounts = await ledger.accounts([alice, bob])
+    assert (accounts[alice].available, accounts[bob].available) == (3_750, 1_250)
+    with pytest.raises(InsufficientFunds) as refused:
+        await ledger.transfer(bob, alice, 1_251, key="too-much")
+    assert refused.value.available == 1_250
+    assert (await ledger.verify()).ok
