@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -123,8 +124,14 @@ class Settings(BaseSettings):
             except AmountError as error:
                 raise ValueError(f"WELCOME_CREDIT: {error}") from None
         if self.mode == "webhook":
-            if not self.webhook_url or not self.webhook_url.startswith("https://"):
-                raise ValueError("WEBHOOK_URL: webhook mode needs an https:// URL")
+            # Telegram delivers to https:// only; plain http:// is allowed on the loopback
+            # (tests, a local Bot API server on the same host).
+            url = urlsplit(self.webhook_url or "")
+            loopback = url.scheme == "http" and url.hostname in {"127.0.0.1", "localhost", "::1"}
+            if not url.hostname or not (url.scheme == "https" or loopback):
+                raise ValueError(
+                    "WEBHOOK_URL: webhook mode needs an https:// URL (http:// only on localhost)"
+                )
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
             if not secret or not all(ch.isalnum() or ch in "_-" for ch in secret):
                 raise ValueError(
