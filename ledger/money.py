@@ -119,7 +119,7 @@ def parse_amount(text: str | None, currency: Currency, *, maximum: int | None = 
         raise NonAsciiDigits()
     if re.fullmatch(r"[0-9.,]*[eE][+-]?[0-9]+", raw):
         raise ExponentNotAllowed()
-    if not _NUMBERISH.match(raw):
+    if not _NUMBERISH.fullmatch(raw):  # fullmatch: "$" alone lets a trailing "\n" through
         raise MalformedAmount(text or "")
     if "." in raw and "," in raw:
         raise AmbiguousDecimalMark()
