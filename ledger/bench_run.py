@@ -1,0 +1,79 @@
+"""The timed loop of ``python -m ledger.bench``: N asyncio tasks call one operation until a
+deadline; throughput and latency are taken over a window that starts after a warm-up.
+
+An operation is an async callable taking the task's ``random.Random``. It raises to report
+a failure; failures are counted by exception type, never hidden, and left out of the
+latency figures. ``inline`` operations never await (a blocking driver call made on the event
+loop thread): the runner yields to the loop between two of them so the tasks take turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+Operation = Callable[[random.Random], Awaitable[object]]
+
+
+@dataclass
+class Measurement:
+    concurrency: int
+    seconds: float
+    ops: int = 0
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ops_per_s(self) -> float:
+        return self.ops / self.seconds if self.seconds > 0 else 0.0
+
+    def percentile_ms(self, fraction: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+        return ordered[index] * 1000.0
+
+
+async def measure(
+    operation: Operation,
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+    seed: int = 7,
+    inline: bool = False,
+) -> Measurement:
+    """Run ``operation`` from ``concurrency`` tasks for ``warmup + seconds``; count only
+    the operations that finish inside the last ``seconds``."""
+    result = Measurement(concurrency, seconds)
+    start = time.perf_counter()
+    window_start = start + warmup
+    deadline = window_start + seconds
+
+    async def worker(index: int) -> None:
+        rng = random.Random(seed * 1000 + index)
+        clock = time.perf_counter
+        while True:
+            began = clock()
+            if began >= deadline:
+                return
+            try:
+                await operation(rng)
+            except Exception as error:  # counted and reported, never hidden
+                if window_start <= clock() <= deadline:
+                    result.errors[type(error).__name__] += 1
+            else:
+                ended = clock()
+                if window_start <= ended <= deadline:
+                    result.ops += 1
+                    result.latencies.append(ended - began)
+            if inline:
+                await asyncio.sleep(0)
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return result
