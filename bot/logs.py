@@ -1,0 +1,112 @@
+"""Logging for the program: one format, quiet HTTP libraries, and the bot token redacted.
+
+httpx logs every request URL at INFO, and Bot API URLs contain the token, so its loggers
+stay at WARNING. The redacting filter on the root handlers is the second line of defence:
+whatever logger a record comes from (an exception text quoting a URL, a library's debug
+line), the token and its URL-encoded form are replaced before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+from typing import TextIO
+from urllib.parse import quote
+
+REDACTED = "<redacted>"
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# httpx/httpcore log request URLs (they hold the token); alembic narrates its plugins and
+# aiosqlite every statement, which drowns DEBUG.
+QUIET_LOGGERS = ("httpx", "httpcore", "alembic", "aiosqlite")
+
+log = logging.getLogger("bot")
+
+
+class Redactor:
+    """Replaces each secret, and each URL-encoded form of it, with ``<redacted>``."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if secret:
+                forms.update({secret, quote(secret, safe=""), quote(secret)})
+        # Longest first, so a form that contains another is replaced whole.
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record so that its message, arguments, exception text and stack carry no
+    secret. The record is rendered once here; handlers then format the clean text."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self._redact = redact
+        self._formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not leak its arguments raw
+            message = f"{record.msg!r} % {record.args!r}"
+        record.msg = self._redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
+        return True
+
+
+def configure_logging(
+    level: str, secrets: Iterable[str] = (), *, stream: TextIO | None = None
+) -> Redactor:
+    """Log to ``stream`` (stderr) at ``level``, with every secret redacted from every record.
+
+    Returns the redactor, for the few lines the program prints without logging.
+    """
+    redact = Redactor(secrets)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactingFilter(redact))
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+    return redact
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+) -> None:
+    """Uncaught exceptions go through logging, so the redacting filter sees them too."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, traceback)
+        return
+    log.critical("stopped by an unexpected error", exc_info=(kind, error, traceback))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit or args.exc_value is None:
+        return
+    log.critical(
+        "thread %s stopped by an unexpected error",
+        args.thread.name if args.thread else "?",
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )
