@@ -68,18 +68,44 @@ async def prepare_database(settings: Settings) -> str | None:
             settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
     except Exception as error:  # a URL SQLAlchemy cannot use
-        return database_problem(error)
+        return f"cannot use DATABASE_URL ({database_problem(error)})"
     try:
         async with asyncio.timeout(DATABASE_CHECK_SECONDS):
             await upgrade(engine)
     except Exception as error:  # any failure here means the bot cannot run on it
         log.debug("database check failed", exc_info=True)
-        return database_problem(error)
+        return f"cannot use DATABASE_URL ({database_problem(error)})"
     finally:
         await engine.dispose()
     safe_url = make_url(settings.database_url).render_as_string(hide_password=True)
     log.info("database ready, migrations applied: %s", safe_url)
     return None
+
+
+async def check_telegram(settings: Settings) -> str | None:
+    """Ask the Bot API who we are; None when it answers, else what is wrong.
+
+    The Application would find the same at startup, but only after logging a traceback;
+    asking first turns the common mistakes (a wrong token, a wrong URL) into one line.
+    """
+    from telegram import Bot
+
+    bot = Bot(settings.bot_token.get_secret_value(), base_url=settings.telegram_base_url)
+    try:
+        async with bot:
+            log.info("the Bot API answers: this is @%s", bot.username)
+    except InvalidToken:
+        return "Telegram rejected BOT_TOKEN (check it with @BotFather)"
+    except NetworkError as error:
+        return f"cannot reach the Bot API at TELEGRAM_BASE_URL ({error})"
+    except TelegramError as error:
+        return f"the Bot API refused to start the bot ({error})"
+    return None
+
+
+async def preflight(settings: Settings) -> str | None:
+    """Everything the bot needs before it starts, first problem only."""
+    return await prepare_database(settings) or await check_telegram(settings)
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -107,7 +133,7 @@ def run(settings: Settings) -> None:
 
         run_webhook(application, settings)
     else:
-        # The database check ran its own event loop and closed it; PTB wants a current one.
+        # The preflight ran its own event loop and closed it; PTB wants a current one.
         asyncio.set_event_loop(asyncio.new_event_loop())
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     log.info("stopped")
@@ -120,9 +146,9 @@ def main() -> None:
         fail(str(error), EXIT_SETTINGS)
     redact = configure_logging(settings.log_level, secrets_of(settings))
     make_data_dir(settings)
-    problem = asyncio.run(prepare_database(settings))
+    problem = asyncio.run(preflight(settings))
     if problem is not None:
-        fail(f"cannot use DATABASE_URL ({problem})", EXIT_RUNTIME, redact)
+        fail(problem, EXIT_RUNTIME, redact)
     from bot.webhook import StartupError
 
     try:
