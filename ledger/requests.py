@@ -74,6 +74,15 @@ class PaymentRequests:
             raise TransferNotFound(ref)
         return _request(rows[0])
 
+    async def by_id(self, request_id: int) -> PaymentRequest:
+        """The request a card points at (cards store the request's id)."""
+        rows = await self.db.read_one(
+            f"SELECT {_COLS} FROM payment_requests WHERE id = :id", {"id": request_id}
+        )
+        if not rows:
+            raise TransferNotFound(str(request_id))
+        return _request(rows[0])
+
     async def resolve(
         self, ref: str, state: str, transfer_ref: str | None = None
     ) -> PaymentRequest:
