@@ -1,23 +1,46 @@
 """Builds the Application: every handler, job, command menu and the error handler, wired in
-one place. Shared objects reach handlers through ``context.bot_data``."""
+one place. Shared objects reach handlers through ``context.bot_data`` ("ledger", "settings",
+"clock").
+
+How features plug in: each module in ``FEATURES`` has ``register(application)``, which adds its
+handlers, and may list ``COMMANDS`` (and ``ADMIN_COMMANDS``) as ``(command, catalogue key of its
+description)`` for the command menus. Modules register in the order listed; every command
+handler goes in group 0 (``bot.people`` refreshes the directory in group -1 first). The
+catch-alls (unknown command, stale button) are registered after all of them, so a feature
+added to the list (admin, for example) is always tried first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from types import ModuleType
 
-from telegram import Update
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    CommandHandler,
-    ContextTypes,
-)
+from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot import balance, cards, common, errors, history, language, people, send, start
+from bot import request as payment_request
 from bot.settings import Settings
+from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from ledger import Ledger, Limits, utcnow
+
+log = logging.getLogger(__name__)
+
+FEATURES: tuple[ModuleType, ...] = (
+    people,
+    start,
+    balance,
+    send,
+    payment_request,
+    cards,
+    history,
+    language,
+)
 
 
 def build_application(
@@ -33,6 +56,8 @@ def build_application(
     Without ``ledger`` one is opened from ``settings.database_url`` in post_init (migrations
     applied) and closed in post_shutdown. ``request`` replaces PTB's HTTP layer (tests).
     """
+    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     clock = clock or utcnow
 
     async def post_init(application: Application) -> None:
@@ -45,6 +70,7 @@ def build_application(
                 sqlite_synchronous=settings.sqlite_synchronous,
             )
             application.bot_data["owns_ledger"] = True
+        await startup(application)
 
     async def post_shutdown(application: Application) -> None:
         if application.bot_data.get("owns_ledger"):
@@ -54,6 +80,13 @@ def build_application(
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_sending_without_reply=True,
+            )
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -66,11 +99,54 @@ def build_application(
     application.bot_data["clock"] = clock
     if ledger is not None:
         application.bot_data["ledger"] = ledger
-    application.add_handler(CommandHandler("start", start))
+    for feature in FEATURES:
+        feature.register(application)
+    common.register_fallbacks(application)
+    application.add_error_handler(errors.on_error)
+    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    application.job_queue.run_repeating(
+        cards.sweep_job,
+        interval=settings.sweep_interval_seconds,
+        first=settings.sweep_interval_seconds,
+        name="sweeper",
+    )
     return application
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Placeholder greeting until the payment chat lands."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text("Welcome to X Money.")
+async def startup(application: Application) -> None:
+    """Once the bot is up: release holds left overdue by the last run, set the command menus."""
+    try:
+        await cards.sweep(application)
+    except Exception:  # the periodic sweeper will try again
+        log.exception("startup sweep failed")
+    settings: Settings = application.bot_data["settings"]
+    try:
+        await set_command_menus(
+            application.bot,
+            settings.admin_ids,
+            [c for feature in FEATURES for c in getattr(feature, "COMMANDS", ())],
+            [c for feature in FEATURES for c in getattr(feature, "ADMIN_COMMANDS", ())],
+        )
+    except TelegramError as error:  # a bot without menus still works
+        log.warning("command menus not set: %s", error.message)
+
+
+async def set_command_menus(
+    bot: Bot,
+    admin_ids: Sequence[int] | frozenset[int],
+    user_commands: Sequence[tuple[str, str]],
+    admin_commands: Sequence[tuple[str, str]] = (),
+) -> None:
+    """The command menu in each language: user commands for everyone; in each admin's private
+    chat, the user commands followed by the admin commands."""
+    for code in LANGUAGES:
+        language_code = None if code == DEFAULT_LANGUAGE else code
+        users = [BotCommand(command, t(code, key)) for command, key in user_commands]
+        await bot.set_my_commands(users, language_code=language_code)
+        if not admin_commands:
+            continue
+        admins = users + [BotCommand(command, t(code, key)) for command, key in admin_commands]
+        for admin_id in sorted(admin_ids):
+            await bot.set_my_commands(
+                admins, scope=BotCommandScopeChat(admin_id), language_code=language_code
+            )

@@ -1,0 +1,432 @@
+"""The confirmation card: the hold behind it, Confirm and Cancel, the receipt and who is told
+what, and expiry (one job per card, plus a periodic sweeper because jobs die with the process).
+
+Callback data is ``p:c:<REF>`` (Confirm) or ``p:x:<REF>`` (Cancel). It is never trusted: every
+press reloads the transfer and checks that the presser is its sender; the ledger decides what
+happens (a hold resolves at most once), and the card shown is the one the ledger remembers,
+never the message the press claims to come from.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.common import (
+    Context,
+    edit_message,
+    explain,
+    lang,
+    ledger_of,
+    note_money_moved,
+    now,
+    send_private,
+    settings_of,
+)
+from bot.people import check_recipient, language_for
+from bot.render import memo, minutes, money, plain, who
+from bot.texts import t
+from ledger import Ledger, Person, Transfer
+from ledger.errors import (
+    AccountFrozen,
+    AlreadyResolved,
+    DailyLimitExceeded,
+    DatabaseUnavailable,
+    InsufficientFunds,
+    LedgerError,
+    OverTransferMax,
+    TransferNotFound,
+)
+
+log = logging.getLogger(__name__)
+
+CONFIRM, CANCEL = "p:c:", "p:x:"
+_REF = re.compile(r"[0-9A-Z]{4,16}")
+# The per-card job runs a little after the ledger's expiry so the ledger agrees it is due.
+_JOB_SLACK_S = 1
+
+
+def pressed_ref(data: str | None, prefix: str) -> str | None:
+    """The transfer reference in a button's data, or None when the data is malformed."""
+    if not data or not data.startswith(prefix):
+        return None
+    ref = data[len(prefix) :]
+    return ref if _REF.fullmatch(ref) else None
+
+
+def job_name(ref: str) -> str:
+    return f"hold:{ref}"
+
+
+# --- before money moves ------------------------------------------------------------------
+
+
+async def hold(
+    context: Context, sender: Person, recipient: Person, amount: int, note: str, *, key: str
+) -> Transfer:
+    """Refuse what the chat knows is wrong, then reserve the money. The ledger re-checks frozen
+    accounts, limits and funds in the same statement and names any refusal (a typed error);
+    ``key`` makes a redelivered update return the same hold (``replayed``)."""
+    check_recipient(context, sender.id, recipient)
+    ledger = ledger_of(context)
+    return await ledger.create_pending(
+        await ledger.open_account(sender.id),
+        await ledger.open_account(recipient.id),
+        amount,
+        key=key,
+        expires_in=timedelta(seconds=settings_of(context).hold_expiry_seconds),
+        memo=note,
+        actor=sender.id,
+    )
+
+
+async def precheck(context: Context, sender: Person, recipient: Person, amount: int) -> None:
+    """The ledger's checks read ahead of the hold, so the guided conversation can ask for
+    another amount at once. Raises the same typed errors the ledger would."""
+    check_recipient(context, sender.id, recipient)
+    ledger = ledger_of(context)
+    mine_id = await ledger.open_account(sender.id)
+    theirs_id = await ledger.open_account(recipient.id)
+    accounts = await ledger.accounts([mine_id, theirs_id])
+    mine, theirs = accounts[mine_id], accounts[theirs_id]
+    if mine.frozen:
+        raise AccountFrozen(mine_id, "sender")
+    if theirs.frozen:
+        raise AccountFrozen(theirs_id, "recipient")
+    limits = await ledger.limits()
+    if amount > limits.max_transfer:
+        raise OverTransferMax(limits.max_transfer)
+    sent = await ledger.sent_today(mine_id)
+    if sent + amount > limits.daily_limit:
+        raise DailyLimitExceeded(limits.daily_limit, max(limits.daily_limit - sent, 0))
+    if amount > mine.available:
+        raise InsufficientFunds(mine.available, amount)
+
+
+# --- the card ----------------------------------------------------------------------------
+
+
+async def _people(ledger: Ledger, transfer: Transfer) -> tuple[Person | None, Person | None]:
+    directory = ledger.directory
+    sender = await directory.get(transfer.debit_owner) if transfer.debit_owner else None
+    recipient = await directory.get(transfer.credit_owner) if transfer.credit_owner else None
+    return sender, recipient
+
+
+async def card_text(ledger: Ledger, transfer: Transfer, reader: str, state: str) -> str:
+    """The card for ``transfer`` in one of its states: pending, posted, voided, expired."""
+    sender, recipient = await _people(ledger, transfer)
+    return t(
+        reader,
+        f"card.{state}",
+        amount=money(reader, transfer.amount, ledger.currency),
+        sender=who(sender, reader),
+        recipient=who(recipient, reader),
+        memo=memo(transfer.memo),
+        ref=transfer.ref,
+        minutes=minutes(int((transfer.expires_at - transfer.created_at).total_seconds()))
+        if transfer.expires_at
+        else 0,
+    )
+
+
+def card_buttons(reader: str, ref: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(reader, "card.confirm_button"), callback_data=CONFIRM + ref),
+                InlineKeyboardButton(t(reader, "card.cancel_button"), callback_data=CANCEL + ref),
+            ]
+        ]
+    )
+
+
+async def show(
+    context: Context,
+    transfer: Transfer,
+    *,
+    reply_to: Message | None = None,
+    edit: Message | None = None,
+    request_id: int | None = None,
+) -> None:
+    """Put the card for a new hold on screen (a reply, or ``edit`` replaced in place), remember
+    where it is, and schedule its expiry. If it cannot be shown, the hold is released."""
+    ledger, reader = ledger_of(context), lang(context)
+    text = await card_text(ledger, transfer, reader, "pending")
+    markup = card_buttons(reader, transfer.ref)
+    try:
+        if edit is not None:
+            await context.bot.edit_message_text(
+                text, chat_id=edit.chat_id, message_id=edit.message_id, reply_markup=markup
+            )
+            where = edit
+        else:
+            assert reply_to is not None
+            where = await reply_to.reply_text(text, reply_markup=markup)
+    except TelegramError:
+        await ledger.void(transfer.ref, key=f"unshown:{transfer.ref}")
+        raise
+    await ledger.remember_card(transfer.id, where.chat_id, where.message_id, request_id)
+    if context.job_queue is not None:
+        context.job_queue.run_once(
+            expire_job,
+            when=settings_of(context).hold_expiry_seconds + _JOB_SLACK_S,
+            data=transfer.ref,
+            name=job_name(transfer.ref),
+        )
+
+
+def _forget_expiry(context: Context, ref: str) -> None:
+    if context.job_queue is not None:
+        for job in context.job_queue.get_jobs_by_name(job_name(ref)):
+            job.schedule_removal()
+
+
+# --- the buttons -------------------------------------------------------------------------
+
+
+async def _pressed_card(update: Update, context: Context, prefix: str) -> Transfer | None:
+    """The transfer a press is about, if the presser is its sender; otherwise the press is
+    answered here and None returned."""
+    query = update.callback_query
+    assert query is not None
+    reader = lang(context)
+    ref = pressed_ref(query.data, prefix)
+    transfer = None
+    if ref is not None:
+        try:
+            transfer = await ledger_of(context).get_transfer(ref)
+        except TransferNotFound:
+            transfer = None
+    if transfer is None or transfer.expires_at is None:
+        await query.answer(plain(t(reader, "card.invalid")))
+        return None
+    if transfer.kind != "payment" or transfer.debit_owner != query.from_user.id:
+        await query.answer(plain(t(reader, "card.not_yours")), show_alert=True)
+        return None
+    return transfer
+
+
+async def confirm(update: Update, context: Context) -> None:
+    """Posts the held payment when its sender presses Confirm."""
+    query = update.callback_query
+    assert query is not None
+    transfer = await _pressed_card(update, context, CONFIRM)
+    if transfer is None:
+        return
+    ledger, reader = ledger_of(context), lang(context)
+    if await _request_closed(context, transfer):
+        await query.answer(plain(t(reader, "card.request_closed")), show_alert=True)
+        return
+    try:
+        posted = await ledger.post(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
+    except DatabaseUnavailable:
+        await query.answer(plain(t(reader, "card.confirm_unavailable")), show_alert=True)
+        return
+    except AlreadyResolved as error:
+        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        if error.state == "expired":
+            await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
+        return
+    except LedgerError as error:
+        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        return
+    note_money_moved(context, update)
+    await query.answer(plain(t(reader, "card.confirmed_answer")))
+    _forget_expiry(context, posted.ref)
+    # A redelivered press gets the same result; the card is redrawn, nobody is told twice.
+    await _after_posted(context.bot, ledger, posted, reader, tell=not posted.replayed)
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """Releases the hold when its sender presses Cancel."""
+    query = update.callback_query
+    assert query is not None
+    transfer = await _pressed_card(update, context, CANCEL)
+    if transfer is None:
+        return
+    ledger, reader = ledger_of(context), lang(context)
+    try:
+        voided = await ledger.void(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
+    except DatabaseUnavailable:
+        await query.answer(plain(t(reader, "card.cancel_unavailable")), show_alert=True)
+        return
+    except AlreadyResolved as error:
+        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        if error.state == "expired":
+            await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
+        return
+    except LedgerError as error:
+        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        return
+    await query.answer(plain(t(reader, "card.cancelled_answer")))
+    _forget_expiry(context, voided.ref)
+    card = await ledger.card_of(voided.id)
+    if card is not None:
+        await edit_message(
+            context.bot, card[0], card[1], await card_text(ledger, voided, reader, "voided")
+        )
+        if card[2] is not None and not voided.replayed:
+            await settle_request(context.bot, ledger, card[2], "declined")
+
+
+async def _request_closed(context: Context, transfer: Transfer) -> bool:
+    """A request card whose request was declined meanwhile (a stale Decline button): its hold
+    is released rather than posted, so a request is never both declined and paid."""
+    ledger = ledger_of(context)
+    card = await ledger.card_of(transfer.id)
+    if card is None or card[2] is None:
+        return False
+    request = await ledger.requests.by_id(card[2])
+    if request.state == "open" or transfer.state != "pending":
+        return False
+    try:
+        voided = await ledger.void(transfer.ref, key=f"closed:{transfer.ref}")
+    except AlreadyResolved:
+        return True
+    await edit_message(
+        context.bot, card[0], card[1], await card_text(ledger, voided, lang(context), "voided")
+    )
+    return True
+
+
+# --- after the money moved ---------------------------------------------------------------
+
+
+async def _after_posted(
+    bot: Bot, ledger: Ledger, posted: Transfer, reader: str, tell: bool
+) -> None:
+    """The card becomes a receipt; the sender's balance goes to the sender only; the recipient
+    (or the requester) is told privately."""
+    card = await ledger.card_of(posted.id)
+    balance = (await ledger.account(posted.debit_account_id)).available
+    balance_line = t(reader, "card.your_balance", available=money(reader, balance, ledger.currency))
+    receipt = await card_text(ledger, posted, reader, "posted")
+    in_private = card is not None and card[0] == posted.debit_owner
+    if card is not None:
+        await edit_message(
+            bot, card[0], card[1], receipt + ("\n\n" + balance_line if in_private else "")
+        )
+    if not tell:
+        return
+    if not in_private and posted.debit_owner is not None:
+        await send_private(bot, posted.debit_owner, receipt + "\n\n" + balance_line)
+    if card is not None and card[2] is not None:
+        await settle_request(bot, ledger, card[2], "paid", posted)
+    else:
+        await _tell_recipient(bot, ledger, posted)
+
+
+async def _tell_recipient(bot: Bot, ledger: Ledger, posted: Transfer) -> None:
+    sender, recipient = await _people(ledger, posted)
+    if recipient is None:
+        return
+    reader = language_for(recipient)
+    available = (await ledger.account(posted.credit_account_id)).available
+    text = t(
+        reader,
+        "card.received",
+        sender=who(sender, reader),
+        amount=money(reader, posted.amount, ledger.currency),
+        memo=memo(posted.memo),
+        available=money(reader, available, ledger.currency),
+    )
+    if await send_private(bot, recipient.id, text) is None:
+        log.warning("payment %s stands; its recipient %s was not told", posted.ref, recipient.id)
+
+
+async def settle_request(
+    bot: Bot, ledger: Ledger, request_id: int, outcome: str, paid: Transfer | None = None
+) -> bool:
+    """Close a payment request (paid, declined or cancelled) and tell the requester; False
+    when it was closed already (then nobody is told again)."""
+    request = await ledger.requests.by_id(request_id)
+    try:
+        await ledger.requests.resolve(request.ref, outcome, paid.ref if paid else None)
+    except AlreadyResolved:
+        return False
+    directory = ledger.directory
+    requester, payer = (
+        await directory.get(request.requester_id),
+        await directory.get(request.payer_id),
+    )
+    reader = language_for(requester)
+    text = t(
+        reader,
+        f"request.outcome.{outcome}",
+        payer=who(payer, reader),
+        amount=money(reader, request.amount, ledger.currency),
+        memo=memo(request.memo),
+    )
+    if paid is not None:
+        available = (await ledger.account(paid.credit_account_id)).available
+        text += "\n\n" + t(
+            reader, "card.your_balance", available=money(reader, available, ledger.currency)
+        )
+    await send_private(bot, request.requester_id, text)
+    return True
+
+
+# --- expiry ------------------------------------------------------------------------------
+
+
+async def finish_expired(bot: Bot, ledger: Ledger, transfer: Transfer) -> None:
+    """Edit an expired hold's card to say the money was released; lapse its request."""
+    card = await ledger.card_of(transfer.id)
+    if card is None:
+        return
+    sender, _ = await _people(ledger, transfer)
+    reader = language_for(sender)
+    await edit_message(bot, card[0], card[1], await card_text(ledger, transfer, reader, "expired"))
+    if card[2] is not None:
+        await settle_request(bot, ledger, card[2], "cancelled")
+
+
+async def sweep(application: Application) -> list[Transfer]:
+    """Expire every overdue hold and edit its card. Run at startup and periodically, so holds
+    never outlive a restart; tests call it directly after moving the clock."""
+    ledger: Ledger = application.bot_data["ledger"]
+    expired = await ledger.expire_overdue()
+    for transfer in expired:
+        for job in application.job_queue.get_jobs_by_name(job_name(transfer.ref)):
+            job.schedule_removal()
+        try:
+            await finish_expired(application.bot, ledger, transfer)
+        except Exception:  # one card that cannot be edited must not stop the sweep
+            log.exception("expired hold %s: card not updated", transfer.ref)
+    if expired:
+        log.info("sweeper expired %d hold(s)", len(expired))
+    return expired
+
+
+async def sweep_job(context: Context) -> None:
+    """Runs the sweeper on the job queue's schedule."""
+    await sweep(context.application)
+
+
+async def expire_job(context: Context) -> None:
+    """Expires one card's hold when its time is up (the sweeper covers a missed run)."""
+    assert context.job is not None
+    ledger = ledger_of(context)
+    transfer = await ledger.get_transfer(str(context.job.data))
+    if (
+        transfer.state != "pending"
+        or transfer.expires_at is None
+        or transfer.expires_at > now(context)
+    ):
+        return
+    try:
+        expired = await ledger.expire(transfer.ref)
+    except AlreadyResolved:
+        return
+    await finish_expired(context.bot, ledger, expired)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(confirm, pattern="^" + CONFIRM))
+    application.add_handler(CallbackQueryHandler(cancel, pattern="^" + CANCEL))

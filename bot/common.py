@@ -1,0 +1,194 @@
+"""What every feature module shares: the objects in ``bot_data``, the reader's language, the
+refusals a handler can give and how they are put into words, delivery of messages that must
+not break a handler, and the replies to unknown commands and stale buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram import Bot, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.render import money
+from bot.settings import Settings
+from bot.texts import CATALOGUE, DEFAULT_LANGUAGE, t
+from ledger import Currency, Ledger
+from ledger.errors import AccountFrozen, AlreadyResolved, MemoTooLong, TooManyDecimals
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+# Error fields that are amounts of money (minor units) and are written as such.
+_MONEY_FIELDS = {"available", "amount", "remaining", "limit", "maximum"}
+_MOVED_KEPT = 1_000
+
+
+def ledger_of(context: Context) -> Ledger:
+    return context.bot_data["ledger"]
+
+
+def settings_of(context: Context) -> Settings:
+    return context.bot_data["settings"]
+
+
+def now(context: Context) -> datetime:
+    """The current time, from the clock the application was built with (tests move it)."""
+    return context.bot_data["clock"]()
+
+
+def lang(context: Context) -> str:
+    """The language of whoever sent this update (picked by ``bot.people.refresh``)."""
+    return (context.user_data or {}).get("lang", DEFAULT_LANGUAGE)
+
+
+class Refusal(Exception):
+    """A check in the chat layer said no; ``key`` names the catalogue text, ``values`` fill it."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def explain(lang: str, error: Exception, currency: Currency) -> str:
+    """The catalogue message for a Refusal or a typed ledger error, with its figures."""
+    if isinstance(error, Refusal):
+        return t(lang, error.key, **error.values)
+    code = getattr(error, "code", "ledger_error")
+    if isinstance(error, AccountFrozen):
+        code = f"{code}.{error.side}"
+    elif isinstance(error, AlreadyResolved):
+        code = f"{code}.{error.state}"
+    elif isinstance(error, TooManyDecimals) and not error.decimals:
+        code = f"{code}.none"
+    if f"refusal.{code}" not in CATALOGUE:
+        code = "ledger_error"
+    values = {k: v for k, v in vars(error).items() if not k.startswith("_")}
+    for name in _MONEY_FIELDS & values.keys():
+        if isinstance(values[name], int) and not isinstance(error, MemoTooLong):
+            values[name] = money(lang, values[name], currency)
+    return t(lang, f"refusal.{code}", **values)
+
+
+def start_link(bot: Bot, payload: str | None = None) -> str:
+    """The link that opens a private chat with the bot (and sends /start <payload>)."""
+    return f"https://t.me/{bot.username}" + (f"?start={payload}" if payload else "")
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def send_private(
+    bot: Bot, user_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Write to a person privately; None (logged) when they blocked the bot or never started it."""
+    try:
+        return await bot.send_message(user_id, text, reply_markup=reply_markup)
+    except Forbidden as error:
+        log.warning("cannot write to user %s privately: %s", user_id, error.message)
+    except BadRequest as error:
+        if "chat not found" not in error.message.lower():
+            raise
+        log.warning("cannot write to user %s privately: %s", user_id, error.message)
+    return None
+
+
+async def tell_privately(
+    update: Update, context: Context, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer privately: in the private chat itself, or from a group by private message. The
+    group hears only how to open a private chat, and only when the private message failed."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if is_private(update):
+        await message.reply_text(text, reply_markup=reply_markup)
+        return
+    if await send_private(context.bot, user.id, text, reply_markup) is None:
+        await message.reply_text(
+            t(lang(context), "common.start_privately", link=start_link(context.bot))
+        )
+
+
+async def edit_message(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Edit a message the bot sent; False (logged) when it is gone or can no longer be edited.
+    An edit that changes nothing counts as done."""
+    try:
+        await bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
+        )
+    except BadRequest as error:
+        reason = error.message.lower()
+        if "not modified" in reason:
+            return True
+        if "not found" in reason or "can't be edited" in reason:
+            log.warning("message %s in chat %s not edited: %s", message_id, chat_id, reason)
+            return False
+        raise
+    except Forbidden as error:
+        log.warning("message %s in chat %s not edited: %s", message_id, chat_id, error.message)
+        return False
+    return True
+
+
+def note_money_moved(context: Context, update: object) -> None:
+    """Remember that this update moved money, so a later failure is never reported to the
+    user as "nothing was charged"."""
+    if isinstance(update, Update):
+        moved: dict[int, None] = context.bot_data.setdefault("money_moved", {})
+        moved[update.update_id] = None
+        while len(moved) > _MOVED_KEPT:
+            moved.pop(next(iter(moved)))
+
+
+def money_moved(context: Context, update: object) -> bool:
+    return isinstance(update, Update) and update.update_id in context.bot_data.get(
+        "money_moved", {}
+    )
+
+
+def addressed_to_me(message: Message, bot_username: str | None) -> bool:
+    """A command written as /cmd@this_bot."""
+    entity = (message.entities or (None,))[0]
+    if entity is None or entity.offset != 0 or not message.text or not bot_username:
+        return False
+    command = message.text[: entity.length]
+    return command.lower().endswith("@" + bot_username.lower())
+
+
+async def reply_unknown_command(update: Update, context: Context) -> None:
+    """Answers a command the bot does not know (or will not reveal) with a pointer to /help."""
+    message = update.effective_message
+    if message is None:
+        return
+    # In groups other bots' commands are none of our business; answer only /cmd@this_bot.
+    if not is_private(update) and not addressed_to_me(message, context.bot.username):
+        return
+    await message.reply_text(t(lang(context), "common.unknown_command"))
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """Answers a press on a button no handler recognises."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(t(lang(context), "common.stale_button"))
+
+
+def register_fallbacks(application: Application) -> None:
+    """The catch-alls. app.py registers them after every feature, so any handler a feature
+    registers (admin commands included) is tried first."""
+    application.add_handler(
+        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, reply_unknown_command)
+    )
+    application.add_handler(CallbackQueryHandler(stale_button))

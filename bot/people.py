@@ -1,0 +1,131 @@
+"""People: the directory refreshed from every update, each reader's language, and finding the
+person a payment is for (an @username, the author of a replied-to message, a text mention).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Message, MessageEntity, Update, User
+from telegram.ext import Application, TypeHandler
+
+from bot.common import Context, Refusal, ledger_of, start_link
+from bot.render import who
+from bot.texts import language_of
+from ledger import Person
+from ledger.errors import DatabaseUnavailable, SameAccount
+
+log = logging.getLogger(__name__)
+
+# A username: a letter, then letters, digits and underscores, at most 32 characters (Telegram
+# asks for at least 5 on new ones; shorter old and collectible ones exist, so none is refused).
+USERNAME = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{0,31})")
+
+
+def person_of(user: User) -> Person:
+    """What a Telegram user object says about a person."""
+    return Person(
+        id=user.id,
+        username=user.username,
+        first_name=user.first_name or "",
+        last_name=user.last_name,
+        language_code=user.language_code,
+        is_bot=user.is_bot,
+    )
+
+
+def language_for(person: Person | None) -> str:
+    """The language a person reads: their /language choice, else their Telegram language."""
+    if person is None:
+        return language_of(None)
+    return language_of(person.language or person.language_code)
+
+
+async def refresh(update: Update, context: Context) -> None:
+    """Keeps the directory current with everyone this update shows and picks the reader's
+    language."""
+    user = update.effective_user
+    if user is None:
+        return
+    directory = ledger_of(context).directory
+    try:
+        known = await directory.seen(person_of(user))
+        for other in _others_shown(update.effective_message):
+            await directory.seen(person_of(other))
+    except DatabaseUnavailable:
+        # The handler that follows will meet the outage and say so; speak the user's language.
+        log.warning("directory not refreshed for update %s: database unavailable", update.update_id)
+        known = person_of(user)
+    if context.user_data is not None:
+        context.user_data["lang"] = language_for(known)
+
+
+def _others_shown(message: Message | None) -> list[User]:
+    """Users an update reveals besides its sender: the replied-to author, text mentions."""
+    if message is None:
+        return []
+    found = []
+    if message.reply_to_message is not None and message.reply_to_message.from_user is not None:
+        found.append(message.reply_to_message.from_user)
+    for entity in message.entities or ():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
+            found.append(entity.user)
+    return found
+
+
+async def registered_sender(context: Context, user: User) -> Person:
+    """The person behind ``user`` if they have started the bot; otherwise a Refusal telling
+    them to."""
+    person = await ledger_of(context).directory.get(user.id)
+    if person is None or not person.registered:
+        raise Refusal("people.start_first", link=start_link(context.bot))
+    return person
+
+
+async def by_username(context: Context, text: str, sender_id: int) -> Person:
+    """The person called ``@name``; a Refusal when the text is no username or nobody known
+    has it."""
+    match = USERNAME.fullmatch(text.strip())
+    if match is None:
+        raise Refusal("people.bad_username", text=text.strip())
+    name = match.group(1)
+    if context.bot.username and name.lower() == context.bot.username.lower():
+        raise Refusal("people.is_bot")
+    person = await ledger_of(context).directory.by_username(name)
+    if person is None:
+        raise Refusal("people.unknown", username=name, link=invite_link(context, sender_id))
+    return person
+
+
+async def by_user(context: Context, user: User) -> Person:
+    """The person behind a Telegram user object (a reply's author, a text mention)."""
+    return await ledger_of(context).directory.seen(person_of(user))
+
+
+def reply_author(message: Message) -> User | None:
+    """The author of the message this one replies to, when it is a real reply (in forum
+    groups every message "replies" to its topic's opening message; that is not a reply)."""
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created is not None:
+        return None
+    return replied.from_user
+
+
+def check_recipient(context: Context, sender_id: int, person: Person) -> None:
+    """Refuse a recipient who is the sender, a bot, or has never started the bot."""
+    if person.id == sender_id:
+        raise SameAccount()
+    if person.is_bot:
+        raise Refusal("people.is_bot")
+    if not person.registered:
+        raise Refusal("people.not_started", name=who(person), link=invite_link(context, sender_id))
+
+
+def invite_link(context: Context, sender_id: int) -> str:
+    """A link the sender can pass on; opening it starts the bot, which tells the sender."""
+    return start_link(context.bot, f"from-{sender_id}")
+
+
+def register(application: Application) -> None:
+    application.add_handler(TypeHandler(Update, refresh), group=-1)

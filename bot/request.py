@@ -1,0 +1,195 @@
+"""/request @bob 20 dinner: bob is asked privately, with [Pay] and [Decline]. Pay turns that
+message into the same confirmation card a /send shows; the requester hears the outcome.
+
+Callback data is ``r:p:<REF>`` (Pay) or ``r:d:<REF>`` (Decline), re-checked on every press:
+only the payer, only on the message they were sent privately, only while the request is open.
+A request's hold uses the key ``request:<REF>``, so however often Pay is pressed, one request
+holds (and can move) its amount once.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import cards
+from bot.common import (
+    Context,
+    Refusal,
+    edit_message,
+    explain,
+    lang,
+    ledger_of,
+    send_private,
+)
+from bot.people import check_recipient, language_for, registered_sender
+from bot.render import memo, money, plain, who
+from bot.send import check_rate, read_draft
+from bot.texts import t
+from ledger import Currency, PaymentRequest
+from ledger.errors import LedgerError, OverTransferMax, TransferNotFound
+
+COMMANDS = [("request", "menu.request")]
+
+PAY, DECLINE = "r:p:", "r:d:"
+_SEEN = "requests_by_message"
+_SEEN_KEPT = 1_000
+
+
+async def request(update: Update, context: Context) -> None:
+    """Asks the payer privately for money and tells the requester the request went out."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    ledger, reader = ledger_of(context), lang(context)
+    seen: dict[tuple[int, int], str] = context.bot_data.setdefault(_SEEN, {})
+    if (message.chat_id, message.message_id) in seen:
+        return  # the same update delivered again: the request already went out
+    try:
+        requester = await registered_sender(context, user)
+        check_rate(context, user.id)
+        draft = await read_draft(context, message, requester)
+        if draft.recipient is None or draft.amount is None:
+            raise Refusal("request.usage")
+        check_recipient(context, requester.id, draft.recipient)
+        limits = await ledger.limits()
+        if draft.amount > limits.max_transfer:
+            raise OverTransferMax(limits.max_transfer)
+        asked = await ledger.requests.create(
+            requester.id, draft.recipient.id, draft.amount, draft.note
+        )
+    except (Refusal, LedgerError) as error:
+        await message.reply_text(explain(reader, error, ledger.currency))
+        return
+    seen[(message.chat_id, message.message_id)] = asked.ref
+    while len(seen) > _SEEN_KEPT:
+        seen.pop(next(iter(seen)))
+    payer = draft.recipient
+    payer_reader = language_for(payer)
+    delivered = await send_private(
+        context.bot,
+        payer.id,
+        t(
+            payer_reader,
+            "request.received",
+            requester=who(requester, payer_reader),
+            amount=money(payer_reader, asked.amount, ledger.currency),
+            memo=memo(asked.memo),
+        ),
+        _buttons(payer_reader, asked, ledger.currency),
+    )
+    if delivered is None:
+        await ledger.requests.resolve(asked.ref, "cancelled")
+        await message.reply_text(t(reader, "request.undeliverable", payer=who(payer, reader)))
+        return
+    await message.reply_text(
+        t(
+            reader,
+            "request.sent",
+            payer=who(payer, reader),
+            amount=money(reader, asked.amount, ledger.currency),
+            memo=memo(asked.memo),
+        )
+    )
+
+
+def _buttons(reader: str, asked: PaymentRequest, currency: Currency) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(reader, "request.pay_button", amount=money(reader, asked.amount, currency)),
+                    callback_data=PAY + asked.ref,
+                ),
+                InlineKeyboardButton(
+                    t(reader, "request.decline_button"), callback_data=DECLINE + asked.ref
+                ),
+            ]
+        ]
+    )
+
+
+async def _pressed_request(update: Update, context: Context, prefix: str) -> PaymentRequest | None:
+    """The open request a press is about, if the presser is its payer and pressed the message
+    they were sent privately; otherwise the press is answered here and None returned."""
+    query = update.callback_query
+    assert query is not None
+    reader = lang(context)
+    ref = cards.pressed_ref(query.data, prefix)
+    asked = None
+    if ref is not None:
+        try:
+            asked = await ledger_of(context).requests.get(ref)
+        except TransferNotFound:
+            asked = None
+    if asked is None:
+        await query.answer(plain(t(reader, "card.invalid")))
+        return None
+    if asked.payer_id != query.from_user.id:
+        await query.answer(plain(t(reader, "request.not_yours")), show_alert=True)
+        return None
+    if query.message is None or query.message.chat.id != asked.payer_id:
+        await query.answer(plain(t(reader, "card.invalid")))
+        return None
+    if asked.state != "open":
+        await query.answer(plain(t(reader, f"request.already.{asked.state}")), show_alert=True)
+        return None
+    return asked
+
+
+async def pay(update: Update, context: Context) -> None:
+    """Turns the request into a confirmation card for the payer, with the money held."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    asked = await _pressed_request(update, context, PAY)
+    if asked is None:
+        return
+    ledger, reader = ledger_of(context), lang(context)
+    try:
+        payer = await registered_sender(context, query.from_user)
+        requester = await ledger.directory.get(asked.requester_id)
+        if requester is None:
+            raise Refusal("card.invalid")
+        held = await cards.hold(
+            context, payer, requester, asked.amount, asked.memo, key=f"request:{asked.ref}"
+        )
+    except (Refusal, LedgerError) as error:
+        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        return
+    await query.answer()
+    if held.replayed and (held.state != "pending" or await ledger.card_of(held.id) is not None):
+        return  # a second press: the card is on screen already
+    await cards.show(context, held, edit=query.message, request_id=asked.id)  # type: ignore[arg-type]
+
+
+async def decline(update: Update, context: Context) -> None:
+    """Declines the request; the requester is told."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    asked = await _pressed_request(update, context, DECLINE)
+    if asked is None:
+        return
+    ledger, reader = ledger_of(context), lang(context)
+    if not await cards.settle_request(context.bot, ledger, asked.id, "declined"):
+        current = await ledger.requests.get(asked.ref)
+        await query.answer(plain(t(reader, f"request.already.{current.state}")), show_alert=True)
+        return
+    await query.answer(plain(t(reader, "request.declined_answer")))
+    requester = await ledger.directory.get(asked.requester_id)
+    await edit_message(
+        context.bot,
+        query.message.chat.id,
+        query.message.message_id,
+        t(
+            reader,
+            "request.you_declined",
+            requester=who(requester, reader),
+            amount=money(reader, asked.amount, ledger.currency),
+            memo=memo(asked.memo),
+        ),
+    )
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("request", request, filters=filters.UpdateType.MESSAGE))
+    application.add_handler(CallbackQueryHandler(pay, pattern="^" + PAY))
+    application.add_handler(CallbackQueryHandler(decline, pattern="^" + DECLINE))

@@ -1,0 +1,309 @@
+"""/send in every form people try, and the short guided conversation when parts are missing.
+
+    /send @alice 12.50 lunch        /send 12,50 @alice        /send@xmoney_bot @alice 5
+    (a reply to bob's message) /send 5 thanks                 /send <text mention> 5
+    /send  ->  who?  ->  how much?  ->  a note? (/skip)  ->  the confirmation card; /cancel ends
+
+Every check happens before money moves; each failure is one message saying what to do next.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+from telegram import ForceReply, Message, MessageEntity, Update, User
+from telegram.ext import (
+    Application,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import cards
+from bot.common import (
+    Context,
+    Refusal,
+    explain,
+    lang,
+    ledger_of,
+    now,
+    settings_of,
+)
+from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
+from bot.texts import t
+from ledger import Person, parse_amount
+from ledger.errors import LedgerError, MemoTooLong
+from ledger.models import MEMO_MAX
+
+COMMANDS = [("send", "menu.send")]
+
+WHO, AMOUNT, NOTE = range(3)
+CONVERSATION_TIMEOUT_S = 600  # an abandoned conversation ends; a later text is no answer
+_DRAFTS = "send_drafts"
+_MENTION = "\x00"  # stands in for a text mention inside the command's text
+_TOKEN = re.compile(r"\s*(\S+)")
+
+
+@dataclass
+class Draft:
+    """A payment being put together: whatever parts are known so far."""
+
+    recipient: Person | None = None
+    amount: int | None = None
+    note: str = ""
+    sender: Person | None = field(default=None, repr=False)
+
+
+# --- reading the command -----------------------------------------------------------------
+
+
+def command_rest(message: Message) -> tuple[str, User | None]:
+    """The text after the command, with a text mention replaced by a marker, and the user it
+    mentions. Entity offsets count UTF-16 code units, as Telegram's do."""
+    text = message.text or ""
+    units = text.encode("utf-16-le")
+    command = (message.entities or ())[0]
+    start = (command.offset + command.length) * 2
+    for entity in message.entities or ():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.offset * 2 >= start:
+            begin, end = entity.offset * 2, (entity.offset + entity.length) * 2
+            rest = units[start:begin] + f" {_MENTION} ".encode("utf-16-le") + units[end:]
+            return rest.decode("utf-16-le"), entity.user
+    return units[start:].decode("utf-16-le"), None
+
+
+def _next_token(text: str) -> tuple[str | None, str]:
+    match = _TOKEN.match(text)
+    return (match.group(1), text[match.end() :]) if match else (None, "")
+
+
+def _names_someone(token: str | None) -> bool:
+    return token is not None and (token.startswith("@") or token == _MENTION)
+
+
+def split_parts(rest: str, currency_code: str) -> tuple[str | None, str | None, str]:
+    """(who, amount, note) from the words after /send; who and amount come in either order.
+    A currency code right after the amount belongs to it ("5 USD lunch")."""
+    first, after_first = _next_token(rest)
+    second, after_second = _next_token(after_first)
+    if _names_someone(first):
+        who, amount, tail = first, second, after_second
+    elif _names_someone(second):
+        who, amount, tail = second, first, after_second
+    else:
+        who, amount, tail = None, first, after_first
+    unit, after_unit = _next_token(tail)
+    if amount is not None and unit is not None and unit.upper() == currency_code:
+        amount, tail = f"{amount} {unit}", after_unit
+    return who, amount, tail.strip()
+
+
+async def read_draft(context: Context, message: Message, sender: Person) -> Draft:
+    """Everything /send says, checked; raises a Refusal or the ledger's typed error."""
+    ledger = ledger_of(context)
+    rest, mentioned = command_rest(message)
+    who, amount_text, note = split_parts(rest, ledger.currency.code)
+    draft = Draft(note=note, sender=sender)
+    if who == _MENTION and mentioned is not None:
+        draft.recipient = await by_user(context, mentioned)
+    elif who is not None:
+        draft.recipient = await by_username(context, who, sender.id)
+    elif (author := reply_author(message)) is not None:
+        draft.recipient = await by_user(context, author)
+    if amount_text is not None:
+        draft.amount = parse_amount(amount_text, ledger.currency)
+    if len(note) > MEMO_MAX:
+        raise MemoTooLong(MEMO_MAX)
+    return draft
+
+
+# --- rate limiting -----------------------------------------------------------------------
+
+
+def check_rate(context: Context, user_id: int) -> None:
+    """The one place payment commands are rate limited per user (settings.rate_limit_per_minute
+    in any sliding minute); a Refusal asks the user to slow down. Only that user is slowed."""
+    limit = settings_of(context).rate_limit_per_minute
+    recent: deque[float] = context.bot_data.setdefault("payment_commands", {}).setdefault(
+        user_id, deque()
+    )
+    moment = now(context).timestamp()
+    while recent and moment - recent[0] >= 60:
+        recent.popleft()
+    if len(recent) >= limit:
+        raise Refusal("send.slow_down")
+    recent.append(moment)
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+async def send(update: Update, context: Context) -> int:
+    """Starts a payment from /send: a card at once, or a question for what is missing."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    reader, currency = lang(context), ledger_of(context).currency
+    try:
+        sender = await registered_sender(context, user)
+        check_rate(context, user.id)
+        draft = await read_draft(context, message, sender)
+        if draft.recipient is not None:
+            check_recipient(context, sender.id, draft.recipient)
+    except (Refusal, LedgerError) as error:
+        await message.reply_text(explain(reader, error, currency))
+        return ConversationHandler.END
+    if draft.recipient is not None and draft.amount is not None:
+        await _offer(update, context, draft)
+        return ConversationHandler.END
+    _drafts(context)[message.chat_id] = draft
+    return await _ask(message, context, WHO if draft.recipient is None else AMOUNT)
+
+
+async def _offer(update: Update, context: Context, draft: Draft) -> None:
+    """Hold the money and show the card (the hold's key is this message, so a redelivered
+    update finds the same hold and shows no second card)."""
+    message = update.effective_message
+    assert message is not None
+    assert draft.sender and draft.recipient and draft.amount
+    try:
+        transfer = await cards.hold(
+            context,
+            draft.sender,
+            draft.recipient,
+            draft.amount,
+            draft.note,
+            key=f"send:{message.chat_id}:{message.message_id}",
+        )
+    except (Refusal, LedgerError) as error:
+        await message.reply_text(explain(lang(context), error, ledger_of(context).currency))
+        return
+    if transfer.replayed:
+        return
+    await cards.show(context, transfer, reply_to=message)
+
+
+# --- the guided conversation -------------------------------------------------------------
+
+
+def _drafts(context: Context) -> dict[int, Draft]:
+    assert context.user_data is not None
+    return context.user_data.setdefault(_DRAFTS, {})
+
+
+async def _ask(message: Message, context: Context, state: int) -> int:
+    """Ask for the next missing part; in groups as a forced reply, so the answer reaches the
+    bot despite privacy mode."""
+    key = {WHO: "send.ask_who", AMOUNT: "send.ask_amount", NOTE: "send.ask_note"}[state]
+    markup = None if message.chat.type == "private" else ForceReply(selective=True)
+    await message.reply_text(t(lang(context), key), reply_markup=markup)
+    return state
+
+
+async def answer_who(update: Update, context: Context) -> int:
+    """Takes the recipient in the guided conversation."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = _drafts(context)[message.chat_id]
+    assert draft.sender is not None
+    mentions = [e.user for e in message.entities or () if e.type == MessageEntity.TEXT_MENTION]
+    try:
+        if mentions and mentions[0] is not None:
+            recipient = await by_user(context, mentions[0])
+        else:
+            recipient = await by_username(context, message.text, draft.sender.id)
+        check_recipient(context, draft.sender.id, recipient)
+        if draft.amount is not None:
+            await cards.precheck(context, draft.sender, recipient, draft.amount)
+    except (Refusal, LedgerError) as error:
+        return await _retry(message, context, error, WHO)
+    draft.recipient = recipient
+    return await _ask(message, context, AMOUNT if draft.amount is None else NOTE)
+
+
+async def answer_amount(update: Update, context: Context) -> int:
+    """Takes the amount in the guided conversation and checks it can be sent."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = _drafts(context)[message.chat_id]
+    assert draft.sender is not None and draft.recipient is not None
+    try:
+        amount = parse_amount(message.text, ledger_of(context).currency)
+        await cards.precheck(context, draft.sender, draft.recipient, amount)
+    except (Refusal, LedgerError) as error:
+        return await _retry(message, context, error, AMOUNT)
+    draft.amount = amount
+    return await _ask(message, context, NOTE)
+
+
+async def answer_note(update: Update, context: Context) -> int:
+    """Takes the note and shows the card."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = _drafts(context)[message.chat_id]
+    note = message.text.strip()
+    if len(note) > MEMO_MAX:
+        return await _retry(message, context, MemoTooLong(MEMO_MAX), NOTE)
+    draft.note = note
+    return await _finish(update, context)
+
+
+async def skip_note(update: Update, context: Context) -> int:
+    """Shows the card without a note."""
+    return await _finish(update, context)
+
+
+async def _finish(update: Update, context: Context) -> int:
+    message = update.effective_message
+    assert message is not None
+    draft = _drafts(context).pop(message.chat_id)
+    await _offer(update, context, draft)
+    return ConversationHandler.END
+
+
+async def _retry(message: Message, context: Context, error: Exception, state: int) -> int:
+    reader = lang(context)
+    text = explain(reader, error, ledger_of(context).currency)
+    await message.reply_text(text + "\n\n" + t(reader, "send.try_again"))
+    return state
+
+
+async def cancel_conversation(update: Update, context: Context) -> int:
+    """Ends the guided conversation; nothing was held, nothing is sent."""
+    message = update.effective_message
+    assert message is not None
+    _drafts(context).pop(message.chat_id, None)
+    await message.reply_text(t(lang(context), "send.cancelled"))
+    return ConversationHandler.END
+
+
+async def nothing_to_cancel(update: Update, context: Context) -> None:
+    """Answers /cancel outside a conversation."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(t(lang(context), "send.nothing_to_cancel"))
+
+
+def register(application: Application) -> None:
+    new = filters.UpdateType.MESSAGE
+    answer = filters.TEXT & ~filters.COMMAND & new
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("send", send, filters=new)],
+            states={
+                WHO: [MessageHandler(answer, answer_who)],
+                AMOUNT: [MessageHandler(answer, answer_amount)],
+                NOTE: [
+                    MessageHandler(answer, answer_note),
+                    CommandHandler("skip", skip_note, filters=new),
+                ],
+            },
+            fallbacks=[CommandHandler("cancel", cancel_conversation, filters=new)],
+            allow_reentry=True,
+            conversation_timeout=CONVERSATION_TIMEOUT_S,
+            name="send",
+        )
+    )
+    application.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=new))

@@ -1,0 +1,122 @@
+"""/start (registration, the welcome credit, deep links) and /help."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.common import (
+    Context,
+    is_private,
+    lang,
+    ledger_of,
+    send_private,
+    settings_of,
+    start_link,
+)
+from bot.people import language_for, person_of
+from bot.render import money, who
+from bot.texts import Html, t
+from ledger.errors import IdempotencyConflict
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [("start", "menu.start"), ("help", "menu.help")]
+
+# Telegram allows A-Z, a-z, 0-9, _ and - in a start payload, at most 64 characters.
+_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_INVITED_BY = re.compile(r"from-([1-9][0-9]{0,19})")
+
+
+@dataclass(frozen=True)
+class StartLink:
+    """What a t.me/<bot>?start=<payload> link asked for."""
+
+    invited_by: int | None = None
+
+
+def parse_start_payload(args: list[str]) -> StartLink:
+    """Read a deep-link payload; anything unrecognised is ignored, never an error."""
+    payload = args[0] if len(args) == 1 else ""
+    if not _PAYLOAD.fullmatch(payload):
+        return StartLink()
+    invited = _INVITED_BY.fullmatch(payload)
+    return StartLink(invited_by=int(invited.group(1)) if invited else None)
+
+
+async def start(update: Update, context: Context) -> None:
+    """Registers the user, opens their account and greets them with their balance."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    reader = lang(context)
+    if not is_private(update):
+        await message.reply_text(t(reader, "start.in_group", link=start_link(context.bot)))
+        return
+    ledger, settings = ledger_of(context), settings_of(context)
+    link = parse_start_payload(context.args or [])
+    known = await ledger.directory.get(user.id)
+    newcomer = known is None or not known.registered
+    account_id = await ledger.open_account(user.id)
+    welcome = 0
+    if newcomer and settings.welcome_credit_minor:
+        welcome = await _grant_welcome(context, user.id, account_id)
+    await ledger.directory.register(person_of(user))
+    account = await ledger.account(account_id)
+    lines = [
+        t(
+            reader,
+            "start.greeting" if newcomer else "start.again",
+            name=user.first_name,
+            available=money(reader, account.available, ledger.currency),
+        )
+    ]
+    if welcome:
+        lines.append(
+            t(reader, "start.welcome_credit", amount=money(reader, welcome, ledger.currency))
+        )
+    lines.append(t(reader, "start.how_to_pay"))
+    await message.reply_text("\n\n".join(lines))
+    if newcomer and link.invited_by and link.invited_by != user.id:
+        await _tell_inviter(context, link.invited_by, user.id)
+
+
+async def _grant_welcome(context: Context, user_id: int, account_id: int) -> int:
+    """Credit the welcome amount once per person (the key makes a retry a no-op)."""
+    ledger, amount = ledger_of(context), settings_of(context).welcome_credit_minor
+    try:
+        granted = await ledger.transfer(
+            ledger.issuance_account_id, account_id, amount, kind="welcome", key=f"welcome:{user_id}"
+        )
+    except IdempotencyConflict:
+        return 0  # granted before, when the setting had another value
+    return 0 if granted.replayed else amount
+
+
+async def _tell_inviter(context: Context, inviter_id: int, newcomer_id: int) -> None:
+    """Let whoever passed on the invitation know they can pay the newcomer now."""
+    directory = ledger_of(context).directory
+    inviter = await directory.get(inviter_id)
+    if inviter is None or not inviter.registered:
+        return
+    newcomer = await directory.get(newcomer_id)
+    reader = language_for(inviter)
+    await send_private(
+        context.bot, inviter_id, t(reader, "start.invitee_joined", name=Html(who(newcomer, reader)))
+    )
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Lists the commands with examples."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(t(lang(context), "start.help"))
+
+
+def register(application: Application) -> None:
+    only_new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("start", start, filters=only_new))
+    application.add_handler(CommandHandler("help", help_command, filters=only_new))

@@ -1,0 +1,152 @@
+"""Texts of /send, the confirmation card and /request."""
+
+TEXTS: dict[str, dict[str, str]] = {
+    # --- /send and its guided conversation ---
+    "send.slow_down": {
+        "en": "You're sending payment commands too fast. Wait a minute and try again.",
+        "fr": "Vous envoyez des commandes de paiement trop vite. Attendez une minute et réessayez.",
+    },
+    "send.ask_who": {
+        "en": "Who do you want to pay? Send their @username (or /cancel).",
+        "fr": "Qui voulez-vous payer ? Envoyez son @nom_utilisateur (ou /cancel).",
+    },
+    "send.ask_amount": {
+        "en": "How much? For example 12.50 (or /cancel).",
+        "fr": "Combien ? Par exemple 12,50 (ou /cancel).",
+    },
+    "send.ask_note": {
+        "en": "Add a note for the payment, or /skip (or /cancel).",
+        "fr": "Ajoutez une note au paiement, ou /skip (ou /cancel).",
+    },
+    "send.try_again": {"en": "Try again, or /cancel.", "fr": "Réessayez, ou /cancel."},
+    "send.cancelled": {
+        "en": "Cancelled. Nothing was sent.",
+        "fr": "Annulé. Rien n'a été envoyé.",
+    },
+    "send.nothing_to_cancel": {
+        "en": "There's nothing to cancel.",
+        "fr": "Il n'y a rien à annuler.",
+    },
+    # --- the confirmation card, in each state ---
+    "card.pending": {
+        "en": "Send <b>{amount}</b> to {recipient}{memo}?\n"
+        "The money is held until {sender} confirms (expires in {minutes} min).",
+        "fr": "Envoyer <b>{amount}</b> à {recipient}{memo} ?\n"
+        "L'argent est réservé jusqu'à la confirmation de {sender} (expire dans {minutes} min).",
+    },
+    "card.posted": {
+        "en": "✅ Paid <b>{amount}</b> to {recipient}{memo}\nReference: <code>{ref}</code>",
+        "fr": "✅ Payé <b>{amount}</b> à {recipient}{memo}\nRéférence : <code>{ref}</code>",
+    },
+    "card.voided": {
+        "en": "Cancelled: <b>{amount}</b> to {recipient}{memo} was not sent; "
+        "the held money is released.",
+        "fr": "Annulé : <b>{amount}</b> à {recipient}{memo} n'a pas été envoyé ; "
+        "l'argent réservé est libéré.",
+    },
+    "card.expired": {
+        "en": "Expired: <b>{amount}</b> to {recipient}{memo} was not confirmed in time and "
+        "was not sent; the held money is released. Send it again with /send.",
+        "fr": "Expiré : <b>{amount}</b> à {recipient}{memo} n'a pas été confirmé à temps et "
+        "n'a pas été envoyé ; l'argent réservé est libéré. Renvoyez-le avec /send.",
+    },
+    "card.confirm_button": {"en": "Confirm", "fr": "Confirmer"},
+    "card.cancel_button": {"en": "Cancel", "fr": "Annuler"},
+    "card.invalid": {
+        "en": "This button is not valid.",
+        "fr": "Ce bouton n'est pas valide.",
+    },
+    "card.not_yours": {
+        "en": "Only the person paying can press these buttons.",
+        "fr": "Seule la personne qui paie peut appuyer sur ces boutons.",
+    },
+    "card.request_closed": {
+        "en": "This request was declined already, so nothing was paid; the held money is released.",
+        "fr": "Cette demande a déjà été refusée, rien n'a donc été payé ; l'argent réservé "
+        "est libéré.",
+    },
+    "card.confirm_unavailable": {
+        "en": "Not confirmed yet: I can't reach the ledger. Press Confirm again in a moment; "
+        "the payment will go through at most once.",
+        "fr": "Pas encore confirmé : je n'arrive pas à joindre le registre. Appuyez de nouveau "
+        "sur Confirmer dans un instant ; le paiement ne passera qu'une seule fois.",
+    },
+    "card.cancel_unavailable": {
+        "en": "Not cancelled yet: I can't reach the ledger. Press Cancel again in a moment; "
+        "otherwise the held money is released when the card expires.",
+        "fr": "Pas encore annulé : je n'arrive pas à joindre le registre. Appuyez de nouveau "
+        "sur Annuler dans un instant ; sinon l'argent réservé sera libéré à l'expiration.",
+    },
+    "card.confirmed_answer": {"en": "Payment sent.", "fr": "Paiement envoyé."},
+    "card.cancelled_answer": {
+        "en": "Cancelled; nothing was sent.",
+        "fr": "Annulé ; rien n'a été envoyé.",
+    },
+    "card.your_balance": {
+        "en": "Your balance: <b>{available}</b>",
+        "fr": "Votre solde : <b>{available}</b>",
+    },
+    "card.received": {
+        "en": "💸 {sender} sent you <b>{amount}</b>{memo}\nYour balance: <b>{available}</b>",
+        "fr": "💸 {sender} vous a envoyé <b>{amount}</b>{memo}\nVotre solde : <b>{available}</b>",
+    },
+    # --- /request ---
+    "request.usage": {
+        "en": "Say who and how much: <code>/request @name 20 dinner</code> "
+        "(or reply to their message with <code>/request 20 dinner</code>).",
+        "fr": "Indiquez qui et combien : <code>/request @nom 20 dîner</code> "
+        "(ou répondez à son message avec <code>/request 20 dîner</code>).",
+    },
+    "request.received": {
+        "en": "💌 {requester} asks you for <b>{amount}</b>{memo}.",
+        "fr": "💌 {requester} vous demande <b>{amount}</b>{memo}.",
+    },
+    "request.sent": {
+        "en": "Request for <b>{amount}</b>{memo} sent to {payer}. I'll tell you when they answer.",
+        "fr": "Demande de <b>{amount}</b>{memo} envoyée à {payer}. "
+        "Je vous préviendrai de sa réponse.",
+    },
+    "request.undeliverable": {
+        "en": "I couldn't deliver your request: {payer} has blocked me or closed our chat. "
+        "Nothing was requested.",
+        "fr": "Je n'ai pas pu transmettre votre demande : {payer} m'a bloqué ou a fermé notre "
+        "conversation. Rien n'a été demandé.",
+    },
+    "request.pay_button": {"en": "Pay {amount}", "fr": "Payer {amount}"},
+    "request.decline_button": {"en": "Decline", "fr": "Refuser"},
+    "request.not_yours": {
+        "en": "Only the person asked can answer this request.",
+        "fr": "Seule la personne sollicitée peut répondre à cette demande.",
+    },
+    "request.already.paid": {
+        "en": "This request is paid already.",
+        "fr": "Cette demande est déjà payée.",
+    },
+    "request.already.declined": {
+        "en": "This request was declined.",
+        "fr": "Cette demande a été refusée.",
+    },
+    "request.already.cancelled": {
+        "en": "This request is no longer open.",
+        "fr": "Cette demande n'est plus ouverte.",
+    },
+    "request.declined_answer": {"en": "Declined.", "fr": "Refusé."},
+    "request.you_declined": {
+        "en": "You declined {requester}'s request for <b>{amount}</b>{memo}.",
+        "fr": "Vous avez refusé la demande de {requester} de <b>{amount}</b>{memo}.",
+    },
+    "request.outcome.paid": {
+        "en": "✅ {payer} paid your request: <b>{amount}</b>{memo}",
+        "fr": "✅ {payer} a payé votre demande : <b>{amount}</b>{memo}",
+    },
+    "request.outcome.declined": {
+        "en": "{payer} declined your request for <b>{amount}</b>{memo}.",
+        "fr": "{payer} a refusé votre demande de <b>{amount}</b>{memo}.",
+    },
+    "request.outcome.cancelled": {
+        "en": "{payer} did not confirm your request for <b>{amount}</b>{memo} in time, so it "
+        "lapsed. Send a new /request if you still need it.",
+        "fr": "{payer} n'a pas confirmé à temps votre demande de <b>{amount}</b>{memo} : "
+        "elle a expiré. Envoyez une nouvelle /request si besoin.",
+    },
+}

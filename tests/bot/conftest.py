@@ -1,0 +1,279 @@
+"""The chat harness: the real Application, offline, driven by the Update JSON Telegram would send.
+
+    async def test_story(bot):
+        alice, bob = bot.user("alice"), bot.user("bob")
+        await bot.register(alice, bob, funds=5_000)           # /start each, then a top-up
+        await bot.send(alice, "/send @bob 12.50 lunch")
+        card = bot.last(alice)                                # the recorded sendMessage call
+        await bot.press(alice, card, "Confirm")               # find the button by its label
+        assert bot.answer().params["text"] == "Payment sent."
+        assert await bot.balances(alice, bob) == [3_750, 1_250]
+
+``bot.api`` is the RecordingRequest (every Bot API call), ``bot.tg`` the Update builder,
+``bot.ledger`` and ``bot.clock`` the fixtures the application was built with. Any exception a
+handler raises fails the test at the ``send``/``press`` that caused it, unless the test says it
+expects it: ``with bot.expecting(DatabaseUnavailable): ...``. ``make_bot(**settings)`` builds a
+harness with other settings (welcome credit, hold expiry, rate limit, admin ids).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot import cards
+from bot.app import build_application
+from bot.fakeapi import BOT_ID, BOT_USER, Call, RecordingRequest, Telegram
+from bot.settings import load_settings
+from ledger import Account, Ledger, Transfer
+from tests.conftest import FakeClock
+
+TOKEN = "123456:TEST-token"
+
+# name -> (Telegram user id, username); carol has no username (reachable by text mention).
+PEOPLE: dict[str, tuple[int, str | None]] = {
+    "alice": (101, "alice"),
+    "bob": (102, "bob"),
+    "carol": (103, None),
+    "dave": (104, "dave"),
+    "erin": (105, "erin"),
+}
+User = dict[str, Any]
+
+
+class ChatBot:
+    """The application under test plus what a test needs to drive it and read what users see."""
+
+    def __init__(self, app: Application, api: RecordingRequest, ledger: Ledger, clock: FakeClock):
+        self.app, self.api, self.ledger, self.clock = app, api, ledger, clock
+        self.tg = Telegram()
+        self.errors: list[BaseException] = []
+        self._expected: tuple[type[BaseException], ...] = ()
+        self._credits = itertools.count(1)
+        app.add_error_handler(self._record_error)
+
+    async def _record_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert context.error is not None
+        self.errors.append(context.error)
+
+    # --- people and chats --------------------------------------------------------------
+
+    def user(self, name: str, *, lang: str | None = "en", username: str | None = "") -> User:
+        """A Telegram user: alice, bob, carol (no username), dave, erin, or any new name."""
+        user_id, known_username = PEOPLE.get(name, (1_000 + sum(map(ord, name)), name))
+        return self.tg.user(
+            user_id,
+            known_username if username == "" else username,
+            name.capitalize(),
+            language_code=lang,
+        )
+
+    @staticmethod
+    def group(chat_id: int = -100_123, title: str = "Friends") -> dict[str, Any]:
+        return Telegram.group(chat_id, title)
+
+    @staticmethod
+    def the_bot() -> User:
+        return dict(BOT_USER)
+
+    # --- driving the application -------------------------------------------------------
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        """Run one Update through the application; a handler's exception fails the test here."""
+        seen = len(self.errors)
+        await self.app.process_update(Update.de_json(copy.deepcopy(update), self.app.bot))
+        for error in self.errors[seen:]:
+            if not isinstance(error, self._expected):
+                raise error
+
+    async def send(
+        self,
+        user: User,
+        text: str,
+        *,
+        chat: dict[str, Any] | None = None,
+        reply_to: dict[str, Any] | None = None,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """``user`` writes ``text`` (privately unless ``chat``); returns the Update sent."""
+        update = self.tg.message(user, text, chat=chat, reply_to=reply_to, entities=entities)
+        await self.deliver(update)
+        return update
+
+    def message(self, user: User, text: str, *, chat: dict[str, Any] | None = None) -> dict:
+        """A message someone wrote that the bot did not see (privacy mode), to reply to."""
+        return self.tg.message(user, text, chat=chat)["message"]
+
+    async def press(
+        self, user: User, card: Call | dict[str, Any], label: str, *, query_id: str | None = None
+    ) -> dict[str, Any]:
+        """``user`` presses the button labelled ``label`` on ``card``; returns the Update."""
+        return await self.press_data(user, card, self.button(card, label), query_id=query_id)
+
+    async def press_data(
+        self,
+        user: User,
+        card: Call | dict[str, Any],
+        data: str,
+        *,
+        query_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A press carrying any callback data (forged presses included)."""
+        update = self.tg.callback(user, data, card, query_id=query_id)
+        await self.deliver(update)
+        return update
+
+    @staticmethod
+    def button(card: Call | dict[str, Any], label: str) -> str:
+        """The callback data of the button labelled ``label`` (or starting with it)."""
+        if isinstance(card, dict):
+            card = Call("sendMessage", {"reply_markup": card.get("reply_markup")})
+        for text, data in card.buttons:
+            if text == label or text.startswith(label):
+                return data
+        raise AssertionError(f"no button {label!r} on the card; its buttons: {card.buttons}")
+
+    @contextmanager
+    def expecting(self, *errors: type[BaseException]) -> Iterator[list[BaseException]]:
+        """Allow handlers to raise ``errors`` inside the block, and require that one did."""
+        seen, previous = len(self.errors), self._expected
+        self._expected = errors
+        raised: list[BaseException] = []
+        try:
+            yield raised
+        finally:
+            self._expected = previous
+        raised.extend(e for e in self.errors[seen:] if isinstance(e, errors))
+        assert raised, f"expected a handler to raise one of {errors}; none did"
+
+    # --- setting the scene -------------------------------------------------------------
+
+    async def register(self, *users: User, funds: int = 0) -> None:
+        """Each user sends /start privately; ``funds`` (minor units) are then credited."""
+        for user in users:
+            await self.send(user, "/start")
+            if funds:
+                await self.fund(user, funds)
+        self.api.clear()
+
+    async def fund(self, user: User, amount: int) -> Transfer:
+        account = await self.ledger.open_account(user["id"])
+        return await self.ledger.transfer(
+            self.ledger.issuance_account_id,
+            account,
+            amount,
+            kind="credit",
+            key=f"test-credit:{next(self._credits)}",
+        )
+
+    async def freeze(self, user: User) -> None:
+        account = await self.ledger.open_account(user["id"])
+        await self.ledger.freeze(account, actor=1, reason="test")
+
+    # --- reading the outcome -----------------------------------------------------------
+
+    async def account(self, user: User) -> Account:
+        return await self.ledger.account(await self.ledger.open_account(user["id"]))
+
+    async def balances(self, *users: User) -> list[int]:
+        """Each user's available money, in minor units."""
+        return [(await self.account(user)).available for user in users]
+
+    async def held(self, user: User) -> int:
+        return (await self.account(user)).on_hold
+
+    async def books(self) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+        """Everything money-related that a rejected input must leave unchanged: the number of
+        transfers and every account's posted and pending counters. Also checks invariants."""
+        report = await self.ledger.verify()
+        assert report.ok, report.summary()
+        rows = await self.ledger.db.read_one(
+            "SELECT id, credits_posted - debits_posted, debits_pending FROM accounts ORDER BY id",
+            {},
+        )
+        return report.transfers_checked, tuple((r[0], r[1], r[2]) for r in rows)
+
+    def to(self, where: User | dict[str, Any] | int) -> list[Call]:
+        """Every message sent to or edited in a user's private chat or a group, in order."""
+        chat_id = where if isinstance(where, int) else where["id"]
+        return self.api.messages_to(chat_id)
+
+    def last(self, where: User | dict[str, Any] | int) -> Call:
+        messages = self.to(where)
+        assert messages, f"nothing was sent to {where}; calls: {self.api.calls}"
+        return messages[-1]
+
+    def texts(self, where: User | dict[str, Any] | int) -> list[str]:
+        return [call.text for call in self.to(where)]
+
+    def answers(self) -> list[Call]:
+        return self.api.answers()
+
+    def answer(self) -> Call:
+        """The last answerCallbackQuery."""
+        answers = self.answers()
+        assert answers, "no callback query was answered"
+        return answers[-1]
+
+    def calls(self, method: str) -> list[Call]:
+        return self.api.sent(method)
+
+    # --- time --------------------------------------------------------------------------
+
+    async def sweep(self) -> list[Transfer]:
+        """One pass of the sweeper, as the periodic job would run it."""
+        return await cards.sweep(self.app)
+
+    async def run_card_job(self, ref: str) -> None:
+        """Run the expiry job scheduled for a card, as the job queue would when it is due."""
+        jobs = self.app.job_queue.get_jobs_by_name(cards.job_name(ref))
+        assert jobs, f"no expiry job for {ref}"
+        seen = len(self.errors)
+        await jobs[0].run(self.app)
+        for error in self.errors[seen:]:
+            if not isinstance(error, self._expected):
+                raise error
+
+
+MakeBot = Callable[..., Awaitable[ChatBot]]
+
+
+@pytest.fixture
+async def make_bot(ledger: Ledger, clock: FakeClock) -> AsyncIterator[MakeBot]:
+    """Build harnesses with setting overrides: ``await make_bot(welcome_credit="10")``."""
+    made: list[ChatBot] = []
+
+    async def make(**settings: Any) -> ChatBot:
+        api = RecordingRequest()
+        app = build_application(
+            load_settings(_env_file=None, bot_token=TOKEN, **settings),
+            ledger=ledger,
+            request=api,
+            clock=clock,
+            rate_limiter=False,
+        )
+        harness = ChatBot(app, api, ledger, clock)
+        await app.initialize()
+        api.clear()
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        await harness.app.shutdown()
+
+
+@pytest.fixture
+async def bot(make_bot: MakeBot) -> ChatBot:
+    """The payment bot with default settings, on the test ledger (both databases)."""
+    return await make_bot()
+
+
+__all__ = ["BOT_ID", "PEOPLE", "ChatBot", "MakeBot"]
