@@ -560,6 +560,13 @@ class Ledger:
             raise TransferNotFound(ref)
         return await self._with_owners(found)
 
+    async def transfer_by_id(self, transfer_id: int) -> Transfer:
+        """A transfer by its internal id (a reversal names the transfer it reverses by id)."""
+        found = await self._find("id", transfer_id)
+        if found is None:
+            raise TransferNotFound(str(transfer_id))
+        return await self._with_owners(found)
+
     async def reversal_of(self, transfer_id: int) -> Transfer | None:
         found = await self._find("reverses_id", transfer_id)
         return None if found is None else await self._with_owners(found)
