@@ -15,7 +15,11 @@ are serialised by an asyncio lock on one writer connection, so they never spin i
 busy handler; the busy timeout covers other processes.
 
 PostgreSQL: READ COMMITTED with row locks taken in account-id order by the triggers; the
-whole transaction, COMMIT included, is retried on SQLSTATE 40001 and 40P01.
+whole transaction, COMMIT included, is retried on SQLSTATE 40001 and 40P01. A lost server
+is never a hang nor a driver exception: connecting and every command have a timeout, and
+every way of losing the connection surfaces as ``DatabaseUnavailable``. Pooled connections
+found closed at checkout (the server restarted while they sat idle) are replaced, with
+every older one, so the first call after an outage works.
 """
 
 from __future__ import annotations
@@ -40,10 +44,18 @@ T = TypeVar("T")
 RETRY_SQLSTATES = {"40001", "40P01"}
 MAX_ATTEMPTS = 8
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Every ledger statement is small: a server that has not answered by then is unreachable.
+PG_CONNECT_TIMEOUT_S = 5.0
+PG_COMMAND_TIMEOUT_S = 15.0
 
 
 def create_engine(
-    url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10
+    url: str,
+    *,
+    sqlite_synchronous: str = "FULL",
+    pool_size: int = 10,
+    connect_timeout: float = PG_CONNECT_TIMEOUT_S,
+    command_timeout: float = PG_COMMAND_TIMEOUT_S,
 ) -> AsyncEngine:
     """Make the async engine with the per-connection settings each engine needs."""
     if url.startswith("sqlite"):
@@ -73,7 +85,21 @@ def create_engine(
     if url.startswith("postgresql"):
         if "+asyncpg" not in url:
             url = re.sub(r"^postgresql(\+\w+)?://", "postgresql+asyncpg://", url)
-        return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        engine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
+        )
+
+        @event.listens_for(engine.sync_engine, "checkout")
+        def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            # Free (no round trip): asyncpg knows when the server closed the socket. The pool
+            # then reconnects this one and drops every connection older than now.
+            if dbapi_connection.driver_connection.is_closed():
+                raise sa_exc.InvalidatePoolError("pooled connection was closed by the server")
+
+        return engine
     raise ValueError("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 
 
@@ -140,6 +166,12 @@ class Database:
     async def _pg_fetch(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
         import asyncpg
 
+        lost = (
+            OSError,  # TimeoutError included
+            asyncpg.PostgresConnectionError,
+            asyncpg.exceptions.OperatorInterventionError,  # server shutting down or starting
+            asyncpg.InterfaceError,
+        )
         query, names = self._to_positional(sql)
         args = [params[name] for name in names]
         for attempt in range(MAX_ATTEMPTS):
@@ -148,9 +180,12 @@ class Database:
                     raw = await conn.get_raw_connection()
                     try:
                         return await raw.driver_connection.fetch(query, *args)
-                    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError):
+                    except lost:
+                        raw.driver_connection.terminate()  # at once: a graceful close would wait
                         await conn.invalidate()
                         raise
+            except lost as error:  # before PostgresError, which two of them are
+                raise DatabaseUnavailable() from error
             except asyncpg.PostgresError as error:
                 if (
                     getattr(error, "sqlstate", None) in RETRY_SQLSTATES
@@ -159,14 +194,7 @@ class Database:
                     await asyncio.sleep(0.005 * (attempt + 1))
                     continue
                 raise
-            except (
-                TimeoutError,
-                OSError,
-                asyncpg.PostgresConnectionError,
-                asyncpg.InterfaceError,
-                sa_exc.DBAPIError,
-                sa_exc.InterfaceError,
-            ) as error:
+            except (sa_exc.DBAPIError, sa_exc.InterfaceError) as error:
                 if isinstance(error, sa_exc.DBAPIError) and not _is_disconnect(error):
                     raise
                 raise DatabaseUnavailable() from error
