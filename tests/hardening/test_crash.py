@@ -17,6 +17,7 @@ The ledger runs with its default durability (``sqlite_synchronous="FULL"``), che
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -33,7 +34,7 @@ from tests.hardening.crash_worker import FUNDING, OWNERS, LogState, fund_key, po
 
 pytestmark = pytest.mark.slow
 
-KILLS = int(os.environ.get("CRASH_KILLS", "12"))
+KILLS = max(1, int(os.environ.get("CRASH_KILLS", "12")))
 WORKER = Path(__file__).with_name("crash_worker.py")
 KILL_WINDOW_S = (0.0, 0.4)  # how long after the worker reports running it may live
 HANG_GUARD_S = 120  # a worker that says nothing for this long has hung: fail, don't wait forever
@@ -65,8 +66,6 @@ class Child:
 
     async def go(self) -> dict[str, Any]:
         """Let it start; return the report it prints once it is running (or has finished)."""
-        import json
-
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(b"go\n")
         await self.process.stdin.drain()
@@ -94,12 +93,14 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(
     run, log = uuid.uuid4().hex[:8], tmp_path / "transfers.log"
     context = f"[{database}, CRASH_SEED={seed}]"
 
-    upcoming = await Child.spawn(database_url, log, run, 0, finish=False)
+    children = [await Child.spawn(database_url, log, run, 0, finish=False)]
     try:
         for gen in range(KILLS):
-            child = upcoming
+            child = children[-1]
             report = await child.go()
-            upcoming = await Child.spawn(database_url, log, run, gen + 1, finish=gen + 1 == KILLS)
+            children.append(
+                await Child.spawn(database_url, log, run, gen + 1, finish=gen + 1 == KILLS)
+            )
             if database == "sqlite":
                 # 2 = FULL: the WAL is fsynced at every commit, so an acknowledged transfer
                 # survives power loss as well as this kill.
@@ -107,12 +108,13 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(
             await asyncio.sleep(moments.uniform(*KILL_WINDOW_S))
             await child.kill()
             await check_books(database_url, read_log(log), run, context=f"{context} kill {gen}")
-        await upcoming.go()
-        await upcoming.finish()
+        await children[-1].go()
+        await children[-1].finish()
     finally:
-        if upcoming.process.returncode is None:
-            upcoming.process.kill()
-            await upcoming.process.wait()
+        for child in children:  # a failed check must not leave a worker running
+            if child.process.returncode is None:
+                child.process.kill()
+                await child.process.wait()
 
     state = read_log(log)
     await check_books(database_url, state, run, context=f"{context} final", final=True)
@@ -131,6 +133,8 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(
 async def check_books(
     url: str, state: LogState, run: str, *, context: str, final: bool = False
 ) -> None:
+    if url.startswith("postgresql"):
+        await asyncio.wait_for(sessions_gone(url), HANG_GUARD_S)
     ledger = await Ledger.open(url, "USD", migrate=False)
     try:
         report = await ledger.verify()
@@ -194,3 +198,23 @@ async def check_books(
             expected[begun["c"]] += begun["a"]
         actual = {owner: balances[account[owner]].available for owner in OWNERS}
         assert actual == dict(expected), context
+
+
+async def sessions_gone(url: str) -> None:
+    """Wait until the killed worker's server sessions have ended. A session busy with a
+    statement when its client died finishes (and may commit) that statement first, so
+    until then the books could still change under the check."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        while True:
+            others = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if not others:
+                return
+            await asyncio.sleep(0.01)  # polling the server: nothing to wait on here
+    finally:
+        await connection.close()
