@@ -173,7 +173,7 @@ class Ledger:
         clock: Clock = utcnow,
         default_limits: Limits | None = None,
         sqlite_synchronous: str = "FULL",
-        pool_size: int = 10,
+        pool_size: int = 20,
     ) -> Ledger:
         """Connect, apply migrations, and make sure the system accounts and limits exist."""
         from ledger.migrate import upgrade

@@ -53,7 +53,7 @@ def create_engine(
     url: str,
     *,
     sqlite_synchronous: str = "FULL",
-    pool_size: int = 10,
+    pool_size: int = 20,
     connect_timeout: float = PG_CONNECT_TIMEOUT_S,
     command_timeout: float = PG_COMMAND_TIMEOUT_S,
 ) -> AsyncEngine:
@@ -85,10 +85,13 @@ def create_engine(
     if url.startswith("postgresql"):
         if "+asyncpg" not in url:
             url = re.sub(r"^postgresql(\+\w+)?://", "postgresql+asyncpg://", url)
+        # pool_size is the most connections, each kept once opened (the pool opens them on
+        # demand): an "overflow" connection is closed on return, so clients above the kept
+        # number would reconnect (TLS probe included) on nearly every statement under load.
         engine = create_async_engine(
             url,
             pool_size=pool_size,
-            max_overflow=pool_size,
+            max_overflow=0,
             connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
         )
 
