@@ -23,7 +23,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
-from bot import balance, cards, common, errors, history, language, people, send, start
+from bot import admin, balance, cards, common, errors, history, language, people, send, start
 from bot import request as payment_request
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -40,6 +40,7 @@ FEATURES: tuple[ModuleType, ...] = (
     cards,
     history,
     language,
+    admin,
 )
 
 
