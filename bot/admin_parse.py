@@ -15,7 +15,7 @@ from telegram import Message, MessageEntity, User
 from bot.common import Context, Refusal, ledger_of
 from bot.people import USERNAME, by_user, reply_author
 from bot.texts import Html, t
-from ledger import Person, parse_amount
+from ledger import Currency, Person, parse_amount
 from ledger.errors import MemoTooLong
 from ledger.models import MEMO_MAX
 
@@ -102,12 +102,22 @@ def reason_of(reader: str, text: str, usage: str, *, required: bool = True) -> s
 
 
 def amount_of(context: Context, text: str, usage: str) -> tuple[int, str]:
-    """The amount at the start of ``text`` (the ledger's parser; "5 USD" too) and the rest."""
+    """The amount at the start of ``text`` (the ledger's parser) and the rest. A currency code
+    after the amount belongs to it, so "5 EUR" is refused by the parser rather than taken as
+    5 USD with a reason starting "EUR"."""
     currency = ledger_of(context).currency
     token, rest = split(text)
     if token is None:
         raise Refusal(usage)
     unit, after_unit = split(rest)
-    if unit is not None and unit.upper() == currency.code:
+    if unit is not None and _is_currency(unit):
         token, rest = f"{token} {unit}", after_unit
     return parse_amount(token, currency), rest
+
+
+def _is_currency(word: str) -> bool:
+    try:
+        Currency.of(word)
+    except ValueError:
+        return False
+    return True
