@@ -28,6 +28,7 @@ EXIT_SETTINGS = 2
 EXIT_RUNTIME = 1
 # Long enough for a database that is still starting, short enough for an operator to wait.
 DATABASE_CHECK_SECONDS = 30.0
+MIN_REDACTED_LENGTH = 8
 
 
 def fail(message: str, code: int, redact: Redactor | None = None) -> NoReturn:
@@ -108,18 +109,23 @@ async def preflight(settings: Settings) -> str | None:
     return await prepare_database(settings) or await check_telegram(settings)
 
 
-def secrets_of(settings: Settings) -> list[str]:
-    """What must never be printed: the token, the webhook secret, the database password."""
+def log_secrets(settings: Settings) -> list[str]:
+    """Redacted from every log record: the token, and the webhook secret (PTB logs the
+    setWebhook call) unless it is too short to redact without garbling ordinary words."""
     secrets = [settings.bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
-        secrets.append(settings.webhook_secret.get_secret_value())
-    try:
-        password = make_url(settings.database_url).password
-    except sa_exc.ArgumentError:
-        password = None
-    if password:
-        secrets.append(str(password))
+        secret = settings.webhook_secret.get_secret_value()
+        if len(secret) >= MIN_REDACTED_LENGTH:
+            secrets.append(secret)
     return secrets
+
+
+def database_password(settings: Settings) -> str:
+    """Redacted from the database error line: drivers may quote what they were given."""
+    try:
+        return str(make_url(settings.database_url).password or "")
+    except sa_exc.ArgumentError:
+        return ""
 
 
 def run(settings: Settings) -> None:
@@ -144,11 +150,12 @@ def main() -> None:
         settings = load_settings()
     except SettingsError as error:
         fail(str(error), EXIT_SETTINGS)
-    redact = configure_logging(settings.log_level, secrets_of(settings))
+    secrets = log_secrets(settings)
+    redact = configure_logging(settings.log_level, secrets)
     make_data_dir(settings)
     problem = asyncio.run(preflight(settings))
     if problem is not None:
-        fail(problem, EXIT_RUNTIME, redact)
+        fail(problem, EXIT_RUNTIME, Redactor([*secrets, database_password(settings)]))
     from bot.webhook import StartupError
 
     try:

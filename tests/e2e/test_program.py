@@ -105,8 +105,12 @@ async def fund(url: str, owner_id: int, amount: int) -> None:
 async def balances(url: str, *owner_ids: int) -> tuple[list[int], bool]:
     ledger = await Ledger.open(url, "USD")
     try:
-        accounts = [await ledger.account(await ledger.account_of(o)) for o in owner_ids]
-        return [a.available for a in accounts], (await ledger.verify()).ok
+        available = []
+        for owner_id in owner_ids:
+            account_id = await ledger.account_of(owner_id)
+            assert account_id is not None, f"{owner_id} has no account"
+            available.append((await ledger.account(account_id)).available)
+        return available, (await ledger.verify()).ok
     finally:
         await ledger.close()
 
