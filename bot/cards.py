@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.common import (
     Context,
+    answer,
     edit_message,
     explain,
     lang,
@@ -29,7 +30,7 @@ from bot.common import (
     settings_of,
 )
 from bot.people import check_recipient, language_for
-from bot.render import memo, minutes, money, plain, who
+from bot.render import memo, minutes, money, who
 from bot.texts import t
 from ledger import Ledger, Person, Transfer
 from ledger.errors import (
@@ -204,10 +205,10 @@ async def _pressed_card(update: Update, context: Context, prefix: str) -> Transf
         except TransferNotFound:
             transfer = None
     if transfer is None or transfer.expires_at is None:
-        await query.answer(plain(t(reader, "card.invalid")))
+        await answer(query, t(reader, "card.invalid"))
         return None
     if transfer.kind != "payment" or transfer.debit_owner != query.from_user.id:
-        await query.answer(plain(t(reader, "card.not_yours")), show_alert=True)
+        await answer(query, t(reader, "card.not_yours"), alert=True)
         return None
     return transfer
 
@@ -221,23 +222,23 @@ async def confirm(update: Update, context: Context) -> None:
         return
     ledger, reader = ledger_of(context), lang(context)
     if await _request_closed(context, transfer):
-        await query.answer(plain(t(reader, "card.request_closed")), show_alert=True)
+        await answer(query, t(reader, "card.request_closed"), alert=True)
         return
     try:
         posted = await ledger.post(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
     except DatabaseUnavailable:
-        await query.answer(plain(t(reader, "card.confirm_unavailable")), show_alert=True)
+        await answer(query, t(reader, "card.confirm_unavailable"), alert=True)
         return
     except AlreadyResolved as error:
-        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        await answer(query, explain(reader, error, ledger.currency), alert=True)
         if error.state == "expired":
             await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
         return
     except LedgerError as error:
-        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        await answer(query, explain(reader, error, ledger.currency), alert=True)
         return
     note_money_moved(context, update)
-    await query.answer(plain(t(reader, "card.confirmed_answer")))
+    await answer(query, t(reader, "card.confirmed_answer"))
     _forget_expiry(context, posted.ref)
     # A redelivered press gets the same result; the card is redrawn, nobody is told twice.
     await _after_posted(context.bot, ledger, posted, reader, tell=not posted.replayed)
@@ -254,17 +255,17 @@ async def cancel(update: Update, context: Context) -> None:
     try:
         voided = await ledger.void(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
     except DatabaseUnavailable:
-        await query.answer(plain(t(reader, "card.cancel_unavailable")), show_alert=True)
+        await answer(query, t(reader, "card.cancel_unavailable"), alert=True)
         return
     except AlreadyResolved as error:
-        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        await answer(query, explain(reader, error, ledger.currency), alert=True)
         if error.state == "expired":
             await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
         return
     except LedgerError as error:
-        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        await answer(query, explain(reader, error, ledger.currency), alert=True)
         return
-    await query.answer(plain(t(reader, "card.cancelled_answer")))
+    await answer(query, t(reader, "card.cancelled_answer"))
     _forget_expiry(context, voided.ref)
     card = await ledger.card_of(voided.id)
     if card is not None:

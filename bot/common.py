@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from telegram import Bot, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.render import money
+from bot.render import money, plain
 from bot.settings import Settings
 from bot.texts import CATALOGUE, DEFAULT_LANGUAGE, t
 from ledger import Currency, Ledger
@@ -73,6 +73,19 @@ def explain(lang: str, error: Exception, currency: Currency) -> str:
         if isinstance(values[name], int) and not isinstance(error, MemoTooLong):
             values[name] = money(lang, values[name], currency)
     return t(lang, f"refusal.{code}", **values)
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (``text`` from the catalogue, shown without markup). A press
+    answered too late is logged, not raised: what it asked for was done or refused all the
+    same, and the rest of the handler (editing the card, telling the recipient) must run."""
+    try:
+        await query.answer(plain(text) if text else None, show_alert=alert)
+    except BadRequest as error:
+        reason = error.message.lower()
+        if "query is too old" not in reason and "query id is invalid" not in reason:
+            raise
+        log.info("button press %s answered too late: %s", query.id, error.message)
 
 
 def start_link(bot: Bot, payload: str | None = None) -> str:
@@ -182,7 +195,7 @@ async def stale_button(update: Update, context: Context) -> None:
     """Answers a press on a button no handler recognises."""
     query = update.callback_query
     assert query is not None
-    await query.answer(t(lang(context), "common.stale_button"))
+    await answer(query, t(lang(context), "common.stale_button"))
 
 
 def register_fallbacks(application: Application) -> None:

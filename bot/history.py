@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.common import (
     Context,
     Refusal,
+    answer,
     edit_message,
     explain,
     lang,
@@ -21,7 +22,7 @@ from bot.common import (
     tell_privately,
 )
 from bot.people import registered_sender
-from bot.render import memo, money, plain, when, who
+from bot.render import memo, money, when, who
 from bot.texts import Html, t
 from ledger import HistoryItem, Ledger
 
@@ -104,9 +105,9 @@ async def turn_page(update: Update, context: Context) -> None:
     reader = lang(context)
     match = _OFFSET.fullmatch(query.data or "")
     if match is None or query.message is None or query.message.chat.id != query.from_user.id:
-        await query.answer(plain(t(reader, "card.invalid")))
+        await answer(query, t(reader, "card.invalid"))
         return
-    await query.answer()
+    await answer(query)
     text, markup = await render_page(
         ledger_of(context), query.from_user.id, reader, int(match.group(1))
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.common import Context, edit_message, lang, ledger_of, tell_privately
-from bot.render import plain
+from bot.common import Context, answer, edit_message, lang, ledger_of, tell_privately
 from bot.texts import LANGUAGE_NAMES, LANGUAGES, t
 
 COMMANDS = [("language", "menu.language")]
@@ -50,10 +49,10 @@ async def choose_language(update: Update, context: Context) -> None:
     code = (query.data or "").removeprefix(PREFIX)
     in_own_chat = query.message is not None and query.message.chat.id == query.from_user.id
     if code not in LANGUAGES or not in_own_chat:
-        await query.answer(plain(t(lang(context), "card.invalid")))
+        await answer(query, t(lang(context), "card.invalid"))
         return
     await _choose(context, query.from_user.id, code)
-    await query.answer()
+    await answer(query)
     assert query.message is not None
     await edit_message(
         context.bot,

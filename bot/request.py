@@ -16,6 +16,7 @@ from bot import cards
 from bot.common import (
     Context,
     Refusal,
+    answer,
     edit_message,
     explain,
     lang,
@@ -23,7 +24,7 @@ from bot.common import (
     send_private,
 )
 from bot.people import check_recipient, language_for, registered_sender
-from bot.render import memo, money, plain, who
+from bot.render import memo, money, who
 from bot.send import check_rate, read_draft
 from bot.texts import t
 from ledger import Currency, PaymentRequest
@@ -122,16 +123,16 @@ async def _pressed_request(update: Update, context: Context, prefix: str) -> Pay
         except TransferNotFound:
             asked = None
     if asked is None:
-        await query.answer(plain(t(reader, "card.invalid")))
+        await answer(query, t(reader, "card.invalid"))
         return None
     if asked.payer_id != query.from_user.id:
-        await query.answer(plain(t(reader, "request.not_yours")), show_alert=True)
+        await answer(query, t(reader, "request.not_yours"), alert=True)
         return None
     if query.message is None or query.message.chat.id != asked.payer_id:
-        await query.answer(plain(t(reader, "card.invalid")))
+        await answer(query, t(reader, "card.invalid"))
         return None
     if asked.state != "open":
-        await query.answer(plain(t(reader, f"request.already.{asked.state}")), show_alert=True)
+        await answer(query, t(reader, f"request.already.{asked.state}"), alert=True)
         return None
     return asked
 
@@ -153,9 +154,9 @@ async def pay(update: Update, context: Context) -> None:
             context, payer, requester, asked.amount, asked.memo, key=f"request:{asked.ref}"
         )
     except (Refusal, LedgerError) as error:
-        await query.answer(plain(explain(reader, error, ledger.currency)), show_alert=True)
+        await answer(query, explain(reader, error, ledger.currency), alert=True)
         return
-    await query.answer()
+    await answer(query)
     if held.replayed and (held.state != "pending" or await ledger.card_of(held.id) is not None):
         return  # a second press: the card is on screen already
     await cards.show(context, held, edit=query.message, request_id=asked.id)  # type: ignore[arg-type]
@@ -171,9 +172,9 @@ async def decline(update: Update, context: Context) -> None:
     ledger, reader = ledger_of(context), lang(context)
     if not await cards.settle_request(context.bot, ledger, asked.id, "declined"):
         current = await ledger.requests.get(asked.ref)
-        await query.answer(plain(t(reader, f"request.already.{current.state}")), show_alert=True)
+        await answer(query, t(reader, f"request.already.{current.state}"), alert=True)
         return
-    await query.answer(plain(t(reader, "request.declined_answer")))
+    await answer(query, t(reader, "request.declined_answer"))
     requester = await ledger.directory.get(asked.requester_id)
     await edit_message(
         context.bot,

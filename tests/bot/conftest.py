@@ -18,10 +18,14 @@ harness with other settings (welcome credit, hold expiry, rate limit, admin ids)
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +37,7 @@ from bot.app import build_application
 from bot.fakeapi import BOT_ID, BOT_USER, Call, RecordingRequest, Telegram
 from bot.settings import load_settings
 from ledger import Account, Ledger, Transfer
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, create_postgres_database, drop_postgres_database
 
 TOKEN = "123456:TEST-token"
 
@@ -243,6 +247,75 @@ class ChatBot:
 
 
 MakeBot = Callable[..., Awaitable[ChatBot]]
+
+
+# --- fast fresh databases ----------------------------------------------------------------
+# Every bot test starts from an empty ledger, as in tests/conftest.py, without paying for a new
+# database and its migrations each time (a second or more per PostgreSQL test on a busy
+# machine): SQLite gets a copy of a file migrated once per session; PostgreSQL gets one
+# database migrated once per session and emptied before each test (TRUNCATE ... RESTART
+# IDENTITY, with the append-only triggers bypassed for that one statement).
+
+
+async def _migrate(url: str) -> None:
+    ledger = await Ledger.open(url, "USD", sqlite_synchronous="NORMAL")
+    await ledger.close()
+
+
+def _run(work: Callable[[], Awaitable[Any]]) -> Any:
+    """Run async set-up from a session fixture first requested inside a running event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(work())).result()  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "ledger.db"
+    _run(lambda: _migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_url() -> Iterator[str]:
+    name, url = _run(create_postgres_database)
+    _run(lambda: _migrate(url))
+    yield url
+    _run(lambda: drop_postgres_database(name))
+
+
+async def _empty_postgres(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        tables = [
+            row[0]
+            for row in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ]
+        async with conn.transaction():
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            await conn.execute("SET LOCAL lock_timeout = '10s'")
+            await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def database_url(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """An empty database with the migrations applied (overrides tests/conftest.py's)."""
+    if database == "sqlite":
+        path = tmp_path / "ledger.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    url = request.getfixturevalue("_postgres_url")
+    await _empty_postgres(url)
+    yield url
 
 
 @pytest.fixture

@@ -1,0 +1,289 @@
+"""/send in every form people type, and every reason it is refused before money moves."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.conftest import ChatBot
+
+LINK = "https://t.me/xmoney_test_bot"
+
+
+async def scene(bot: ChatBot, funds: int = 5_000) -> tuple[dict, dict, dict]:
+    """alice (with 50.00 USD), bob and carol (no username) have all started the bot."""
+    alice, bob, carol = bot.user("alice"), bot.user("bob"), bot.user("carol")
+    await bot.register(bob, carol)
+    await bot.register(alice, funds=funds)
+    return alice, bob, carol
+
+
+def card_buttons(call) -> list[str]:
+    return [label for label, _ in call.buttons]
+
+
+# --- the forms -------------------------------------------------------------------------
+
+
+async def test_alice_sends_bob_12_50_with_a_note_in_private(bot: ChatBot) -> None:
+    alice, bob, _ = await scene(bot)
+    await bot.send(alice, "/send @bob 12.50 lunch with friends")
+
+    card = bot.last(alice)
+    assert card.method == "sendMessage"
+    assert card.text == (
+        "Send <b>12.50 USD</b> to @bob — <i>lunch with friends</i>?\n"
+        "The money is held until @alice confirms (expires in 5 min)."
+    )
+    assert card_buttons(card) == ["Confirm", "Cancel"]
+    assert [data[:4] for _, data in card.buttons] == ["p:c:", "p:x:"]
+    assert all(len(data.encode()) <= 64 for _, data in card.buttons)
+    assert (await bot.account(alice)).available == 3_750
+    assert await bot.held(alice) == 1_250
+    assert bot.to(bob) == []  # bob hears nothing before alice confirms
+
+
+async def test_amount_first_with_a_decimal_comma(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    await bot.send(alice, "/send 12,50 @bob")
+    assert bot.last(alice).text.startswith("Send <b>12.50 USD</b> to @bob?")
+    assert await bot.held(alice) == 1_250
+
+
+async def test_a_currency_code_after_the_amount_belongs_to_it(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    await bot.send(alice, "/send @bob 3 USD coffee")
+    assert bot.last(alice).text.startswith("Send <b>3.00 USD</b> to @bob — <i>coffee</i>?")
+
+
+async def test_tipping_by_replying_to_bobs_message_in_a_group(bot: ChatBot) -> None:
+    alice, bob, _ = await scene(bot)
+    group = bot.group()
+    bobs_message = bot.message(bob, "here are the slides", chat=group)
+
+    await bot.send(alice, "/send 5 thanks", chat=group, reply_to=bobs_message)
+
+    card = bot.last(group)
+    assert card.text.startswith("Send <b>5.00 USD</b> to @bob — <i>thanks</i>?")
+    assert card.params["reply_parameters"]  # the card answers alice's message
+    assert bot.to(alice) == [] and bot.to(bob) == []
+    assert await bot.held(alice) == 500
+
+
+async def test_a_text_mention_of_carol_who_has_no_username(bot: ChatBot) -> None:
+    alice, _, carol = await scene(bot)
+    text = "/send Carol Smith 7 coffee"
+    await bot.send(alice, text, entities=[bot.tg.mention(text, "Carol Smith", carol)])
+
+    card = bot.last(alice)
+    assert card.text.startswith(
+        f'Send <b>7.00 USD</b> to <a href="tg://user?id={carol["id"]}">Carol</a> — <i>coffee</i>?'
+    )
+    await bot.press(alice, card, "Confirm")
+    assert await bot.balances(alice, carol) == [4_300, 700]
+
+
+async def test_the_command_addressed_to_the_bot_by_name_in_a_group(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    group = bot.group()
+    await bot.send(alice, "/send@xmoney_test_bot @bob 2.25 pizza", chat=group)
+    assert bot.last(group).text.startswith("Send <b>2.25 USD</b> to @bob — <i>pizza</i>?")
+
+
+async def test_a_command_for_another_bot_is_none_of_our_business(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    group = bot.group()
+    await bot.send(alice, "/send@other_bot @bob 2", chat=group)
+    assert bot.api.calls == []
+    assert await bot.held(alice) == 0
+
+
+async def test_a_note_is_escaped_and_cannot_break_the_formatting(bot: ChatBot) -> None:
+    alice, bob, _ = await scene(bot)
+    await bot.send(alice, "/send @bob 1 <b>pwned</b> & <a href='x'>")
+    card = bot.last(alice)
+    assert "— <i>&lt;b&gt;pwned&lt;/b&gt; &amp; &lt;a href=&#x27;x&#x27;&gt;</i>?" in card.text
+    assert card.params["parse_mode"] == "HTML"
+    await bot.press(alice, card, "Confirm")
+    assert "&lt;b&gt;pwned&lt;/b&gt;" in bot.last(bob).text
+
+
+# --- what a replayed or edited update does ---------------------------------------------
+
+
+async def test_a_redelivered_send_update_shows_no_second_card(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    update = await bot.send(alice, "/send @bob 12.50 lunch")
+    await bot.deliver(update)  # Telegram delivers the same update again
+
+    assert len(bot.calls("sendMessage")) == 1
+    assert await bot.held(alice) == 1_250
+    assert (await bot.books())[0] == 2  # the top-up and one hold
+
+
+async def test_editing_a_send_message_does_not_send_again(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    update = await bot.send(alice, "/send @bob 5")
+    edited = {"update_id": 9_999, "edited_message": dict(update["message"], text="/send @bob 50")}
+    edited["edited_message"]["edit_date"] = update["message"]["date"] + 5
+    await bot.deliver(edited)
+    assert len(bot.calls("sendMessage")) == 1
+    assert await bot.held(alice) == 500
+
+
+# --- refusals: one clear message, nothing changes --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/send @bob abc", "That's not an amount I can read; write it like 12.50 or 12,50."),
+        ("/send @bob -5", "The amount can't be negative. To ask someone for money, use /request."),
+        ("/send @bob 0", "The amount must be more than zero."),
+        ("/send @bob 1e3", "Write the amount in full (1000), not as an exponent (1e3)."),
+        ("/send @bob 12.505", "Amounts have at most 2 decimal places here, and I never round."),
+        ("/send @bob 1.000,50", "Use either a dot or a comma for the decimals, not both"),
+        ("/send @bob €5", "Amounts here are in USD, not EUR."),
+        ("/send @bob 60", "Not enough money: you have 50.00 USD available and this needs 60.00"),
+        ("/send @alice 5", "You can't send money to yourself. Pick someone else."),
+        ("/send @xmoney_test_bot 5", "Bots can't receive money. Pick a person."),
+        ("/send @ 5", "“@” is not a username. Write it like @alice."),
+        ("/send @bob 5 " + "x" * 201, "The note can be at most 200 characters."),
+        (
+            "/send @nobody_here 5",
+            f"I don't know @nobody_here yet. Ask them to start me with this link, then try "
+            f"again: {LINK}?start=from-101",
+        ),
+    ],
+)
+async def test_a_refused_send_says_why_and_changes_nothing(
+    bot: ChatBot, command: str, expected: str
+) -> None:
+    alice, _, _ = await scene(bot)
+    before = await bot.books()
+
+    await bot.send(alice, command)
+
+    [reply] = bot.to(alice)
+    assert reply.text.startswith(expected), reply.text
+    assert reply.buttons == []
+    assert await bot.books() == before
+
+
+async def test_a_recipient_who_never_started_the_bot_gets_an_invitation_link(
+    bot: ChatBot,
+) -> None:
+    alice, _, _ = await scene(bot)
+    dave = bot.user("dave")
+    await bot.send(dave, "/help")  # the bot has seen dave, but dave never pressed Start
+    before = await bot.books()
+
+    await bot.send(alice, "/send @dave 5")
+
+    assert bot.last(alice).text == (
+        "@dave hasn't started X Money yet, so they can't receive money. Send them this link; "
+        f"I'll tell you when they join: {LINK}?start=from-101"
+    )
+    assert await bot.books() == before
+
+    bot.api.clear()
+    await bot.send(dave, "/start from-101")  # dave follows alice's link
+    assert bot.last(alice).text == "@dave has started X Money: you can pay them now with /send."
+    await bot.send(alice, "/send @dave 5")
+    assert bot.last(alice).text.startswith("Send <b>5.00 USD</b> to @dave?")
+
+
+async def test_a_sender_without_an_account_is_sent_to_start(bot: ChatBot) -> None:
+    await scene(bot)
+    erin = bot.user("erin")
+    group = bot.group()
+    before = await bot.books()
+    await bot.send(erin, "/send @bob 5", chat=group)
+    assert bot.last(group).text == (
+        f"You don't have an account yet: open {LINK} and press Start, then try again."
+    )
+    assert await bot.books() == before
+
+
+async def test_replying_to_the_bot_itself_is_refused(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    group = bot.group()
+    bots_message = {**bot.message(alice, "x", chat=group), "from": bot.the_bot()}
+    await bot.send(alice, "/send 5", chat=group, reply_to=bots_message)
+    assert bot.last(group).text == "Bots can't receive money. Pick a person."
+
+
+async def test_frozen_accounts_can_neither_send_nor_receive(bot: ChatBot) -> None:
+    alice, bob, carol = await scene(bot)
+    await bot.freeze(bob)
+    before = await bot.books()
+
+    await bot.send(alice, "/send @bob 5")
+    assert bot.last(alice).text == (
+        "The recipient's account is frozen and can't receive money right now. Nothing was sent."
+    )
+    await bot.fund(bob, 100)  # admins can still credit a frozen account in this scene
+    before = await bot.books()
+    await bot.send(bob, "/send @alice 1")
+    assert bot.last(bob).text == (
+        "Your account is frozen, so you can't send money. Contact the operators."
+    )
+    assert await bot.books() == before
+    assert carol  # carol is untouched by bob's freeze
+
+
+async def test_the_per_payment_maximum_and_the_daily_limit(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    await bot.ledger.set_limits(actor=1, max_transfer=2_000, daily_limit=3_000)
+    before = await bot.books()
+
+    await bot.send(alice, "/send @bob 20.01")
+    assert bot.last(alice).text == (
+        "That's above the maximum of 20.00 USD per payment. Send a smaller amount."
+    )
+    assert await bot.books() == before
+
+    await bot.send(alice, "/send @bob 20")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    before = await bot.books()
+    await bot.send(alice, "/send @bob 15")
+    assert bot.last(alice).text == (
+        "That would pass your daily sending limit of 30.00 USD; you can still send 10.00 USD "
+        "today. Send less, or wait until tomorrow (UTC)."
+    )
+    assert await bot.books() == before
+
+
+async def test_a_flood_of_send_commands_slows_that_user_only(make_bot) -> None:
+    bot = await make_bot(rate_limit_per_minute=2)
+    alice, bob, _ = await scene(bot)
+    await bot.register(bot.user("erin"))
+    erin = bot.user("erin")
+    await bot.fund(bob, 1_000)
+
+    for _ in range(2):
+        await bot.send(alice, "/send @bob 1")
+    await bot.send(alice, "/send @bob 1")
+    assert bot.last(alice).text == (
+        "You're sending payment commands too fast. Wait a minute and try again."
+    )
+    assert await bot.held(alice) == 200
+
+    await bot.send(bob, "/send @erin 1")  # bob is not slowed by alice's flood
+    assert bot.last(bob).text.startswith("Send <b>1.00 USD</b> to @erin?")
+
+    bot.clock.advance(61)
+    await bot.send(alice, "/send @bob 1")
+    assert bot.last(alice).text.startswith("Send <b>1.00 USD</b> to @bob?")
+    assert erin
+
+
+async def test_a_renamed_user_is_found_under_the_new_name_only(bot: ChatBot) -> None:
+    alice, bob, _ = await scene(bot)
+    renamed = bot.tg.user(bob["id"], "robert", "Bob")
+    await bot.send(renamed, "/balance")  # any update refreshes the directory
+    bot.api.clear()
+
+    await bot.send(alice, "/send @bob 1")
+    assert bot.last(alice).text.startswith("I don't know @bob yet.")
+    await bot.send(alice, "/send @robert 1")
+    assert bot.last(alice).text.startswith("Send <b>1.00 USD</b> to @robert?")
