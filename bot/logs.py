@@ -18,9 +18,10 @@ from urllib.parse import quote
 
 REDACTED = "<redacted>"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# httpx/httpcore log request URLs (they hold the token); alembic narrates its plugins and
-# aiosqlite every statement, which drowns DEBUG.
-QUIET_LOGGERS = ("httpx", "httpcore", "alembic", "aiosqlite")
+# httpx/httpcore log request URLs (they hold the token); alembic narrates its plugins,
+# aiosqlite every statement and apscheduler every run of every job (the sweeper, each card's
+# expiry), which drowns the bot's own lines.
+QUIET_LOGGERS = ("httpx", "httpcore", "alembic", "aiosqlite", "apscheduler")
 
 log = logging.getLogger("bot")
 
