@@ -532,8 +532,8 @@ class Ledger:
             # Past its expiry: it can only expire now; say so to whoever pressed late.
             try:
                 await self.expire(ref)
-            except AlreadyResolved:
-                pass
+            except AlreadyResolved as resolved:  # resolved meanwhile (a freeze): say how
+                raise AlreadyResolved(ref, resolved.state) from None
             raise AlreadyResolved(ref, "expired")
         if key is not None and existing.state == state and resolution_key == key:
             return (await self._with_owners(existing)).as_replay()

@@ -281,6 +281,27 @@ async def test_confirm_and_cancel_pressed_together_resolve_once(
     assert (await ledger.verify()).ok
 
 
+async def test_a_late_press_reports_how_the_hold_really_ended(
+    ledger: Ledger, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Confirm pressed after expiry expires the hold on the way; if a freeze voids it in that
+    moment, the presser must hear "voided", the state the hold really has."""
+    alice, bob = await pair(ledger)
+    held = await ledger.create_pending(alice, bob, 100, key="send", expires_in=HOLD)
+    clock.advance(HOLD.total_seconds())
+    expire = ledger.expire
+
+    async def freeze_gets_there_first(ref: str) -> Transfer:
+        await ledger.freeze(bob, actor=ADMIN, reason="fraud")
+        return await expire(ref)
+
+    monkeypatch.setattr(ledger, "expire", freeze_gets_there_first)
+    with pytest.raises(AlreadyResolved) as late:
+        await ledger.post(held.ref, key="press")
+    assert late.value.state == (await ledger.get_transfer(held.ref)).state == "voided"
+    assert (await ledger.account(alice)).available == 10_000
+
+
 # --- idempotency ---------------------------------------------------------------------------
 
 
