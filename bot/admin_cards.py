@@ -32,6 +32,7 @@ from bot.admin_views import admin_explain, person_name
 from bot.common import (
     Context,
     Refusal,
+    answer,
     edit_message,
     lang,
     ledger_of,
@@ -41,7 +42,7 @@ from bot.common import (
     settings_of,
     stale_button,
 )
-from bot.render import memo, minutes, money, plain
+from bot.render import memo, minutes, money
 from bot.texts import Html, t
 from ledger import Ledger
 from ledger.errors import DatabaseUnavailable, InsufficientFunds, LedgerError
@@ -181,23 +182,23 @@ async def press(update: Update, context: Context) -> None:
     match = _DATA.fullmatch(query.data or "")
     card = cards_of(context.bot_data).get(match.group(2)) if match else None
     if match is None or card is None:
-        await query.answer(plain(t(reader, "admin.press.unknown")), show_alert=True)
+        await answer(query, t(reader, "admin.press.unknown"), alert=True)
         return
     if card.admin_id != query.from_user.id:
-        await query.answer(plain(t(reader, "admin.press.not_yours")), show_alert=True)
+        await answer(query, t(reader, "admin.press.not_yours"), alert=True)
         return
     if card.state != "open":
         state = "done" if card.state == "acting" else card.state
-        await query.answer(plain(t(reader, f"admin.press.{state}")), show_alert=True)
+        await answer(query, t(reader, f"admin.press.{state}"), alert=True)
         return
     if _is_expired(card, now(context), settings_of(context).hold_expiry_seconds):
         card.state = "expired"
-        await query.answer(plain(t(reader, "admin.press.expired")), show_alert=True)
+        await answer(query, t(reader, "admin.press.expired"), alert=True)
         await _redraw(context, card)
         return
     if match.group(1) == "x":
         card.state = "cancelled"
-        await query.answer(plain(t(reader, "admin.press.cancelled_answer")))
+        await answer(query, t(reader, "admin.press.cancelled_answer"))
         await _redraw(context, card)
         return
     card.state = "acting"  # before the first await: any other press now hears "already done"
@@ -205,19 +206,19 @@ async def press(update: Update, context: Context) -> None:
         effect = await _act(context, card)
     except DatabaseUnavailable:
         card.state = "open"  # nothing happened; the key makes a second try act at most once
-        await query.answer(plain(t(reader, "admin.press.unavailable")), show_alert=True)
+        await answer(query, t(reader, "admin.press.unavailable"), alert=True)
         return
     except (Refusal, LedgerError) as error:
         card.state, card.outcome = (
             "failed",
             admin_explain(reader, error, ledger_of(context).currency),
         )
-        await query.answer(plain(card.outcome), show_alert=True)
+        await answer(query, card.outcome, alert=True)
         await _redraw(context, card)
         return
     note_money_moved(context, update)  # a later failure must not claim nothing happened
     card.state, card.outcome = "done", effect.receipt
-    await query.answer(plain(t(reader, "admin.press.done_answer")))
+    await answer(query, t(reader, "admin.press.done_answer"))
     await _redraw(context, card)
     await tell(context.bot, effect.notices, card.action)
 

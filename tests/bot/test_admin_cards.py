@@ -255,3 +255,18 @@ async def test_the_button_carries_only_an_opaque_id_the_action_is_kept_by_the_bo
         )
         assert action.reason == "chargeback"
     assert first.buttons != second.buttons  # each card has its own random id
+
+
+async def test_a_confirm_answered_too_late_still_tells_the_person_concerned(
+    ops: ChatBot,
+) -> None:
+    bob = ops.user("bob")
+    await ops.send(OSCAR, "/debit @bob 10 chargeback")
+    card = ops.last(OSCAR)
+    ops.api.fail_next["answerCallbackQuery"] = (400, "Bad Request: query is too old")
+
+    await ops.press(OSCAR, card, "Confirm")
+
+    assert await ops.balances(bob) == [4_000]
+    assert ops.last(OSCAR).text.startswith("✅ Done: debit <b>10.00 USD</b> from @bob")
+    assert len(notices_to(ops, bob, "The operators debited")) == 1
