@@ -391,3 +391,27 @@ async def test_a_user_who_blocked_the_bot_is_still_credited_and_frozen(
 
     assert "admin credit stands; user 102 was not told" in caplog.text
     assert "admin freeze stands; user 102 was not told" in caplog.text
+
+
+async def test_carol_without_a_username_is_credited_through_a_text_mention(ops: ChatBot) -> None:
+    carol = ops.user("carol")
+    await ops.register(carol)
+    command = "/credit Carol 3 welcome back"
+    await ops.send(OSCAR, command, entities=[ops.tg.mention(command, "Carol", carol)])
+    assert ops.last(OSCAR).text.startswith(
+        f'✅ Credited <b>3.00 USD</b> to <a href="tg://user?id={carol["id"]}">Carol</a>.'
+    )
+    assert ops.last(carol).text.startswith("💰 The operators credited <b>3.00 USD</b>")
+    assert "Reason: welcome back" in ops.last(carol).text
+
+
+async def test_a_bot_is_never_acted_on(ops: ChatBot) -> None:
+    group = ops.group()
+    other_bot = Telegram.user(7_777, "other_bot", "Other", is_bot=True)
+    its_message = ops.message(other_bot, "I am a bot", chat=group)
+    await ops.send(OSCAR, "/freeze spam", chat=group, reply_to=its_message)
+    assert ops.last(OSCAR).text == "That is a bot; bots have no accounts."
+    await ops.send(OSCAR, "/credit 5 hello", chat=group, reply_to=its_message)
+    assert ops.last(OSCAR).text == "That is a bot; bots have no accounts."
+    assert ops.to(group) == []
+    assert await ops.ledger.account_of(other_bot["id"]) is None
