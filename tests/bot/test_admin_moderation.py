@@ -415,3 +415,21 @@ async def test_a_bot_is_never_acted_on(ops: ChatBot) -> None:
     assert ops.last(OSCAR).text == "That is a bot; bots have no accounts."
     assert ops.to(group) == []
     assert await ops.ledger.account_of(other_bot["id"]) is None
+
+
+async def test_a_frozen_fraudster_can_still_be_debited_and_his_payment_reversed(
+    ops: ChatBot,
+) -> None:
+    alice, bob = ops.user("alice"), ops.user("bob")
+    ref = await pay(ops, bob, "/send @alice 10 stolen funds")
+    await ops.freeze(bob)
+
+    await ops.send(OSCAR, f"/reverse {ref} fraud ring")
+    await ops.press(OSCAR, ops.last(OSCAR), "Confirm")
+    await ops.send(OSCAR, "/debit @bob 50 confiscated")
+    await ops.press(OSCAR, ops.last(OSCAR), "Confirm")
+
+    assert await ops.balances(alice, bob) == [5_000, 0]
+    assert (await ops.account(bob)).frozen
+    actions = [r.action for r in await ops.ledger.audit_log(limit=2)]
+    assert actions == ["debit.posted", "reversal.posted"]
