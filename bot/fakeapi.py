@@ -119,8 +119,12 @@ class RecordingRequest(BaseRequest):
                 "text": params.get("text", ""),
             }
             markup = params.get("reply_markup")
-            if markup:
-                message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            if isinstance(markup, str):
+                markup = json.loads(markup)
+            # A message carries only inline keyboards; ForceReply and reply keyboards are not
+            # echoed back by Telegram.
+            if markup and "inline_keyboard" in markup:
+                message["reply_markup"] = markup
             return message
         return True
 
