@@ -1,15 +1,19 @@
-"""The process the crash test kills: concurrent transfers through the public ledger API, each
-one written to an fsynced log before it starts and again once the ledger acknowledges it.
+"""The processes the crash test kills: concurrent transfers through the public ledger API,
+each one written to an fsynced log before it starts and again once the ledger acknowledges it.
 
-Run as ``python tests/hardening/crash_worker.py URL LOG --run ID --gen N [--finish] [--wait]``.
-With ``--wait`` it imports everything, then waits for a line on stdin before touching the
-database, so the test can start the next run while the current one is still working.
+Run as ``python tests/hardening/crash_worker.py URL LOG --run ID``. It imports everything
+once, then serves commands read from stdin, each run in a freshly forked process (imports
+are slow; a fork is not; the parent never touches the database):
+  ``run GEN``    fork a worker; it prints one JSON report line once its first new transfer
+                 is acknowledged, then moves money until the next line, ``kill``, makes the
+                 parent SIGKILL it; the parent then prints ``{"exit": code}``;
+  ``finish GEN`` fork a worker that only finishes what the killed ones left open, prints
+                 its report and exits; then ``{"exit": code}``.
+A worker that fails prints ``{"died": true}`` (traceback on stderr) and exits 1.
 
-On start it reads the log and finishes what the killed run left open: every movement that
-was begun but never acknowledged is retried with its own idempotency key (the ledger must
-hand back the original, or make it exactly once), and every acknowledged hold is posted.
-Then it prints one JSON line on stdout once its first new transfer is acknowledged, and
-runs until killed. With ``--finish`` it stops after the recovery and exits 0.
+Each worker starts by reading the log and finishing what the killed one left open: every
+movement begun but never acknowledged is retried with its own idempotency key (the ledger
+must hand back the original, or make it exactly once), and every acknowledged hold is posted.
 
 Log lines (JSON, one per line, the last one may be torn by the kill):
   {"e": "begin", "op": "transfer"|"pending", "key", "d", "c", "a"}   owners and amount
@@ -25,12 +29,15 @@ import asyncio
 import json
 import os
 import random
+import signal
 import sys
+import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import ledger.migrate  # noqa: F401 - alembic is slow to import: do it once, before forking
 from ledger import Ledger, Limits
 from ledger.errors import DatabaseUnavailable, LedgerError
 
@@ -198,34 +205,23 @@ class Worker:
                 await self.post(entry["key"], ref, retry=False)
 
 
-async def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("url")
-    parser.add_argument("log", type=Path)
-    parser.add_argument("--run", required=True)
-    parser.add_argument("--gen", type=int, required=True)
-    parser.add_argument("--finish", action="store_true")
-    parser.add_argument("--wait", action="store_true")
-    args = parser.parse_args(argv)
-    if args.wait and not sys.stdin.readline():
-        return 2  # the test went away before saying go
-
-    state = read_log(args.log)
+async def generation(url: str, log: Path, run: str, gen: int, *, finish: bool) -> int:
+    state = read_log(log)
     # The ledger's default durability (sqlite_synchronous="FULL") is what is under test.
     ledger = await Ledger.open(
-        args.url, "USD", default_limits=Limits(max_transfer=10**9, daily_limit=10**15)
+        url, "USD", default_limits=Limits(max_transfer=10**9, daily_limit=10**15)
     )
     try:
-        worker = Worker(ledger, args.log, args.run, args.gen)
+        worker = Worker(ledger, log, run, gen)
         await worker.setup()
         recovery = await worker.recover(state)
-        report: dict[str, Any] = {"gen": args.gen, **recovery}
+        report: dict[str, Any] = {"gen": gen, "pid": os.getpid(), **recovery}
         if ledger.db.is_sqlite:
             rows = await ledger.db.read_one("PRAGMA synchronous", {})
             report["synchronous"] = rows[0][0]
             rows = await ledger.db.read_one("PRAGMA journal_mode", {})
             report["journal_mode"] = rows[0][0]
-        if args.finish:
+        if finish:
             print(json.dumps(report), flush=True)
             return 0
         tasks = [asyncio.create_task(worker.load(t)) for t in range(TASKS)]
@@ -239,5 +235,37 @@ async def main(argv: list[str]) -> int:
         await ledger.close()
 
 
+def worker_process(args: argparse.Namespace, gen: int, *, finish: bool) -> int:
+    """The body of a forked worker: one generation, then out without the parent's cleanup."""
+    try:
+        return asyncio.run(generation(args.url, args.log, args.run, gen, finish=finish))
+    except BaseException:
+        traceback.print_exc()
+        print(json.dumps({"died": True}), flush=True)
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def serve(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url")
+    parser.add_argument("log", type=Path)
+    parser.add_argument("--run", required=True)
+    args = parser.parse_args(argv)
+    for command in sys.stdin:
+        verb, gen = command.split()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(worker_process(args, int(gen), finish=verb == "finish"))
+        if verb == "run":
+            sys.stdin.readline()  # "kill", or the test went away: either way it ends now
+            os.kill(pid, signal.SIGKILL)  # our own child, not yet reaped: its pid is ours
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"exit": os.waitstatus_to_exitcode(status)}), flush=True)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1:])))
+    sys.exit(serve(sys.argv[1:]))

@@ -1,8 +1,9 @@
 """A payment process is killed with SIGKILL at random moments, again and again, while eight
 tasks move money; after every kill the books are checked against what it acknowledged.
 
-The worker (``crash_worker.py``) logs each movement before it starts and again, fsynced,
-once the ledger acknowledges it. After each kill: every acknowledged transfer is in the
+Each worker is a fresh process (forked by ``crash_worker.py`` after its imports, so a restart
+costs milliseconds); it logs each movement before it starts and again, fsynced, once the
+ledger acknowledges it. After each kill: every acknowledged transfer is in the
 database exactly once, under its key, with its figures; nothing is there that was never
 begun; ``verify()`` is clean (counters match the transfers, debits equal credits); holds
 match the pending transfers; the money in the system is what was issued. Each restart
@@ -40,49 +41,67 @@ KILL_WINDOW_S = (0.0, 0.4)  # how long after the worker reports running it may l
 HANG_GUARD_S = 120  # a worker that says nothing for this long has hung: fail, don't wait forever
 
 
-class Child:
-    """One run of the worker, started early (imports are slow) and released with go()."""
+class Workers:
+    """The worker server (``crash_worker.py``): imports once, forks a fresh process per run."""
 
     def __init__(self, process: asyncio.subprocess.Process, stderr: Path) -> None:
         self.process, self.stderr = process, stderr
 
     @classmethod
-    async def spawn(cls, url: str, log: Path, run: str, gen: int, *, finish: bool) -> Child:
-        stderr = log.with_name(f"worker-{gen}.stderr")
-        args = [str(WORKER), url, str(log), "--run", run, "--gen", str(gen), "--wait"]
+    async def start(cls, url: str, log: Path, run: str) -> Workers:
+        stderr = log.with_name("workers.stderr")
         with stderr.open("wb") as sink:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                *args,
-                *(["--finish"] if finish else []),
+                str(WORKER),
+                url,
+                str(log),
+                "--run",
+                run,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=sink,
+                start_new_session=True,  # its own process group, with every worker it forks
             )
         return cls(process, stderr)
 
-    def _died(self, what: str) -> str:
-        return f"worker {what} (exit {self.process.returncode}):\n{self.stderr.read_text()}"
-
-    async def go(self) -> dict[str, Any]:
-        """Let it start; return the report it prints once it is running (or has finished)."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(b"go\n")
+    async def _send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{line}\n".encode())
         await self.process.stdin.drain()
+
+    async def _receive(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
         line = await asyncio.wait_for(self.process.stdout.readline(), HANG_GUARD_S)
-        if not line:
-            await self.process.wait()
-            pytest.fail(self._died("died before it was running"))
-        return json.loads(line)
+        message = json.loads(line) if line else {"died": True}
+        if "died" in message:
+            pytest.fail(f"a worker failed:\n{self.stderr.read_text()}")
+        return message
+
+    async def run(self, gen: int) -> dict[str, Any]:
+        """Start a worker; return its report, sent once it is moving money."""
+        await self._send(f"run {gen}")
+        return await self._receive()
 
     async def kill(self) -> None:
-        assert self.process.returncode is None, self._died("stopped before it was killed")
-        self.process.send_signal(signal.SIGKILL)
-        assert await self.process.wait() == -signal.SIGKILL
+        """SIGKILL the running worker (the server does it: the pid is surely its child)."""
+        await self._send("kill")
+        assert (await self._receive())["exit"] == -signal.SIGKILL
 
-    async def finish(self) -> None:
-        code = await asyncio.wait_for(self.process.wait(), HANG_GUARD_S)
-        assert code == 0, self._died("failed to finish")
+    async def finish(self, gen: int) -> None:
+        await self._send(f"finish {gen}")
+        await self._receive()  # its report
+        assert (await self._receive())["exit"] == 0
+
+    async def close(self) -> None:
+        if self.process.returncode is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # the server kills any worker left, then exits
+            try:
+                await asyncio.wait_for(self.process.wait(), HANG_GUARD_S)
+            except TimeoutError:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the server and its workers
+                await self.process.wait()
 
 
 async def test_sigkill_at_random_moments_loses_and_doubles_nothing(
@@ -93,28 +112,20 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(
     run, log = uuid.uuid4().hex[:8], tmp_path / "transfers.log"
     context = f"[{database}, CRASH_SEED={seed}]"
 
-    children = [await Child.spawn(database_url, log, run, 0, finish=False)]
+    workers = await Workers.start(database_url, log, run)
     try:
         for gen in range(KILLS):
-            child = children[-1]
-            report = await child.go()
-            children.append(
-                await Child.spawn(database_url, log, run, gen + 1, finish=gen + 1 == KILLS)
-            )
+            report = await workers.run(gen)
             if database == "sqlite":
                 # 2 = FULL: the WAL is fsynced at every commit, so an acknowledged transfer
                 # survives power loss as well as this kill.
                 assert (report["synchronous"], report["journal_mode"]) == (2, "wal"), context
             await asyncio.sleep(moments.uniform(*KILL_WINDOW_S))
-            await child.kill()
+            await workers.kill()
             await check_books(database_url, read_log(log), run, context=f"{context} kill {gen}")
-        await children[-1].go()
-        await children[-1].finish()
+        await workers.finish(KILLS)
     finally:
-        for child in children:  # a failed check must not leave a worker running
-            if child.process.returncode is None:
-                child.process.kill()
-                await child.process.wait()
+        await workers.close()  # a failed check must not leave a worker running
 
     state = read_log(log)
     await check_books(database_url, state, run, context=f"{context} final", final=True)
