@@ -26,7 +26,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import admin_cards
-from bot.admin_cards import AdminCard, to_admin
+from bot.admin_actions import AdminCard
+from bot.admin_cards import to_admin
 from bot.admin_notices import notice, tell
 from bot.admin_parse import (
     REF,
@@ -55,22 +56,6 @@ from bot.render import money, who
 from bot.texts import t
 from ledger import Limits, Person
 from ledger.errors import AlreadyReversed, LedgerError
-
-ADMIN_COMMANDS = [
-    (name, f"menu.admin_{name}")
-    for name in (
-        "user",
-        "tx",
-        "freeze",
-        "unfreeze",
-        "credit",
-        "debit",
-        "reverse",
-        "audit",
-        "stats",
-        "limits",
-    )
-]
 
 AdminHandler = Callable[[Update, Context, Words], Awaitable[None]]
 
@@ -315,19 +300,22 @@ async def limits(update: Update, context: Context, words: Words) -> None:
     await to_admin(update, context, text)
 
 
+_HANDLERS = {
+    "user": user,
+    "tx": tx,
+    "freeze": freeze,
+    "unfreeze": unfreeze,
+    "credit": credit,
+    "debit": debit,
+    "reverse": reverse,
+    "audit": audit,
+    "stats": stats,
+    "limits": limits,
+}
+ADMIN_COMMANDS = [(name, f"menu.admin_{name}") for name in _HANDLERS]
+
+
 def register(application: Application) -> None:
-    new = filters.UpdateType.MESSAGE
-    for name, handler in (
-        ("freeze", freeze),
-        ("unfreeze", unfreeze),
-        ("credit", credit),
-        ("debit", debit),
-        ("reverse", reverse),
-        ("user", user),
-        ("tx", tx),
-        ("audit", audit),
-        ("stats", stats),
-        ("limits", limits),
-    ):
-        application.add_handler(CommandHandler(name, handler, filters=new))
+    for name, handler in _HANDLERS.items():
+        application.add_handler(CommandHandler(name, handler, filters=filters.UpdateType.MESSAGE))
     admin_cards.register(application)

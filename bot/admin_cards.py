@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.admin_notices import Notice, notice, release_cards, reversal_notices, tell
+from bot.admin_actions import AdminCard, act
+from bot.admin_notices import tell
 from bot.admin_views import admin_explain, person_name
 from bot.common import (
     Context,
@@ -43,45 +42,16 @@ from bot.common import (
     stale_button,
 )
 from bot.render import memo, minutes, money
+from bot.settings import Settings
 from bot.texts import Html, t
 from ledger import Ledger
-from ledger.errors import DatabaseUnavailable, InsufficientFunds, LedgerError
+from ledger.errors import DatabaseUnavailable, LedgerError
 
 log = logging.getLogger(__name__)
 
 PREFIX = "a:"
 _DATA = re.compile(r"a:([cx]):([A-Za-z0-9_-]{16})")
 _CARDS = "admin_cards"
-DESTRUCTIVE = ("freeze", "debit", "reverse")
-
-
-@dataclass
-class AdminCard:
-    """A destructive action an admin asked for, waiting for their Confirm."""
-
-    admin_id: int
-    action: str  # freeze | debit | reverse
-    reason: str
-    # freeze, debit: the account holder; reverse: the recipient who gives back (None: system)
-    target_id: int | None
-    other_id: int | None = None  # reverse: the sender who gets the money back (None: system)
-    amount: int = 0
-    ref: str = ""  # reverse: the transfer reversed
-    id: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    created_at: datetime | None = None
-    lang: str = "en"
-    chat_id: int = 0
-    message_id: int = 0
-    state: str = "open"  # open -> acting -> done | failed; open -> cancelled | expired
-    outcome: str = ""  # the receipt, or why it failed
-
-
-@dataclass
-class Effect:
-    """What an action did: the receipt on the card and the private notices to send."""
-
-    receipt: str
-    notices: list[Notice] = field(default_factory=list)
 
 
 def cards_of(bot_data: dict[str, Any]) -> dict[str, AdminCard]:
@@ -145,7 +115,7 @@ async def summary(ledger: Ledger, card: AdminCard, reader: str) -> Html:
     )
 
 
-async def card_text(ledger: Ledger, card: AdminCard, reader: str, settings: Any) -> str:
+async def card_text(ledger: Ledger, card: AdminCard, reader: str, settings: Settings) -> str:
     state = "open" if card.state == "acting" else card.state
     return t(
         reader,
@@ -203,7 +173,7 @@ async def press(update: Update, context: Context) -> None:
         return
     card.state = "acting"  # before the first await: any other press now hears "already done"
     try:
-        effect = await _act(context, card)
+        effect = await act(context.bot, ledger_of(context), card)
     except DatabaseUnavailable:
         card.state = "open"  # nothing happened; the key makes a second try act at most once
         await answer(query, t(reader, "admin.press.unavailable"), alert=True)
@@ -221,93 +191,6 @@ async def press(update: Update, context: Context) -> None:
     await answer(query, t(reader, "admin.press.done_answer"))
     await _redraw(context, card)
     await tell(context.bot, effect.notices, card.action)
-
-
-# --- the actions -------------------------------------------------------------------------
-
-
-async def _act(context: Context, card: AdminCard) -> Effect:
-    ledger = ledger_of(context)
-    if card.action == "freeze":
-        return await _freeze(context.bot, ledger, card)
-    if card.action == "debit":
-        return await _debit(ledger, card)
-    if card.action == "reverse":
-        return await _reverse(ledger, card)
-    raise AssertionError(f"unknown admin action {card.action!r}")
-
-
-async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
-    assert card.target_id is not None
-    account_id = await ledger.open_account(card.target_id)
-    result = await ledger.freeze(account_id, actor=card.admin_id, reason=card.reason)
-    if not result.changed:
-        name = await person_name(ledger, card.target_id, card.lang)
-        raise Refusal("admin.refusal.already_frozen", name=name)
-    await release_cards(bot, ledger, result.voided)
-    holds = len(result.voided)
-    told = await notice(
-        ledger, card.target_id, "admin.notice.frozen", reason=card.reason, holds=holds
-    )
-    return Effect(t(card.lang, "admin.done.freeze", holds=holds), [told])
-
-
-async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
-    assert card.target_id is not None
-    account_id = await ledger.open_account(card.target_id)
-    try:
-        debited = await ledger.transfer(
-            account_id,
-            ledger.issuance_account_id,
-            card.amount,
-            key=f"admin:{card.id}",
-            kind="debit",
-            memo=card.reason,
-            actor=card.admin_id,
-        )
-    except InsufficientFunds as error:
-        raise await _short(ledger, card, "admin.refusal.debit_funds", error) from None
-    available = (await ledger.account(account_id)).available
-    receipt = t(
-        card.lang,
-        "admin.done.debit",
-        ref=debited.ref,
-        available=money(card.lang, available, ledger.currency),
-    )
-    if debited.replayed:
-        return Effect(receipt)
-    told = await notice(
-        ledger,
-        card.target_id,
-        "admin.notice.debited",
-        reason=card.reason,
-        amount=card.amount,
-        account_id=account_id,
-    )
-    return Effect(receipt, [told])
-
-
-async def _reverse(ledger: Ledger, card: AdminCard) -> Effect:
-    try:
-        reversal = await ledger.reverse(
-            card.ref, key=f"admin:{card.id}", actor=card.admin_id, reason=card.reason
-        )
-    except InsufficientFunds as error:
-        raise await _short(ledger, card, "admin.refusal.reverse_funds", error) from None
-    receipt = t(card.lang, "admin.done.reverse", ref=reversal.ref)
-    if reversal.replayed:
-        return Effect(receipt)
-    return Effect(receipt, await reversal_notices(ledger, reversal, card.ref))
-
-
-async def _short(ledger: Ledger, card: AdminCard, key: str, error: InsufficientFunds) -> Refusal:
-    """The ledger's overdraft refusal, naming whose account is short and by how much."""
-    return Refusal(
-        key,
-        name=await person_name(ledger, card.target_id, card.lang),
-        available=money(card.lang, error.available, ledger.currency),
-        amount=money(card.lang, error.amount, ledger.currency),
-    )
 
 
 # --- expiry ------------------------------------------------------------------------------

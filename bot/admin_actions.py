@@ -1,0 +1,135 @@
+"""The three destructive admin actions, carried out once an admin confirms their card:
+freeze, debit and reverse. Each is one ledger call (audited by the ledger in the same
+transaction); debit and reverse carry the idempotency key ``admin:<card id>``, and a freeze
+changes an account at most once, so repeating a call moves no money and tells nobody twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from telegram import Bot
+
+from bot.admin_notices import Notice, notice, release_cards, reversal_notices
+from bot.admin_views import person_name
+from bot.common import Refusal
+from bot.render import money
+from bot.texts import t
+from ledger import Ledger
+from ledger.errors import InsufficientFunds
+
+
+@dataclass
+class AdminCard:
+    """A destructive action an admin asked for, waiting for their Confirm."""
+
+    admin_id: int
+    action: str  # freeze | debit | reverse
+    reason: str
+    # freeze, debit: the account holder; reverse: the recipient who gives back (None: system)
+    target_id: int | None
+    other_id: int | None = None  # reverse: the sender who gets the money back (None: system)
+    amount: int = 0
+    ref: str = ""  # reverse: the transfer reversed
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    created_at: datetime | None = None
+    lang: str = "en"
+    chat_id: int = 0
+    message_id: int = 0
+    state: str = "open"  # open -> acting -> done | failed; open -> cancelled | expired
+    outcome: str = ""  # the receipt, or why it failed
+
+
+@dataclass
+class Effect:
+    """What an action did: the receipt on the card and the private notices to send."""
+
+    receipt: str
+    notices: list[Notice] = field(default_factory=list)
+
+
+async def act(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
+    """Carry out a confirmed card. Raises a Refusal or the ledger's typed error when refused
+    (nothing changed then)."""
+    if card.action == "freeze":
+        return await _freeze(bot, ledger, card)
+    if card.action == "debit":
+        return await _debit(ledger, card)
+    if card.action == "reverse":
+        return await _reverse(ledger, card)
+    raise AssertionError(f"unknown admin action {card.action!r}")
+
+
+async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
+    assert card.target_id is not None
+    account_id = await ledger.open_account(card.target_id)
+    result = await ledger.freeze(account_id, actor=card.admin_id, reason=card.reason)
+    if not result.changed:
+        name = await person_name(ledger, card.target_id, card.lang)
+        raise Refusal("admin.refusal.already_frozen", name=name)
+    await release_cards(bot, ledger, result.voided)
+    holds = len(result.voided)
+    told = await notice(
+        ledger, card.target_id, "admin.notice.frozen", reason=card.reason, holds=holds
+    )
+    return Effect(t(card.lang, "admin.done.freeze", holds=holds), [told])
+
+
+async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
+    assert card.target_id is not None
+    account_id = await ledger.open_account(card.target_id)
+    try:
+        debited = await ledger.transfer(
+            account_id,
+            ledger.issuance_account_id,
+            card.amount,
+            key=f"admin:{card.id}",
+            kind="debit",
+            memo=card.reason,
+            actor=card.admin_id,
+        )
+    except InsufficientFunds as error:
+        raise await _short(ledger, card, "admin.refusal.debit_funds", error) from None
+    available = (await ledger.account(account_id)).available
+    receipt = t(
+        card.lang,
+        "admin.done.debit",
+        ref=debited.ref,
+        available=money(card.lang, available, ledger.currency),
+    )
+    if debited.replayed:
+        return Effect(receipt)
+    told = await notice(
+        ledger,
+        card.target_id,
+        "admin.notice.debited",
+        reason=card.reason,
+        amount=card.amount,
+        account_id=account_id,
+    )
+    return Effect(receipt, [told])
+
+
+async def _reverse(ledger: Ledger, card: AdminCard) -> Effect:
+    try:
+        reversal = await ledger.reverse(
+            card.ref, key=f"admin:{card.id}", actor=card.admin_id, reason=card.reason
+        )
+    except InsufficientFunds as error:
+        raise await _short(ledger, card, "admin.refusal.reverse_funds", error) from None
+    receipt = t(card.lang, "admin.done.reverse", ref=reversal.ref)
+    if reversal.replayed:
+        return Effect(receipt)
+    return Effect(receipt, await reversal_notices(ledger, reversal, card.ref))
+
+
+async def _short(ledger: Ledger, card: AdminCard, key: str, error: InsufficientFunds) -> Refusal:
+    """The ledger's overdraft refusal, naming whose account is short and by how much."""
+    return Refusal(
+        key,
+        name=await person_name(ledger, card.target_id, card.lang),
+        available=money(card.lang, error.available, ledger.currency),
+        amount=money(card.lang, error.amount, ledger.currency),
+    )
