@@ -10,6 +10,7 @@ import pytest
 
 from bot import admin_cards
 from bot.fakeapi import Telegram
+from ledger.errors import DatabaseUnavailable
 from tests.bot.conftest import ChatBot, MakeBot
 
 OSCAR = Telegram.user(900, "oscar", "Oscar")  # an admin
@@ -270,3 +271,30 @@ async def test_a_confirm_answered_too_late_still_tells_the_person_concerned(
     assert await ops.balances(bob) == [4_000]
     assert ops.last(OSCAR).text.startswith("✅ Done: debit <b>10.00 USD</b> from @bob")
     assert len(notices_to(ops, bob, "The operators debited")) == 1
+
+
+async def test_when_the_ledger_is_unreachable_the_card_stays_open_and_acts_once_later(
+    ops: ChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bob = ops.user("bob")
+    await ops.send(OSCAR, "/debit @bob 10 chargeback")
+    card = ops.last(OSCAR)
+    real_transfer = ops.ledger.transfer
+
+    async def outage(*args: object, **kwargs: object) -> object:
+        raise DatabaseUnavailable()
+
+    monkeypatch.setattr(ops.ledger, "transfer", outage)
+    await ops.press(OSCAR, card, "Confirm")
+    assert ops.answer().params["text"] == (
+        "Not done yet: I can't reach the ledger. Press Confirm again in a moment; "
+        "it will act at most once."
+    )
+    assert ops.last(OSCAR) is card  # still waiting, buttons and all
+    assert await ops.balances(bob) == [5_000]
+
+    monkeypatch.setattr(ops.ledger, "transfer", real_transfer)
+    await ops.press(OSCAR, card, "Confirm")
+    assert ops.answer().params["text"] == "Done."
+    assert await ops.balances(bob) == [4_000]
+    assert await debits_of(ops) == 1
