@@ -153,6 +153,15 @@ async def sweeper(ledger: Ledger, clock: FakeClock, books: Books, deadline: floa
             books.outcomes["swept"] += 1
 
 
+async def auditor(ledger: Ledger, books: Books, deadline: float) -> None:
+    """verify() while money moves: it reads one snapshot, so it is clean at every moment."""
+    while time.monotonic() < deadline:
+        report = await ledger.verify()
+        assert report.ok, report.summary()
+        books.outcomes["verified-mid-run"] += 1
+        await asyncio.sleep(0.2)
+
+
 @pytest.mark.slow
 async def test_concurrent_bank_conserves_money_and_forgets_nothing(
     ledger: Ledger, clock: FakeClock
@@ -163,12 +172,14 @@ async def test_concurrent_bank_conserves_money_and_forgets_nothing(
     await asyncio.gather(
         moderator(ledger, accounts, books, deadline),
         sweeper(ledger, clock, books, deadline),
+        auditor(ledger, books, deadline),
         *(worker(ledger, accounts, books, n, deadline) for n in range(TASKS)),
     )
 
     # Enough happened for the test to mean something, including every kind of operation.
     assert len(books.acknowledged) >= 200, books.outcomes
-    for outcome in ("transfer", "posted", "voided", "posted-race", "left-pending", "swept"):
+    outcomes = ("transfer", "posted", "voided", "posted-race", "left-pending", "swept")
+    for outcome in (*outcomes, "verified-mid-run"):
         assert books.outcomes[outcome] > 0, books.outcomes
     assert books.outcomes["frozen"] + books.outcomes["freeze-voids"] > 0, books.outcomes
 
