@@ -37,6 +37,8 @@ from bot.app import build_application
 from bot.fakeapi import BOT_ID, BOT_USER, Call, RecordingRequest, Telegram
 from bot.settings import load_settings
 from ledger import Account, Ledger, Transfer
+from ledger.db import Database
+from ledger.migrate import upgrade
 from tests.conftest import FakeClock, create_postgres_database, drop_postgres_database
 
 TOKEN = "123456:TEST-token"
@@ -258,8 +260,14 @@ MakeBot = Callable[..., Awaitable[ChatBot]]
 
 
 async def _migrate(url: str) -> None:
-    ledger = await Ledger.open(url, "USD", sqlite_synchronous="NORMAL")
-    await ledger.close()
+    """Apply the migrations only: the ledger's own rows (issuance account, limits) are made
+    by each test's Ledger.open, with that test's limits."""
+    options = {"sqlite_synchronous": "NORMAL"} if url.startswith("sqlite") else {}
+    db = Database.from_url(url, **options)
+    try:
+        await upgrade(db.engine)
+    finally:
+        await db.close()
 
 
 def _run(work: Callable[[], Awaitable[Any]]) -> Any:

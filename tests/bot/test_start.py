@@ -1,0 +1,164 @@
+"""/start, the welcome credit, deep links, /help, /balance, unknown commands and the menus."""
+
+from __future__ import annotations
+
+from bot.app import set_command_menus
+from bot.start import parse_start_payload
+from tests.bot.conftest import ChatBot
+
+LINK = "https://t.me/xmoney_test_bot"
+HOW_TO_PAY = (
+    "How to pay: <code>/send @name 12.50 lunch</code>\n"
+    "In a group, reply to someone's message with <code>/send 5 thanks</code>. "
+    "Every payment waits for your Confirm. /help lists everything."
+)
+
+
+async def test_start_registers_alice_opens_her_account_and_greets_her(bot: ChatBot) -> None:
+    alice = bot.tg.user(101, "alice", "Alice", last_name="Liddell", language_code="en-GB")
+
+    await bot.send(alice, "/start")
+
+    assert bot.last(alice).text == (
+        "Welcome to X Money, Alice!\nYour balance: <b>0.00 USD</b>.\n\n" + HOW_TO_PAY
+    )
+    person = await bot.ledger.directory.get(101)
+    assert person is not None
+    assert (person.username, person.name, person.registered) == ("alice", "Alice Liddell", True)
+    assert await bot.ledger.account_of(101) is not None
+
+    await bot.send(alice, "/start")
+    assert bot.last(alice).text.startswith("Welcome back, Alice.\nYour balance:")
+
+
+async def test_a_welcome_credit_is_granted_once(make_bot) -> None:
+    bot = await make_bot(welcome_credit="10")
+    alice = bot.user("alice")
+
+    await bot.send(alice, "/start")
+    await bot.send(alice, "/start")
+
+    assert bot.texts(alice)[0] == (
+        "Welcome to X Money, Alice!\nYour balance: <b>10.00 USD</b>.\n\n"
+        "🎁 You received a welcome credit of <b>10.00 USD</b> to try things out.\n\n" + HOW_TO_PAY
+    )
+    assert "welcome credit" not in bot.texts(alice)[1]
+    assert await bot.balances(alice) == [1_000]
+    stats = await bot.ledger.stats()
+    assert stats.total_issued == 1_000
+
+
+async def test_start_in_a_group_points_to_a_private_chat(bot: ChatBot) -> None:
+    alice, group = bot.user("alice"), bot.group()
+    await bot.send(alice, "/start@xmoney_test_bot", chat=group)
+    assert bot.last(group).text == f"To start, open a private chat with me: {LINK}"
+    assert await bot.ledger.account_of(alice["id"]) is None
+
+
+def test_deep_link_payloads_are_read_and_anything_else_ignored() -> None:
+    assert parse_start_payload(["from-101"]).invited_by == 101
+    for junk in (["from-"], ["from-0"], ["from-1x"], ["<script>"], ["a", "b"], [], ["x" * 65]):
+        assert parse_start_payload(junk).invited_by is None
+
+
+async def test_an_odd_payload_still_registers(bot: ChatBot) -> None:
+    bob = bot.user("bob")
+    await bot.send(bob, "/start from-999999")  # nobody with that id: no one to tell
+    assert bot.last(bob).text.startswith("Welcome to X Money, Bob!")
+    assert [c.chat_id for c in bot.calls("sendMessage")] == [bob["id"]]
+
+
+async def test_help_lists_the_commands_with_examples(bot: ChatBot) -> None:
+    alice = bot.user("alice")
+    await bot.send(alice, "/help")
+    text = bot.last(alice).text
+    for command in (
+        "/balance",
+        "/send @name 12.50 lunch",
+        "/request @name 20 dinner",
+        "/history",
+        "/language",
+        "/cancel",
+    ):
+        assert command in text
+
+
+async def test_balance_privately_even_when_asked_in_a_group(bot: ChatBot) -> None:
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(bob)
+    await bot.register(alice, funds=5_000)
+    await bot.send(alice, "/send @bob 12.50")
+    group = bot.group()
+
+    await bot.send(alice, "/balance", chat=group)
+
+    assert bot.to(group) == []
+    assert bot.last(alice).text == "Available: <b>37.50 USD</b>\nOn hold: 12.50 USD"
+
+
+async def test_balance_in_a_group_when_the_bot_cannot_write_privately(bot: ChatBot) -> None:
+    alice = bot.user("alice")
+    await bot.register(alice, funds=5_000)
+    bot.api.blocked_chats.add(alice["id"])
+    group = bot.group()
+
+    await bot.send(alice, "/balance", chat=group)
+
+    assert bot.last(group).text == (
+        f"I can't write to you privately yet: open {LINK} and press Start, then try again."
+    )
+    assert "50.00" not in bot.last(group).text
+
+
+async def test_balance_before_start_and_of_a_frozen_account(bot: ChatBot) -> None:
+    alice = bot.user("alice")
+    await bot.send(alice, "/balance")
+    assert bot.last(alice).text == (
+        f"You don't have an account yet: open {LINK} and press Start, then try again."
+    )
+    await bot.register(alice, funds=100)
+    await bot.freeze(alice)
+    await bot.send(alice, "/balance")
+    assert bot.last(alice).text == (
+        "Available: <b>1.00 USD</b>\nOn hold: 0.00 USD\n\nYour account is frozen: you can't "
+        "send or receive money. Contact the operators."
+    )
+
+
+async def test_unknown_commands_get_a_hint_but_other_bots_commands_are_ignored(
+    bot: ChatBot,
+) -> None:
+    alice, group = bot.user("alice"), bot.group()
+    hint = "I don't know that command. /help lists what I can do."
+
+    await bot.send(alice, "/frobnicate")
+    assert bot.last(alice).text == hint
+    await bot.send(alice, "/frobnicate@xmoney_test_bot", chat=group)
+    assert bot.last(group).text == hint
+    bot.api.clear()
+    await bot.send(alice, "/frobnicate", chat=group)
+    await bot.send(alice, "/giphy@other_bot cats", chat=group)
+    assert bot.api.calls == []
+
+
+async def test_a_button_nobody_knows_is_answered(bot: ChatBot) -> None:
+    alice = bot.user("alice")
+    await bot.register(alice)
+    await bot.send(alice, "/language")
+    await bot.press_data(alice, bot.last(alice), "x:something-old")
+    assert bot.answer().params["text"] == "This button no longer works."
+
+
+async def test_the_command_menus_in_both_languages_and_for_admins(bot: ChatBot) -> None:
+    await set_command_menus(
+        bot.app.bot, frozenset({900, 901}), [("balance", "menu.balance")], [("help", "menu.help")]
+    )
+    menus = [
+        (c.params.get("language_code"), c.params.get("scope"), c.params["commands"])
+        for c in bot.calls("setMyCommands")
+    ]
+    assert menus[0] == (None, None, [{"command": "balance", "description": "Your balance"}])
+    assert menus[1][1] == {"type": "chat", "chat_id": 900}
+    assert menus[1][2][-1] == {"command": "help", "description": "Commands and examples"}
+    assert menus[3] == ("fr", None, [{"command": "balance", "description": "Votre solde"}])
+    assert len(menus) == 6
