@@ -71,7 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=counts, default=list(CONCURRENCY))
     parser.add_argument("--impl", type=choices(IMPLS), default=list(IMPLS))
     parser.add_argument("--seconds", type=float, default=2.0, help="measured time per result")
-    parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured lead-in per result")
+    parser.add_argument(
+        "--warmup", type=float, default=0.3, help="unmeasured lead-in before each slice"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="baseline/ledger alternations per result"
+    )
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument(
         "--sqlite-synchronous",
@@ -84,8 +89,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pool-size", type=int, help="Ledger.open pool_size (default: its own)")
     parser.add_argument("--postgres-url", default=os.environ.get("DATABASE_URL") or DEFAULT_PG)
     options = parser.parse_args(argv)
-    if options.seconds <= 0 or options.warmup < 0 or options.accounts < 2:
-        parser.error("--seconds must be > 0, --warmup >= 0, --accounts >= 2")
+    if options.seconds <= 0 or options.warmup < 0 or options.accounts < 2 or options.rounds < 1:
+        parser.error("--seconds must be > 0, --warmup >= 0, --accounts >= 2, --rounds >= 1")
     return options
 
 
@@ -111,6 +116,8 @@ class Report:
             "ops": m.ops,
             "errors": dict(m.errors),
             "seconds": m.seconds,
+            "client_cpu_us_per_op": round(m.cpu_us_per_op, 1),
+            "load1": round(os.getloadavg()[0], 2),
             **extra,
         }
         self.results.append(line)
@@ -200,20 +207,31 @@ async def _run_pairs(
     baseline: Any,
     extra: dict,
 ) -> None:
-    base_ops = baseline.operations() if baseline else {}
+    """Baseline and ledger take turns in ``--rounds`` slices of the measured time, so a
+    burst of load from elsewhere on the machine hits both sides alike."""
+    sides = []
+    if baseline is not None:
+        sides.append(("baseline", baseline.operations(), baseline.inline))
+    if ledger_ops is not None:
+        sides.append(("ledger", ledger_ops, False))
     for workload in options.workload:
         for concurrency in options.concurrency:
-            timing = {
-                "concurrency": concurrency,
-                "seconds": options.seconds,
-                "warmup": options.warmup,
-            }
-            if baseline is not None:
-                m = await measure(base_ops[workload], inline=baseline.inline, **timing)
-                report.result("baseline", database, workload, m, **extra["baseline"])
-            if ledger_ops is not None:
-                m = await measure(ledger_ops[workload], **timing)
-                report.result("ledger", database, workload, m, **extra["ledger"])
+            totals: dict[str, Measurement] = {}
+            for _ in range(options.rounds):
+                for impl, ops, inline in sides:
+                    m = await measure(
+                        ops[workload],
+                        concurrency=concurrency,
+                        seconds=options.seconds / options.rounds,
+                        warmup=options.warmup,
+                        inline=inline,
+                    )
+                    if impl in totals:
+                        totals[impl].merge(m)
+                    else:
+                        totals[impl] = m
+            for impl, m in totals.items():
+                report.result(impl, database, workload, m, **extra[impl])
 
 
 async def sqlite_settings(setup: Any) -> dict[str, Any]:
@@ -331,6 +349,7 @@ async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "platform": platform.platform(),
             "seconds": options.seconds,
             "warmup": options.warmup,
+            "rounds": options.rounds,
             "accounts": options.accounts,
         }
     )

@@ -26,6 +26,21 @@ class Measurement:
     ops: int = 0
     latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    completed: int = 0  # every finished call, warm-up included
+    cpu_s: float = 0.0  # this process's CPU time over the whole run, warm-up included
+
+    @property
+    def cpu_us_per_op(self) -> float:
+        """Client-side (Python) CPU per call: the part of the cost this process pays."""
+        return 1e6 * self.cpu_s / self.completed if self.completed else 0.0
+
+    def merge(self, other: Measurement) -> None:
+        self.seconds += other.seconds
+        self.ops += other.ops
+        self.latencies += other.latencies
+        self.errors.update(other.errors)
+        self.completed += other.completed
+        self.cpu_s += other.cpu_s
 
     @property
     def ops_per_s(self) -> float:
@@ -51,6 +66,7 @@ async def measure(
     """Run ``operation`` from ``concurrency`` tasks for ``warmup + seconds``; count only
     the operations that finish inside the last ``seconds``."""
     result = Measurement(concurrency, seconds)
+    cpu_start = time.process_time()
     start = time.perf_counter()
     window_start = start + warmup
     deadline = window_start + seconds
@@ -65,9 +81,11 @@ async def measure(
             try:
                 await operation(rng)
             except Exception as error:  # counted and reported, never hidden
+                result.completed += 1
                 if window_start <= clock() <= deadline:
                     result.errors[type(error).__name__] += 1
             else:
+                result.completed += 1
                 ended = clock()
                 if window_start <= ended <= deadline:
                     result.ops += 1
@@ -76,4 +94,5 @@ async def measure(
                 await asyncio.sleep(0)
 
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    result.cpu_s = time.process_time() - cpu_start
     return result

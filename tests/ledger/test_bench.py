@@ -97,3 +97,15 @@ def test_failures_are_counted_by_type_and_left_out_of_the_rate() -> None:
     assert m.errors["LookupError"] > 0
     assert m.ops > 0 and len(m.latencies) == m.ops
     assert abs(m.errors["LookupError"] - m.ops) <= 2  # every other call failed
+
+
+def test_new_ref_draws_ten_crockford_letters_and_all_of_them() -> None:
+    # new_ref was rewritten for speed (one token_bytes call): still the same alphabet, uniform.
+    from ledger.core import _REF_ALPHABET, new_ref
+
+    refs = [new_ref() for _ in range(2_000)]
+    assert all(len(ref) == 10 for ref in refs)
+    letters = set("".join(refs))
+    assert letters == set(_REF_ALPHABET)  # 20,000 draws: every one of the 32 shows up
+    assert not letters & set("ILOU")
+    assert len(set(refs)) == len(refs)
