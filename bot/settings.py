@@ -7,6 +7,7 @@ is wrong (``load_settings``), never a traceback.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -132,8 +133,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "WEBHOOK_URL: webhook mode needs an https:// URL (http:// only on localhost)"
                 )
+            if url.path.rstrip("/") == "/healthz":
+                raise ValueError("WEBHOOK_URL: /healthz is the health check's path; pick another")
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-            if not secret or not all(ch.isalnum() or ch in "_-" for ch in secret):
+            # Telegram's own rule for secret_token: 1-256 of A-Z a-z 0-9 _ -
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
                 raise ValueError(
                     "WEBHOOK_SECRET: webhook mode needs a secret of 1-256 characters "
                     "A-Z, a-z, 0-9, _ and -"

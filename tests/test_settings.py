@@ -1,0 +1,73 @@
+"""An operator's mistakes in the settings each stop the program with one line naming them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+TOKEN = "123456:TEST-token"
+WEBHOOK = {"mode": "webhook", "webhook_url": "https://bot.example.org/hook"}
+
+
+@pytest.fixture(autouse=True)
+def _no_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Settings come only from what each test passes: no .env, no stray variables."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS", "WEBHOOK_SECRET", "MODE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named", "says"),
+    [
+        ({"bot_token": None}, "BOT_TOKEN", "required"),
+        ({"bot_token": "nocolon"}, "BOT_TOKEN", "does not look like a bot token"),
+        ({"database_url": "mysql://x"}, "DATABASE_URL", "must start with"),
+        ({"admin_ids": "1, alice"}, "ADMIN_IDS", "'alice' is not a numeric"),
+        ({"admin_ids": "[1, 2"}, "ADMIN_IDS", "not a JSON list"),
+        ({"currency": "XYZ"}, "CURRENCY", "unknown currency"),
+        ({"max_transfer": "1e3"}, "MAX_TRANSFER", "not as an exponent"),
+        ({"daily_limit": "-5"}, "DAILY_LIMIT", "negative"),
+        ({"hold_expiry_seconds": "0"}, "HOLD_EXPIRY_SECONDS", "greater than or equal"),
+        ({"mode": "carrier-pigeon"}, "MODE", "polling"),
+        ({"mode": "webhook"}, "WEBHOOK_URL", "https://"),
+        ({**WEBHOOK, "webhook_url": "http://bot.example.org/h"}, "WEBHOOK_URL", "https://"),
+        ({**WEBHOOK, "webhook_url": "https://bot.example.org/healthz"}, "WEBHOOK_URL", "/healthz"),
+        (WEBHOOK, "WEBHOOK_SECRET", "1-256 characters"),
+        ({**WEBHOOK, "webhook_secret": "é" * 8}, "WEBHOOK_SECRET", "1-256 characters"),
+        ({**WEBHOOK, "webhook_secret": "a" * 257}, "WEBHOOK_SECRET", "1-256 characters"),
+    ],
+)
+def test_each_bad_setting_is_one_line_naming_it(overrides: dict, named: str, says: str) -> None:
+    values = {name: v for name, v in {"bot_token": TOKEN, **overrides}.items() if v is not None}
+    with pytest.raises(SettingsError) as refused:
+        load_settings(**values)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert named in message
+    assert says in message
+
+
+def test_good_settings_are_read_with_their_defaults() -> None:
+    settings = load_settings(bot_token=TOKEN, admin_ids="[5, 6]", max_transfer="250,50")
+    assert settings.admin_ids == frozenset({5, 6})
+    assert settings.max_transfer_minor == 25_050
+    assert settings.database_url == "sqlite+aiosqlite:///./data/xmoney.db"
+    assert settings.sqlite_synchronous == "FULL"
+    assert TOKEN not in repr(settings)
+
+
+def test_admin_ids_from_a_comma_list_and_postgres_url_normalised() -> None:
+    settings = load_settings(bot_token=TOKEN, admin_ids="11, 12", database_url="postgres://u@db/x")
+    assert settings.admin_ids == frozenset({11, 12})
+    assert settings.database_url == "postgresql+asyncpg://u@db/x"
+
+
+def test_a_webhook_needs_https_and_a_telegram_shaped_secret() -> None:
+    settings = load_settings(bot_token=TOKEN, **WEBHOOK, webhook_secret="s3cret_-X")
+    assert settings.mode == "webhook"
+    local = load_settings(
+        bot_token=TOKEN, mode="webhook", webhook_url="http://127.0.0.1:8443/h", webhook_secret="x"
+    )
+    assert local.webhook_url == "http://127.0.0.1:8443/h"
