@@ -23,7 +23,19 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
-from bot import admin, balance, cards, common, errors, history, language, people, send, start
+from bot import (
+    admin,
+    balance,
+    cards,
+    common,
+    errors,
+    history,
+    language,
+    people,
+    ratelimit,
+    send,
+    start,
+)
 from bot import request as payment_request
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -33,6 +45,7 @@ log = logging.getLogger(__name__)
 
 FEATURES: tuple[ModuleType, ...] = (
     people,
+    ratelimit,
     start,
     balance,
     send,

@@ -25,7 +25,7 @@ from bot.common import (
 )
 from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
-from bot.send import check_rate, read_draft
+from bot.send import read_draft
 from bot.texts import t
 from ledger import Currency, PaymentRequest
 from ledger.errors import LedgerError, OverTransferMax, TransferNotFound
@@ -47,7 +47,6 @@ async def request(update: Update, context: Context) -> None:
         return  # the same update delivered again: the request already went out
     try:
         requester = await registered_sender(context, user)
-        check_rate(context, user.id)
         draft = await read_draft(context, message, requester)
         if draft.recipient is None or draft.amount is None:
             raise Refusal("request.usage")

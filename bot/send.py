@@ -10,7 +10,6 @@ Every check happens before money moves; each failure is one message saying what 
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass, field
 
 from telegram import ForceReply, Message, MessageEntity, Update, User
@@ -29,8 +28,6 @@ from bot.common import (
     explain,
     lang,
     ledger_of,
-    now,
-    settings_of,
 )
 from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
 from bot.texts import t
@@ -120,24 +117,6 @@ async def read_draft(context: Context, message: Message, sender: Person) -> Draf
     return draft
 
 
-# --- rate limiting -----------------------------------------------------------------------
-
-
-def check_rate(context: Context, user_id: int) -> None:
-    """The one place payment commands are rate limited per user (settings.rate_limit_per_minute
-    in any sliding minute); a Refusal asks the user to slow down. Only that user is slowed."""
-    limit = settings_of(context).rate_limit_per_minute
-    recent: deque[float] = context.bot_data.setdefault("payment_commands", {}).setdefault(
-        user_id, deque()
-    )
-    moment = now(context).timestamp()
-    while recent and moment - recent[0] >= 60:
-        recent.popleft()
-    if len(recent) >= limit:
-        raise Refusal("send.slow_down")
-    recent.append(moment)
-
-
 # --- the command -------------------------------------------------------------------------
 
 
@@ -148,7 +127,6 @@ async def send(update: Update, context: Context) -> int:
     reader, currency = lang(context), ledger_of(context).currency
     try:
         sender = await registered_sender(context, user)
-        check_rate(context, user.id)
         draft = await read_draft(context, message, sender)
         if draft.recipient is not None:
             check_recipient(context, sender.id, draft.recipient)

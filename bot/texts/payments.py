@@ -2,10 +2,6 @@
 
 TEXTS: dict[str, dict[str, str]] = {
     # --- /send and its guided conversation ---
-    "send.slow_down": {
-        "en": "You're sending payment commands too fast. Wait a minute and try again.",
-        "fr": "Vous envoyez des commandes de paiement trop vite. Attendez une minute et réessayez.",
-    },
     "send.ask_who": {
         "en": "Who do you want to pay? Send their @username (or /cancel).",
         "fr": "Qui voulez-vous payer ? Envoyez son @nom_utilisateur (ou /cancel).",
