@@ -255,8 +255,8 @@ MakeBot = Callable[..., Awaitable[ChatBot]]
 # Every bot test starts from an empty ledger, as in tests/conftest.py, without paying for a new
 # database and its migrations each time (a second or more per PostgreSQL test on a busy
 # machine): SQLite gets a copy of a file migrated once per session; PostgreSQL gets one
-# database migrated once per session and emptied before each test (TRUNCATE ... RESTART
-# IDENTITY, with the append-only triggers bypassed for that one statement).
+# database migrated once per session and emptied before each test (every row deleted and
+# the id sequences restarted, with the append-only triggers bypassed for that clean-up).
 
 
 async def _migrate(url: str) -> None:
@@ -296,17 +296,21 @@ async def _empty_postgres(url: str) -> None:
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        tables = [
-            row[0]
-            for row in await conn.fetch(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
-            )
-        ]
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        )
+        sequences = await conn.fetch(
+            "SELECT sequence_name FROM information_schema.sequences "
+            "WHERE sequence_schema = 'public'"
+        )
+        statements = [f"DELETE FROM {row[0]}" for row in tables]
+        statements += [f"ALTER SEQUENCE {row[0]} RESTART" for row in sequences]
         async with conn.transaction():
+            # A replica session fires no triggers: the append-only guards (and the foreign
+            # keys, so the order does not matter) stand aside for this one clean-up.
             await conn.execute("SET LOCAL session_replication_role = replica")
-            await conn.execute("SET LOCAL lock_timeout = '10s'")
-            await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            await conn.execute("; ".join(statements))
     finally:
         await conn.close()
 
