@@ -28,6 +28,12 @@ HOLD = timedelta(minutes=5)
 ADMIN = 77
 
 
+@pytest.fixture
+def database_url(fresh_database_url: str) -> str:
+    """A migrated database of the test's own, cloned (see tests/ledger/conftest.py)."""
+    return fresh_database_url
+
+
 @dataclass
 class Books:
     """What the API said, by reference: each acknowledged transfer and how it ended.

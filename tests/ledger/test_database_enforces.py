@@ -29,6 +29,13 @@ from tests.conftest import FakeClock
 
 ISSUANCE_ACTOR = 900  # the admin who credits and debits in these stories
 
+
+@pytest.fixture
+def database_url(fresh_database_url: str) -> str:
+    """A migrated database of the test's own, cloned (see tests/ledger/conftest.py)."""
+    return fresh_database_url
+
+
 _RAW_INSERT = """
 INSERT INTO transfers (ref, idempotency_key, kind, debit_account_id, credit_account_id, amount,
                        currency, state, memo, actor_id, created_at, expires_at, reverses_id)
