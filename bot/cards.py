@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
@@ -213,6 +221,29 @@ async def _pressed_card(update: Update, context: Context, prefix: str) -> Transf
     return transfer
 
 
+async def _resolve_press(
+    context: Context,
+    query: CallbackQuery,
+    transfer: Transfer,
+    resolve: Callable[..., Awaitable[Transfer]],
+    unavailable: str,
+) -> Transfer | None:
+    """Post or void a card's hold for a press (keyed by the press, so a redelivered press gets
+    the same result); on a refusal answer the press with it and return None."""
+    ledger, reader = ledger_of(context), lang(context)
+    try:
+        return await resolve(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
+    except DatabaseUnavailable:
+        await answer(query, t(reader, unavailable), alert=True)
+    except AlreadyResolved as error:
+        await answer(query, explain(reader, error, ledger.currency), alert=True)
+        if error.state == "expired":  # a stale card: say so on it too
+            await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
+    except LedgerError as error:
+        await answer(query, explain(reader, error, ledger.currency), alert=True)
+    return None
+
+
 async def confirm(update: Update, context: Context) -> None:
     """Posts the held payment when its sender presses Confirm."""
     query = update.callback_query
@@ -224,18 +255,8 @@ async def confirm(update: Update, context: Context) -> None:
     if await _request_closed(context, transfer):
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
-    try:
-        posted = await ledger.post(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
-    except DatabaseUnavailable:
-        await answer(query, t(reader, "card.confirm_unavailable"), alert=True)
-        return
-    except AlreadyResolved as error:
-        await answer(query, explain(reader, error, ledger.currency), alert=True)
-        if error.state == "expired":
-            await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
-        return
-    except LedgerError as error:
-        await answer(query, explain(reader, error, ledger.currency), alert=True)
+    posted = await _resolve_press(context, query, transfer, ledger.post, "card.confirm_unavailable")
+    if posted is None:
         return
     note_money_moved(context, update)
     await answer(query, t(reader, "card.confirmed_answer"))
@@ -252,18 +273,8 @@ async def cancel(update: Update, context: Context) -> None:
     if transfer is None:
         return
     ledger, reader = ledger_of(context), lang(context)
-    try:
-        voided = await ledger.void(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
-    except DatabaseUnavailable:
-        await answer(query, t(reader, "card.cancel_unavailable"), alert=True)
-        return
-    except AlreadyResolved as error:
-        await answer(query, explain(reader, error, ledger.currency), alert=True)
-        if error.state == "expired":
-            await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
-        return
-    except LedgerError as error:
-        await answer(query, explain(reader, error, ledger.currency), alert=True)
+    voided = await _resolve_press(context, query, transfer, ledger.void, "card.cancel_unavailable")
+    if voided is None:
         return
     await answer(query, t(reader, "card.cancelled_answer"))
     _forget_expiry(context, voided.ref)
