@@ -207,17 +207,19 @@ async def _run_pairs(
     baseline: Any,
     extra: dict,
 ) -> None:
-    """Baseline and ledger take turns in ``--rounds`` slices of the measured time, so a
-    burst of load from elsewhere on the machine hits both sides alike."""
+    """For each concurrency, every (workload, impl) takes its turn in each of ``--rounds``
+    rounds, a slice of the measured time each: the figures a ratio compares (ledger vs
+    baseline, hot vs single) are taken at nearly the same moments, so a burst of load from
+    elsewhere on the machine hits both sides alike."""
     sides = []
     if baseline is not None:
         sides.append(("baseline", baseline.operations(), baseline.inline))
     if ledger_ops is not None:
         sides.append(("ledger", ledger_ops, False))
-    for workload in options.workload:
-        for concurrency in options.concurrency:
-            totals: dict[str, Measurement] = {}
-            for _ in range(options.rounds):
+    for concurrency in options.concurrency:
+        totals: dict[tuple[str, str], Measurement] = {}
+        for _ in range(options.rounds):
+            for workload in options.workload:
                 for impl, ops, inline in sides:
                     m = await measure(
                         ops[workload],
@@ -226,12 +228,12 @@ async def _run_pairs(
                         warmup=options.warmup,
                         inline=inline,
                     )
-                    if impl in totals:
-                        totals[impl].merge(m)
+                    if (workload, impl) in totals:
+                        totals[workload, impl].merge(m)
                     else:
-                        totals[impl] = m
-            for impl, m in totals.items():
-                report.result(impl, database, workload, m, **extra[impl])
+                        totals[workload, impl] = m
+        for (workload, impl), m in totals.items():
+            report.result(impl, database, workload, m, **extra[impl])
 
 
 async def sqlite_settings(setup: Any) -> dict[str, Any]:
