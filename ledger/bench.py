@@ -3,8 +3,9 @@
 For each database (SQLite always; PostgreSQL when reachable), workload (``single``:
 single-phase transfers between random accounts; ``payment``: create_pending then post;
 ``hot``: every transfer pays one merchant account) and concurrency (asyncio tasks sharing
-one Ledger), it runs the raw-driver baseline (``ledger.bench_baseline``) and then the ledger
-for the same time, back to back, and prints one JSON line per result:
+one Ledger), it measures the raw-driver baseline (``ledger.bench_baseline``) and the ledger
+for the same time, taking turns in short slices (``--rounds``) so that the two sides of
+every ratio meet the same machine, and prints one JSON line per result:
 
     {"impl": "ledger"|"baseline", "database": ..., "workload": ..., "concurrency": ...,
      "ops_per_s": ..., "p50_ms": ..., "p99_ms": ..., "ops": ..., "errors": {...}, ...}
@@ -25,6 +26,7 @@ import platform
 import re
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -97,9 +99,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 class Report:
     """Prints results as JSON lines and keeps them for the ratios."""
 
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
         self.results: list[dict[str, Any]] = []
+
+    def note(self, text: str) -> None:
+        """Progress and summaries for a human: stderr, never mixed into the JSON lines."""
+        print(text, file=self.err, flush=True)
 
     def emit(self, line: dict[str, Any]) -> None:
         print(json.dumps(line), file=self.out, flush=True)
@@ -122,6 +128,8 @@ class Report:
         }
         self.results.append(line)
         self.emit(line)
+        if m.errors:
+            self.note(f"ERRORS {impl} {database} {workload} c={m.concurrency}: {dict(m.errors)}")
 
     def find(self, impl: str, database: str, workload: str, concurrency: int) -> dict | None:
         for r in self.results:
@@ -217,6 +225,7 @@ async def _run_pairs(
     if ledger_ops is not None:
         sides.append(("ledger", ledger_ops, False))
     for concurrency in options.concurrency:
+        report.note(f"{database}: measuring at concurrency {concurrency}")
         totals: dict[tuple[str, str], Measurement] = {}
         for _ in range(options.rounds):
             for workload in options.workload:
@@ -251,9 +260,11 @@ async def bench_sqlite(report: Report, options: argparse.Namespace) -> None:
         try:
             if "ledger" in options.impl:
                 url = f"sqlite+aiosqlite:///{os.path.join(folder, 'ledger.db')}"
+                began = time.monotonic()
                 setup = await open_funded(
                     url, options.accounts, sqlite_synchronous=sync, pool_size=None
                 )
+                report.note(f"sqlite: ledger set up in {time.monotonic() - began:.0f} s")
             if "baseline" in options.impl:
                 baseline = SqliteBaseline(
                     os.path.join(folder, "baseline.db"), options.accounts, sync
@@ -305,9 +316,11 @@ async def bench_postgres(report: Report, options: argparse.Namespace, admin_url:
     try:
         if "ledger" in options.impl:
             url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+            began = time.monotonic()
             setup = await open_funded(
                 url, options.accounts, sqlite_synchronous="FULL", pool_size=options.pool_size
             )
+            report.note(f"postgresql: ledger set up in {time.monotonic() - began:.0f} s")
         if "baseline" in options.impl:
             baseline = await PostgresBaseline.create(
                 dsn, options.accounts, max(options.concurrency)
@@ -340,7 +353,7 @@ async def bench_postgres(report: Report, options: argparse.Namespace, admin_url:
 
 
 async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    report = Report(out)
+    report = Report(out, err)
     admin_url = re.sub(r"^postgresql\+\w+://", "postgresql://", options.postgres_url)
     databases = options.database or list(DATABASES)
     report.emit(
