@@ -283,9 +283,23 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def _no_commit_flush(url: str) -> None:
+    """Commits need not wait for the disk here: durability is the crash tests' subject, and
+    on a busy machine the flush dominates a chat test's time."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        name = await conn.fetchval("SELECT current_database()")
+        await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session")
 def _postgres_url() -> Iterator[str]:
     name, url = _run(create_postgres_database)
+    _run(lambda: _no_commit_flush(url))
     _run(lambda: _migrate(url))
     yield url
     _run(lambda: drop_postgres_database(name))

@@ -311,6 +311,20 @@ async def test_each_card_has_an_expiry_job_that_does_the_same(bot: ChatBot) -> N
     assert (await bot.ledger.get_transfer(ref)).state == "expired"
 
 
+async def test_the_periodic_sweeper_job_releases_overdue_holds(make_bot) -> None:
+    bot = await make_bot(sweep_interval_seconds=15)
+    alice, _ = await alice_and_bob(bot)
+    await bot.send(alice, "/send @bob 9")
+    [sweeper] = bot.app.job_queue.get_jobs_by_name("sweeper")
+    assert sweeper.job.trigger.interval.total_seconds() == 15
+
+    bot.clock.advance(301)
+    await sweeper.run(bot.app)
+
+    assert await bot.held(alice) == 0
+    assert bot.last(alice).text.startswith("Expired: <b>9.00 USD</b> to @bob")
+
+
 async def test_confirm_removes_the_cards_expiry_job(bot: ChatBot) -> None:
     alice, _ = await alice_and_bob(bot)
     await bot.send(alice, "/send @bob 9")
