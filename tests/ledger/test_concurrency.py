@@ -96,7 +96,10 @@ async def settle(ledger: Ledger, books: Books, held: Transfer, key: str, roll: f
             books.resolve(held.ref, result.state)
             books.outcomes[f"lost-to-{result.state}"] += 1
         elif isinstance(result, AccountFrozen):
-            books.outcomes["frozen-at-post"] += 1  # the hold stays until voided or expired
+            # PostgreSQL: a hold created while a freeze was between reading the account's
+            # holds and locking the account survives the freeze; it cannot be posted (the
+            # trigger refuses), and stays reserved until voided or expired.
+            books.outcomes["frozen-at-post"] += 1
         else:
             raise result
 
