@@ -340,6 +340,8 @@ async def bench_postgres(report: Report, options: argparse.Namespace, admin_url:
         await _run_pairs(
             report, options, "postgresql", setup and operations(setup), baseline, extra
         )
+        if baseline is not None:  # deadlocks it retried (the ledger retries its own, unseen)
+            report.emit({"info": "postgresql baseline retries", "retries": baseline.retries})
     finally:
         if setup is not None:
             await setup.ledger.close()
