@@ -5,9 +5,11 @@ one place. Shared objects reach handlers through ``context.bot_data`` ("ledger",
 How features plug in: each module in ``FEATURES`` has ``register(application)``, which adds its
 handlers, and may list ``COMMANDS`` (and ``ADMIN_COMMANDS``) as ``(command, catalogue key of its
 description)`` for the command menus. Modules register in the order listed; every command
-handler goes in group 0 (``bot.people`` refreshes the directory in group -1 first). The
-catch-alls (unknown command, stale button) are registered after all of them, so a feature
-added to the list (admin, for example) is always tried first.
+and button handler goes in group 0, where the first that matches wins. Negative groups run
+before it on every update: ``bot.ratelimit`` (-2) drops a flood, ``bot.people`` (-1) refreshes
+the directory and picks the reader's language. The catch-alls (unknown command, stale button)
+are registered after all features, so a feature added to the list (admin, for example) is
+always tried first.
 """
 
 from __future__ import annotations
