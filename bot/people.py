@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from telegram import Message, MessageEntity, Update, User
 from telegram.ext import Application, TypeHandler
@@ -14,6 +15,7 @@ from bot.common import Context, Refusal, ledger_of, start_link
 from bot.render import who
 from bot.texts import language_of
 from ledger import Person
+from ledger.directory import Directory
 from ledger.errors import DatabaseUnavailable, SameAccount
 
 log = logging.getLogger(__name__)
@@ -50,9 +52,9 @@ async def refresh(update: Update, context: Context) -> None:
         return
     directory = ledger_of(context).directory
     try:
-        known = await directory.seen(person_of(user))
+        known = await _seen(directory, user)
         for other in _others_shown(update.effective_message):
-            await directory.seen(person_of(other))
+            await _seen(directory, other)
     except DatabaseUnavailable:
         # The handler that follows will meet the outage and say so; speak the user's language.
         log.warning("directory not refreshed for update %s: database unavailable", update.update_id)
@@ -100,7 +102,19 @@ async def by_username(context: Context, text: str, sender_id: int) -> Person:
 
 async def by_user(context: Context, user: User) -> Person:
     """The person behind a Telegram user object (a reply's author, a text mention)."""
-    return await ledger_of(context).directory.seen(person_of(user))
+    return await _seen(ledger_of(context).directory, user)
+
+
+async def _seen(directory: Directory, user: User) -> Person:
+    """Record what ``user`` shows of a person. Telegram's copies of other people (the author
+    of a replied-to message, a mentioned user) may lack their language_code; the one known
+    from their own updates is kept, so they keep being told things in their language."""
+    person = person_of(user)
+    if person.language_code is None:
+        known = await directory.get(user.id)
+        if known is not None and known.language_code is not None:
+            person = replace(person, language_code=known.language_code)
+    return await directory.seen(person)
 
 
 def reply_author(message: Message) -> User | None:

@@ -142,3 +142,19 @@ def test_values_are_escaped_but_markup_passes() -> None:
     assert t("en", "card.your_balance", available=Html("<i>x</i>")) == (
         "Your balance: <b><i>x</i></b>"
     )
+
+
+async def test_a_reply_that_shows_bob_without_his_language_keeps_his_french(
+    bot: ChatBot,
+) -> None:
+    alice, bob = bot.user("alice"), bot.user("bob", lang="fr")
+    await bot.register(bob)
+    await bot.register(alice, funds=5_000)
+    group = bot.group()
+    # Telegram's copy of bob inside a replied-to message need not carry his language_code.
+    bobs_message = bot.message(bot.user("bob", lang=None), "merci pour hier", chat=group)
+
+    await bot.send(alice, "/send 5 merci", chat=group, reply_to=bobs_message)
+    await bot.press(alice, bot.last(group), "Confirm")
+
+    assert bot.last(bob).text.startswith("💸 @alice vous a envoyé <b>5,00 USD</b>")
