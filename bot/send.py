@@ -180,6 +180,18 @@ async def _ask(message: Message, context: Context, state: int) -> int:
     return state
 
 
+async def _continue(update: Update, context: Context, draft: Draft) -> int:
+    """After an answer: ask for the amount if missing, then for a note unless the command
+    already gave one."""
+    message = update.effective_message
+    assert message is not None
+    if draft.amount is None:
+        return await _ask(message, context, AMOUNT)
+    if draft.note:
+        return await _finish(update, context)
+    return await _ask(message, context, NOTE)
+
+
 async def answer_who(update: Update, context: Context) -> int:
     """Takes the recipient in the guided conversation."""
     message = update.effective_message
@@ -198,7 +210,7 @@ async def answer_who(update: Update, context: Context) -> int:
     except (Refusal, LedgerError) as error:
         return await _retry(message, context, error, WHO)
     draft.recipient = recipient
-    return await _ask(message, context, AMOUNT if draft.amount is None else NOTE)
+    return await _continue(update, context, draft)
 
 
 async def answer_amount(update: Update, context: Context) -> int:
@@ -213,7 +225,7 @@ async def answer_amount(update: Update, context: Context) -> int:
     except (Refusal, LedgerError) as error:
         return await _retry(message, context, error, AMOUNT)
     draft.amount = amount
-    return await _ask(message, context, NOTE)
+    return await _continue(update, context, draft)
 
 
 async def answer_note(update: Update, context: Context) -> int:

@@ -56,6 +56,14 @@ async def test_an_amount_without_a_recipient_asks_who(bot: ChatBot) -> None:
     assert bot.last(alice).text.startswith("Send <b>3.00 USD</b> to @bob?")
 
 
+async def test_a_note_given_with_the_command_is_not_asked_again(bot: ChatBot) -> None:
+    alice, _ = await alice_and_bob(bot)
+    await bot.send(alice, "/send 6 movie night")
+    assert bot.last(alice).text == ASK_WHO
+    await bot.send(alice, "@bob")
+    assert bot.last(alice).text.startswith("Send <b>6.00 USD</b> to @bob — <i>movie night</i>?")
+
+
 async def test_wrong_answers_are_explained_and_asked_again(bot: ChatBot) -> None:
     alice, _ = await alice_and_bob(bot)
     await bot.send(alice, "/send")
