@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.bot.conftest import ChatBot
+import pytest
+
+from tests.bot.conftest import ChatBot, MakeBot
+
+
+@pytest.fixture
+async def bot(make_bot: MakeBot) -> ChatBot:
+    """Twelve payments (24 payment actions) in one minute are over the default rate limit."""
+    return await make_bot(rate_limit_per_minute=100)
 
 
 async def paid_twelve_times(bot: ChatBot) -> tuple[dict, dict]:
