@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telegram import Message, MessageEntity, User
 
 from bot.common import Context, Refusal, ledger_of
-from bot.people import USERNAME, by_user, reply_author
+from bot.people import USERNAME, by_user, quoted, reply_author
 from bot.texts import Html, t
 from ledger import Currency, Person, parse_amount
 from ledger.errors import MemoTooLong
@@ -60,7 +60,7 @@ async def target_of(context: Context, words: Words, usage: str) -> tuple[Person,
     if token is not None and token.startswith("@"):
         match = USERNAME.fullmatch(token)
         if match is None:
-            raise Refusal("people.bad_username", text=token)
+            raise Refusal("people.bad_username", text=quoted(token))
         person = await ledger_of(context).directory.by_username(match.group(1))
         if person is None:
             raise Refusal("admin.refusal.unknown_username", username=match.group(1))
@@ -74,6 +74,8 @@ async def target_of(context: Context, words: Words, usage: str) -> tuple[Person,
 
 async def _by_id(context: Context, user_id: int) -> Person:
     """Someone the directory knows, or at least an account holder (shown by id)."""
+    if user_id >= 2**52:  # no Telegram id is this large, and the database holds 64 bits
+        raise Refusal("admin.refusal.unknown_id", id=user_id)
     ledger = ledger_of(context)
     person = await ledger.directory.get(user_id)
     if person is not None:

@@ -23,6 +23,14 @@ log = logging.getLogger(__name__)
 # A username: a letter, then letters, digits and underscores, at most 32 characters (Telegram
 # asks for at least 5 on new ones; shorter old and collectible ones exist, so none is refused).
 USERNAME = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{0,31})")
+_QUOTED_MAX = 40  # what a refusal repeats of a word that is no username
+
+
+def quoted(text: str) -> str:
+    """A word the user typed, short enough to repeat in a refusal (a message has at most
+    4,096 characters and a word can be nearly all of one)."""
+    text = text.strip()
+    return text if len(text) <= _QUOTED_MAX else text[: _QUOTED_MAX - 1] + "…"
 
 
 def person_of(user: User) -> Person:
@@ -90,7 +98,7 @@ async def by_username(context: Context, text: str, sender_id: int) -> Person:
     has it."""
     match = USERNAME.fullmatch(text.strip())
     if match is None:
-        raise Refusal("people.bad_username", text=text.strip())
+        raise Refusal("people.bad_username", text=quoted(text))
     name = match.group(1)
     if context.bot.username and name.lower() == context.bot.username.lower():
         raise Refusal("people.is_bot")

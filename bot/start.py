@@ -29,7 +29,9 @@ COMMANDS = [("start", "menu.start"), ("help", "menu.help")]
 
 # Telegram allows A-Z, a-z, 0-9, _ and - in a start payload, at most 64 characters.
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_INVITED_BY = re.compile(r"from-([1-9][0-9]{0,19})")
+# Telegram user ids fit in 52 bits (16 digits); a longer number is no inviter, and would not
+# fit the database's 64-bit integers either.
+_INVITED_BY = re.compile(r"from-([1-9][0-9]{0,15})")
 
 
 @dataclass(frozen=True)
