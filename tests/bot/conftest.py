@@ -250,6 +250,10 @@ class ChatBot:
 
 MakeBot = Callable[..., Awaitable[ChatBot]]
 
+# For tests whose outcome cannot depend on the database engine (parsing, texts, menus, Bot API
+# noise): they run on SQLite only. Everything that moves or refuses money runs on both.
+SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
 
 # --- fast fresh databases ----------------------------------------------------------------
 # Every bot test starts from an empty ledger, as in tests/conftest.py, without paying for a new

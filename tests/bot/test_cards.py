@@ -11,7 +11,7 @@ from telegram.error import Forbidden
 
 from bot.app import startup
 from ledger.errors import DatabaseUnavailable
-from tests.bot.conftest import ChatBot
+from tests.bot.conftest import SQLITE_ONLY, ChatBot
 
 ALREADY = "Already confirmed: this payment went through once; nothing more was sent."
 
@@ -160,6 +160,7 @@ async def test_a_stranger_pressing_in_the_group_gets_an_alert_and_nothing_change
     assert await bot.books() == before
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     "data",
     [

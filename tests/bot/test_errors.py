@@ -13,7 +13,7 @@ from telegram.ext import CallbackContext
 from bot import cards
 from bot.errors import on_error
 from ledger.errors import DatabaseUnavailable
-from tests.bot.conftest import TOKEN, ChatBot
+from tests.bot.conftest import SQLITE_ONLY, TOKEN, ChatBot
 
 FAILED = (
     "Sorry, something went wrong on my side. Nothing was charged; please try again in a moment."
@@ -96,6 +96,7 @@ async def test_if_the_alert_cannot_be_shown_the_failure_is_said_in_the_chat(
     assert bot.last(alice).text == FAILED
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("error", "level"),
     [

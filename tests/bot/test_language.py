@@ -11,7 +11,7 @@ import pytest
 
 import ledger.errors
 from bot.texts import CATALOGUE, LANGUAGES, language_of, t
-from tests.bot.conftest import ChatBot
+from tests.bot.conftest import SQLITE_ONLY, ChatBot
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
 
@@ -42,6 +42,7 @@ async def test_a_french_speaker_is_answered_in_french_with_french_amounts(bot: C
     )
 
 
+@SQLITE_ONLY
 async def test_language_command_switches_and_sticks(bot: ChatBot) -> None:
     alice, bob = bot.user("alice"), bot.user("bob")
     await bot.register(bob)

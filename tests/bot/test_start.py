@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.app import set_command_menus
 from bot.start import parse_start_payload
-from tests.bot.conftest import ChatBot
+from tests.bot.conftest import SQLITE_ONLY, ChatBot
 
 LINK = "https://t.me/xmoney_test_bot"
 HOW_TO_PAY = (
@@ -48,6 +48,7 @@ async def test_a_welcome_credit_is_granted_once(make_bot) -> None:
     assert stats.total_issued == 1_000
 
 
+@SQLITE_ONLY
 async def test_start_in_a_group_points_to_a_private_chat(bot: ChatBot) -> None:
     alice, group = bot.user("alice"), bot.group()
     await bot.send(alice, "/start@xmoney_test_bot", chat=group)
@@ -61,6 +62,7 @@ def test_deep_link_payloads_are_read_and_anything_else_ignored() -> None:
         assert parse_start_payload(junk).invited_by is None
 
 
+@SQLITE_ONLY
 async def test_an_odd_payload_still_registers(bot: ChatBot) -> None:
     bob = bot.user("bob")
     await bot.send(bob, "/start from-999999")  # nobody with that id: no one to tell
@@ -68,6 +70,7 @@ async def test_an_odd_payload_still_registers(bot: ChatBot) -> None:
     assert [c.chat_id for c in bot.calls("sendMessage")] == [bob["id"]]
 
 
+@SQLITE_ONLY
 async def test_help_lists_the_commands_with_examples(bot: ChatBot) -> None:
     alice = bot.user("alice")
     await bot.send(alice, "/help")
@@ -125,6 +128,7 @@ async def test_balance_before_start_and_of_a_frozen_account(bot: ChatBot) -> Non
     )
 
 
+@SQLITE_ONLY
 async def test_unknown_commands_get_a_hint_but_other_bots_commands_are_ignored(
     bot: ChatBot,
 ) -> None:
@@ -141,6 +145,7 @@ async def test_unknown_commands_get_a_hint_but_other_bots_commands_are_ignored(
     assert bot.api.calls == []
 
 
+@SQLITE_ONLY
 async def test_a_button_nobody_knows_is_answered(bot: ChatBot) -> None:
     alice = bot.user("alice")
     await bot.register(alice)
@@ -149,6 +154,7 @@ async def test_a_button_nobody_knows_is_answered(bot: ChatBot) -> None:
     assert bot.answer().params["text"] == "This button no longer works."
 
 
+@SQLITE_ONLY
 async def test_the_command_menus_in_both_languages_and_for_admins(bot: ChatBot) -> None:
     await set_command_menus(
         bot.app.bot, frozenset({900, 901}), [("balance", "menu.balance")], [("help", "menu.help")]
