@@ -53,8 +53,7 @@ def language_for(person: Person | None) -> str:
 
 
 async def refresh(update: Update, context: Context) -> None:
-    """Keeps the directory current with everyone this update shows and picks the reader's
-    language."""
+    """Refreshes the directory from this update and picks the reader's language."""
     user = update.effective_user
     if user is None:
         return
