@@ -1,0 +1,205 @@
+"""Telegram redelivers: the same update twice (same update_id, same message, same callback
+query id), or out of order, or all at once. Money never moves twice.
+
+The property test plays a payment's updates in every order Hypothesis picks, one after the
+other or all at the same moment: the /send twice, a Confirm press twice (same query id) and a
+second Confirm (another press), a Cancel twice. Whatever the order, one card is shown, the
+first Confirm or Cancel to arrive decides (at the same moment: exactly one of them), the
+money moves at most once, bob is told at most once, and no hold is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import cards
+from bot.fakeapi import Call, Telegram
+from tests.bot.conftest import ChatBot, MakeBot
+from tests.hardening.chat_checks import assert_clear, said
+from tests.hardening.fuzzing import chat_bot, examples, fuzz
+
+OSCAR = Telegram.user(900, "oscar", "Oscar")  # an admin
+ORDERS = 150  # on SQLite; PostgreSQL runs a share
+UPDATES = ["send", "send", "confirm", "confirm", "confirm2", "cancel", "cancel"]
+
+
+async def scene(bot: ChatBot, funds: int = 5_000) -> tuple[dict[str, Any], dict[str, Any]]:
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(bob)
+    await bot.register(alice, funds=funds)
+    return alice, bob
+
+
+@dataclass
+class Payment:
+    """One /send and the presses its card can get, as Update JSON ready to be redelivered."""
+
+    updates: dict[str, dict[str, Any]]
+    ref: str
+
+
+async def new_payment(bot: ChatBot, alice: dict[str, Any], n: int) -> Payment:
+    send = bot.tg.message(alice, f"/send @bob 1 order {n}")
+    await bot.deliver(send)
+    card = bot.last(alice)
+    ref = bot.button(card, "Confirm").removeprefix(cards.CONFIRM)
+    press = bot.tg.callback
+    return Payment(
+        {
+            "send": send,
+            "confirm": press(alice, cards.CONFIRM + ref, card, query_id=f"c{n}"),
+            "confirm2": press(alice, cards.CONFIRM + ref, card, query_id=f"c{n}-again"),
+            "cancel": press(alice, cards.CANCEL + ref, card, query_id=f"x{n}"),
+        },
+        ref,
+    )
+
+
+def test_in_any_order_or_all_at_once_a_payment_moves_once(database: str, tmp_path: Path) -> None:
+    with chat_bot(database, tmp_path, rate_limit_per_minute=10_000) as (run, bot):
+        alice, bob = run(scene(bot, funds=1_000_000))
+        played = []
+
+        @fuzz(examples(database, ORDERS))
+        @given(order=st.permutations(UPDATES), at_once=st.booleans())
+        def example(order: list[str], at_once: bool) -> None:
+            played.append(run(play(bot, alice, bob, order, at_once, len(played))))
+
+        example()
+        assert len(played) >= examples(database, ORDERS)
+        assert {"posted", "voided"} <= set(played)  # both outcomes came up
+        report = run(bot.ledger.verify())
+        assert report.ok and report.pending_transfers == 0, report.summary()
+
+
+async def play(
+    bot: ChatBot,
+    alice: dict[str, Any],
+    bob: dict[str, Any],
+    order: list[str],
+    at_once: bool,
+    n: int,
+) -> str:
+    before = await bot.balances(alice, bob)
+    payment = await new_payment(bot, alice, n)
+    bot.api.clear()
+    deliveries = [bot.deliver(copy.deepcopy(payment.updates[name])) for name in order]
+    if at_once:
+        await asyncio.gather(*deliveries)
+    else:
+        for delivery in deliveries:
+            await delivery
+    context = f"{order} {'at once' if at_once else 'in turn'}"
+    assert_clear(bot.api.calls, context)
+    state = (await bot.ledger.get_transfer(payment.ref)).state
+    if not at_once:
+        first = next(name for name in order if name != "send")
+        assert state == ("voided" if first == "cancel" else "posted"), context
+    moved = 100 if state == "posted" else 0
+    assert await bot.balances(alice, bob) == [before[0] - moved, before[1] + moved], context
+    assert await bot.held(alice) == 0, context
+    cards_shown = [c for c in bot.api.calls if c.method == "sendMessage" and c.buttons]
+    assert cards_shown == [], f"{context}: a second card"
+    assert len(said(bot.to(bob), "card.received")) == (state == "posted"), context
+    # Every press is answered, each time it is delivered.
+    assert len(bot.answers()) == sum(name != "send" for name in order), context
+    return state
+
+
+# --- the stories -----------------------------------------------------------------------------
+
+
+async def test_confirm_before_a_replayed_send_and_cancel_after_confirm(bot: ChatBot) -> None:
+    alice, bob = await scene(bot)
+    send = await bot.send(alice, "/send @bob 12.50 lunch")
+    card = bot.last(alice)
+    await bot.press(alice, card, "Confirm")
+    assert len(bot.to(bob)) == 1  # bob is told
+    bot.api.clear()
+
+    await bot.deliver(send)  # the /send arrives again, after the Confirm
+    assert bot.api.calls == []  # no second card, no second hold
+    await bot.press(alice, card, "Cancel")  # a Cancel arriving after the Confirm
+    answer = bot.answer().params
+    assert answer["text"] == (
+        "Already confirmed: this payment went through once; nothing more was sent."
+    )
+    assert answer["show_alert"] is True
+
+    assert await bot.balances(alice, bob) == [3_750, 1_250]
+    assert await bot.held(alice) == 0
+    assert bot.to(bob) == []  # and not told again
+    report = await bot.ledger.verify()
+    assert report.ok and report.transfers_checked == 2  # the top-up and one payment
+
+
+async def test_a_confirm_after_cancel_sends_nothing(bot: ChatBot) -> None:
+    alice, bob = await scene(bot)
+    await bot.send(alice, "/send @bob 5")
+    card = bot.last(alice)
+    cancel = await bot.press(alice, card, "Cancel")
+    await bot.press(alice, card, "Confirm")
+    assert bot.answer().params["text"] == "This payment was cancelled; nothing was sent."
+    await bot.deliver(cancel)
+    assert await bot.balances(alice, bob) == [5_000, 0]
+    assert await bot.held(alice) == 0
+    assert bot.to(bob) == []
+
+
+async def test_the_last_answer_of_the_guided_conversation_delivered_twice_holds_once(
+    bot: ChatBot,
+) -> None:
+    alice, _ = await scene(bot)
+    await bot.send(alice, "/send")
+    await bot.send(alice, "@bob")
+    await bot.send(alice, "4")
+    note = await bot.send(alice, "books")
+    await bot.deliver(note)
+    assert await bot.held(alice) == 400
+    assert len([c for c in bot.to(alice) if c.buttons]) == 1
+
+
+async def test_a_request_paid_then_redelivered_everywhere_moves_money_once(bot: ChatBot) -> None:
+    alice, bob = await scene(bot)
+    request = await bot.send(bob, "/request @alice 20 dinner")
+    asked = bot.last(alice)
+    pay = await bot.press(alice, asked, "Pay")
+    card = bot.last(alice)
+    confirm = await bot.press(alice, card, "Confirm")
+
+    await bot.deliver(request)
+    await bot.deliver(pay)
+    await bot.press(alice, asked, "Pay")  # a new press of the old Pay button
+    await bot.deliver(confirm)
+
+    assert await bot.balances(alice, bob) == [3_000, 2_000]
+    assert await bot.held(alice) == 0
+    requests = await bot.ledger.db.read_one("SELECT state FROM payment_requests", {})
+    assert [r[0] for r in requests] == ["paid"]
+    assert len(said(bot.to(bob), "request.outcome.paid")) == 1
+    assert (await bot.ledger.verify()).transfers_checked == 2
+
+
+async def test_admin_credit_and_admin_confirm_redelivered_act_once(make_bot: MakeBot) -> None:
+    bot = await make_bot(admin_ids=[OSCAR["id"]])
+    _, bob = await scene(bot)
+    await bot.register(OSCAR)
+    credit = await bot.send(OSCAR, "/credit @bob 10 top-up")
+    await bot.deliver(credit)
+    assert await bot.balances(bob) == [1_000]
+
+    await bot.send(OSCAR, "/debit @bob 4 chargeback")
+    card: Call = bot.last(OSCAR)
+    confirm = await bot.press(OSCAR, card, "Confirm")
+    await bot.deliver(confirm)
+    await bot.press(OSCAR, card, "Confirm")
+    assert await bot.balances(bob) == [600]
+    assert len(said(bot.to(bob), "admin.notice.credited")) == 1
+    assert len(said(bot.to(bob), "admin.notice.debited")) == 1
