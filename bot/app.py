@@ -110,7 +110,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    application = builder.build()
+    application = _build_quietly(builder)
     application.bot_data["settings"] = settings
     application.bot_data["clock"] = clock
     if ledger is not None:
@@ -127,6 +127,18 @@ def build_application(
         name="sweeper",
     )
     return application
+
+
+def _build_quietly(builder: ApplicationBuilder) -> Application:
+    """PTB logs its API URL, token included, at DEBUG when it creates the bot: that line is
+    never emitted, whatever the logging set-up (the program's also redacts, bot/logs.py)."""
+    bot_log = logging.getLogger("telegram.ext.ExtBot")
+    level = bot_log.level
+    bot_log.setLevel(max(level, logging.INFO))
+    try:
+        return builder.build()
+    finally:
+        bot_log.setLevel(level)
 
 
 async def startup(application: Application) -> None:
