@@ -277,3 +277,25 @@ async def test_a_partition_mid_payment_times_out_and_the_bot_recovers(
     await works_again(bot, witness, alice, bob)
     await bot.press(alice, card, "Confirm")
     assert await books(witness, alice, bob) == [(3_650, 0), (1_350, 0)]
+
+
+async def test_a_send_whose_hold_answer_is_lost_leaves_nothing_behind_after_expiry(
+    bot: ChatBot, witness: Ledger, proxy: TcpProxy
+) -> None:
+    """The database took the hold, the bot never heard: alice is told nothing went through
+    and gets no card, so nobody can ever confirm that hold; the sweeper releases it when it
+    expires, and nothing is charged."""
+    alice, bob = await scene(bot)
+    bot.api.clear()
+    proxy.drop_reply(b"INSERT 0 1")
+    await bot.send(alice, "/send @bob 12.50 lunch")
+    assert bot.last(alice).text == NOTHING_CHARGED
+    assert [c for c in bot.to(alice) if c.buttons] == []
+    no_traceback(bot)
+    assert await books(witness, alice, bob) == [(3_750, 1_250), (0, 0)]  # held, not charged
+
+    bot.clock.advance(seconds=301)  # past the hold's expiry
+    [released] = await bot.sweep()
+    assert released.state == "expired"
+    assert await books(witness, alice, bob) == [(5_000, 0), (0, 0)]
+    await works_again(bot, witness, alice, bob)
