@@ -23,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application, CallbackQueryHandler, JobQueue
 
 from bot.common import (
     Context,
@@ -58,6 +58,7 @@ CONFIRM, CANCEL = "p:c:", "p:x:"
 _REF = re.compile(r"[0-9A-Z]{4,16}")
 # The per-card job runs a little after the ledger's expiry so the ledger agrees it is due.
 _JOB_SLACK_S = 1
+Card = tuple[int, int, int | None]  # Ledger.card_of: (chat_id, message_id, request_id)
 
 
 def pressed_ref(data: str | None, prefix: str) -> str | None:
@@ -187,13 +188,20 @@ async def show(
             when=settings_of(context).hold_expiry_seconds + _JOB_SLACK_S,
             data=transfer.ref,
             name=job_name(transfer.ref),
+            # Its id is its name, so settling the card finds it directly (get_jobs_by_name
+            # wraps every scheduled job and compiles a new pattern on each call).
+            job_kwargs={"id": job_name(transfer.ref), "replace_existing": True},
         )
 
 
 def _forget_expiry(context: Context, ref: str) -> None:
-    if context.job_queue is not None:
-        for job in context.job_queue.get_jobs_by_name(job_name(ref)):
-            job.schedule_removal()
+    _drop_expiry_job(context.job_queue, ref)
+
+
+def _drop_expiry_job(job_queue: JobQueue | None, ref: str) -> None:
+    job = job_queue.scheduler.get_job(job_name(ref)) if job_queue is not None else None
+    if job is not None:
+        job.remove()
 
 
 # --- the buttons -------------------------------------------------------------------------
@@ -252,7 +260,8 @@ async def confirm(update: Update, context: Context) -> None:
     if transfer is None:
         return
     ledger, reader = ledger_of(context), lang(context)
-    if await _request_closed(context, transfer):
+    card = await ledger.card_of(transfer.id)  # a card, once remembered, never changes
+    if await _request_closed(context, transfer, card):
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
     posted = await _resolve_press(context, query, transfer, ledger.post, "card.confirm_unavailable")
@@ -262,7 +271,7 @@ async def confirm(update: Update, context: Context) -> None:
     await answer(query, t(reader, "card.confirmed_answer"))
     _forget_expiry(context, posted.ref)
     # A redelivered press gets the same result; the card is redrawn, nobody is told twice.
-    await _after_posted(context.bot, ledger, posted, reader, tell=not posted.replayed)
+    await _after_posted(context.bot, ledger, posted, reader, card, tell=not posted.replayed)
 
 
 async def cancel(update: Update, context: Context) -> None:
@@ -287,11 +296,10 @@ async def cancel(update: Update, context: Context) -> None:
             await settle_request(context.bot, ledger, card[2], "declined")
 
 
-async def _request_closed(context: Context, transfer: Transfer) -> bool:
+async def _request_closed(context: Context, transfer: Transfer, card: Card | None) -> bool:
     """A request card whose request was declined meanwhile (a stale Decline button): its hold
     is released rather than posted, so a request is never both declined and paid."""
     ledger = ledger_of(context)
-    card = await ledger.card_of(transfer.id)
     if card is None or card[2] is None:
         return False
     request = await ledger.requests.by_id(card[2])
@@ -311,12 +319,15 @@ async def _request_closed(context: Context, transfer: Transfer) -> bool:
 
 
 async def _after_posted(
-    bot: Bot, ledger: Ledger, posted: Transfer, reader: str, tell: bool
+    bot: Bot, ledger: Ledger, posted: Transfer, reader: str, card: Card | None, tell: bool
 ) -> None:
     """The card becomes a receipt; the sender's balance goes to the sender only; the recipient
-    (or the requester) is told privately."""
-    card = await ledger.card_of(posted.id)
-    balance = (await ledger.account(posted.debit_account_id)).available
+    (or the requester) is told privately. ``card`` is the hold's card as read before."""
+    if card is None:
+        card = await ledger.card_of(posted.id)
+    # Both balances in one read.
+    accounts = await ledger.accounts([posted.debit_account_id, posted.credit_account_id])
+    balance = accounts[posted.debit_account_id].available
     balance_line = t(reader, "card.your_balance", available=money(reader, balance, ledger.currency))
     receipt = await card_text(ledger, posted, reader, "posted")
     in_private = card is not None and card[0] == posted.debit_owner
@@ -331,15 +342,14 @@ async def _after_posted(
     if card is not None and card[2] is not None:
         await settle_request(bot, ledger, card[2], "paid", posted)
     else:
-        await _tell_recipient(bot, ledger, posted)
+        await _tell_recipient(bot, ledger, posted, accounts[posted.credit_account_id].available)
 
 
-async def _tell_recipient(bot: Bot, ledger: Ledger, posted: Transfer) -> None:
+async def _tell_recipient(bot: Bot, ledger: Ledger, posted: Transfer, available: int) -> None:
     sender, recipient = await _people(ledger, posted)
     if recipient is None:
         return
     reader = language_for(recipient)
-    available = (await ledger.account(posted.credit_account_id)).available
     text = t(
         reader,
         "card.received",
@@ -405,8 +415,7 @@ async def sweep(application: Application) -> list[Transfer]:
     ledger: Ledger = application.bot_data["ledger"]
     expired = await ledger.expire_overdue()
     for transfer in expired:
-        for job in application.job_queue.get_jobs_by_name(job_name(transfer.ref)):
-            job.schedule_removal()
+        _drop_expiry_job(application.job_queue, transfer.ref)
         try:
             await finish_expired(application.bot, ledger, transfer)
         except Exception:  # one card that cannot be edited must not stop the sweep
