@@ -52,6 +52,7 @@ class Directory:
         self.db = db
         self.clock = clock
         self._cache: dict[int, Person] = {}
+        self._id_by_username: dict[str, int] = {}  # a hint into _cache, checked on use
 
     async def seen(self, person: Person) -> Person:
         """Record what an update says about a person; returns what the directory knows."""
@@ -91,18 +92,28 @@ class Directory:
         if not rows:
             return None
         person = _person(rows[0])
-        self._cache[user_id] = person
+        self._keep(person)
         return person
 
     async def by_username(self, username: str) -> Person | None:
-        rows = await self.db.read_one(
-            f"SELECT {_COLS} FROM users WHERE username = :u", {"u": normalize_username(username)}
-        )
+        """Whoever has ``username`` now. Someone known by it costs no round trip: a rename
+        reaches the database through ``_save``, which updates the cache too."""
+        name = normalize_username(username)
+        known_id = self._id_by_username.get(name)
+        known = self._cache.get(known_id) if known_id is not None else None
+        if known is not None and known.username and normalize_username(known.username) == name:
+            return known
+        rows = await self.db.read_one(f"SELECT {_COLS} FROM users WHERE username = :u", {"u": name})
         if not rows:
             return None
         person = _person(rows[0])
-        self._cache[person.id] = person
+        self._keep(person)
         return person
+
+    def _keep(self, person: Person) -> None:
+        self._cache[person.id] = person
+        if person.username:
+            self._id_by_username[normalize_username(person.username)] = person.id
 
     async def count(self) -> int:
         rows = await self.db.read_one(
@@ -150,12 +161,12 @@ class Directory:
             )
 
         await self.db.transaction(work)
-        for cached in list(self._cache.values()):
-            if (
-                cached.id != person.id
-                and person.username
-                and cached.username
-                and normalize_username(cached.username) == normalize_username(person.username)
-            ):
-                self._cache[cached.id] = replace(cached, username=None)
-        self._cache[person.id] = person
+        if person.username:
+            # The previous holder lost it in the database (above); in the cache that can only
+            # be whoever the index points at (a lookup, not a scan of everyone cached).
+            name = normalize_username(person.username)
+            held_by = self._id_by_username.get(name, person.id)
+            held = self._cache.get(held_by) if held_by != person.id else None
+            if held is not None and held.username and normalize_username(held.username) == name:
+                self._cache[held.id] = replace(held, username=None)
+        self._keep(person)
