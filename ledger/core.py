@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ledger.db import Database
+from ledger.db import Database, RetryTransaction
 from ledger.errors import (
     AccountFrozen,
     AccountNotFound,
@@ -35,7 +35,7 @@ from ledger.errors import (
     SameAccount,
     TransferNotFound,
 )
-from ledger.models import DAY_USEC, KEY_MAX, MEMO_MAX, from_micros, to_micros
+from ledger.models import DAY_USEC, KEY_MAX, MEMO_MAX, clean_text, from_micros, to_micros
 from ledger.money import Currency
 from ledger.types import (
     Account,
@@ -409,7 +409,7 @@ class Ledger:
             raise ValueError("amount must be a positive int of minor units")
         if not key or len(key) > KEY_MAX:
             raise ValueError(f"an idempotency key of 1 to {KEY_MAX} characters is required")
-        memo = (memo or "").strip()
+        memo = clean_text(memo)
         if len(memo) > MEMO_MAX:
             raise MemoTooLong(MEMO_MAX)
         if debit == credit:
@@ -678,7 +678,9 @@ class Ledger:
             pending: list[Sequence[Any]] = []
             if status == "frozen":
                 # Lock order: the pending transfers, then the accounts (both in id order).
-                lock = "" if self.db.is_sqlite else " FOR UPDATE"
+                # NO KEY UPDATE, not UPDATE: a payment's foreign-key checks take KEY SHARE on
+                # its two accounts in column order, which FOR UPDATE would wait on (deadlock).
+                lock = "" if self.db.is_sqlite else " FOR NO KEY UPDATE"
                 pending = list(
                     (
                         await conn.execute(
@@ -699,7 +701,7 @@ class Ledger:
                         text(
                             "SELECT id FROM accounts WHERE id IN "
                             f"({', '.join(str(int(i)) for i in sorted(involved))}) "
-                            "ORDER BY id FOR UPDATE"
+                            "ORDER BY id FOR NO KEY UPDATE"
                         )
                     )
             changed = (
@@ -720,6 +722,23 @@ class Ledger:
                 ).first()
                 if exists is None:
                     raise AccountNotFound()
+            if status == "frozen" and not self.db.is_sqlite:
+                # A hold committed between the select above and the lock on the account
+                # slipped past it. Now that the account is locked and frozen no new hold can
+                # land; if one did, start over so it is locked in order with the others
+                # (voiding it from here would take locks out of order and risk deadlock).
+                seen = {row[0] for row in pending}
+                now_pending = (
+                    await conn.execute(
+                        text(
+                            "SELECT id FROM transfers WHERE state = 'pending' AND "
+                            "(debit_account_id = :a OR credit_account_id = :a)"
+                        ),
+                        {"a": account_id},
+                    )
+                ).scalars()
+                if any(transfer_id not in seen for transfer_id in now_pending):
+                    raise RetryTransaction()
             voided = []
             for row in pending:
                 result = (
@@ -767,7 +786,7 @@ class Ledger:
                 "account": account_id,
                 "transfer": transfer_id,
                 "amount": amount,
-                "reason": reason[:MEMO_MAX],
+                "reason": clean_text(reason)[:MEMO_MAX],
             },
         )
 

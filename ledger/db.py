@@ -109,6 +109,11 @@ def create_engine(
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
+class RetryTransaction(Exception):
+    """Raised inside ``Database.transaction`` work to roll back and run it again: the work
+    found that what it locked is no longer all it must lock (PostgreSQL only)."""
+
+
 class Database:
     """The engine plus the two ways the ledger writes: one statement, or one transaction."""
 
@@ -274,6 +279,10 @@ class Database:
             try:
                 async with self.engine.begin() as conn:
                     return await work(conn)
+            except RetryTransaction:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise
+                continue
             except sa_exc.DBAPIError as error:
                 if _sqlstate(error) in RETRY_SQLSTATES and attempt < MAX_ATTEMPTS - 1:
                     await asyncio.sleep(0.005 * (attempt + 1))
