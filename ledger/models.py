@@ -32,6 +32,15 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 MEMO_MAX = 200
 KEY_MAX = 128
+
+
+def clean_text(text: str | None) -> str:
+    """Free text (a memo, a reason) as the ledger stores it: trimmed, and without NUL
+    characters, which PostgreSQL text cannot hold (SQLite could): both engines store the same,
+    and neither raises a driver error for it."""
+    return (text or "").replace("\x00", "").strip()
+
+
 USEC = 1_000_000
 DAY_USEC = 86_400 * USEC
 

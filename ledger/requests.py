@@ -9,7 +9,7 @@ from typing import Any
 
 from ledger.db import Database
 from ledger.errors import AlreadyResolved, MemoTooLong, SameAccount, TransferNotFound
-from ledger.models import MEMO_MAX, from_micros, to_micros
+from ledger.models import MEMO_MAX, clean_text, from_micros, to_micros
 from ledger.money import Currency
 
 _COLS = "id, ref, requester_id, payer_id, amount, currency, memo, state, transfer_ref, created_at"
@@ -44,7 +44,7 @@ class PaymentRequests:
     ) -> PaymentRequest:
         from ledger.core import new_ref
 
-        memo = (memo or "").strip()
+        memo = clean_text(memo)
         if len(memo) > MEMO_MAX:
             raise MemoTooLong(MEMO_MAX)
         if requester_id == payer_id:
