@@ -1,0 +1,605 @@
+"""``python -m bot.bench``: complete payments per second through the real Application, as a
+ratio to a plain echo bot measured in the same run, and the process's peak memory.
+
+Both bots run in this process with the same offline Bot API (``bot.fakeapi``, answering at
+once and keeping no calls) and receive the same Update JSON through ``process_update``:
+
+- ``bot``: the payment bot of ``bot.app.build_application`` on a real Ledger (a fresh SQLite
+  file by default, or a scratch PostgreSQL database). One op is a complete payment: ``/send
+  @user 1.00`` from a registered, funded user, then a press on the Confirm button of the card
+  the bot sent (its callback data read from the fake's sendMessage answer): two updates.
+- ``echo``: the framework's own floor, a minimal Application with one MessageHandler replying
+  with the text, fed the same ``/send`` message updates. One op is one update.
+
+Setup (not measured): ``max(--users, --memory-users)`` users each send /start and are funded
+with a ``kind="credit"`` transfer. On SQLite this runs with synchronous=OFF, then the bot is
+started afresh with the durability under test (FULL, the program's default) and its caches
+warmed with everyone. Per-user rate limiting is raised to its maximum: simulated users pay far
+faster than people do. Then, at each ``--concurrency`` (asyncio tasks calling
+``process_update``), echo and bot take turns in ``--rounds`` slices among the first
+``--users``, and a ``ratio`` line gives the cost of one payment in echo updates (target: at
+most 4), by rate and by this process's CPU per op. Last, the memory phase: payments among all
+``--memory-users``, then the peak resident memory of the process (``ru_maxrss``, everything
+this run held included; target: under 150 MB). A ``books`` line checks that every payment
+counted was posted once and the ledger balances. Output: one JSON line per result (the keys of
+``python -m ledger.bench``), a summary on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bot.app import build_application
+from bot.cards import CONFIRM
+from bot.fakeapi import RecordingRequest, Telegram
+from bot.render import plain
+from bot.settings import Settings, load_settings
+from bot.texts import t
+from ledger import Ledger, Limits
+from ledger.bench_run import Measurement, measure
+
+TOKEN = "123456:BENCH-token"
+FIRST_USER_ID = 50_000_000
+FUNDS = 10**8  # minor units per user: a payment is 1.00, nobody runs dry
+AMOUNT = "1.00"
+RATIO_TARGET = 4.0  # a complete payment costs at most this many echo updates
+RSS_TARGET_MB = 150.0
+SETUP_CONCURRENCY = 8
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+PAID = plain(t("en", "card.confirmed_answer"))
+
+
+class BenchFailure(Exception):
+    """An op that did not complete as a user would expect (no card, no "Payment sent.")."""
+
+
+@dataclass
+class CountingRequest(RecordingRequest):
+    """The fake Bot API keeping no calls: it counts them per method, and keeps the last card
+    (a sendMessage with buttons) per chat and the text of each press's answer until read."""
+
+    record: bool = False
+    counts: Counter[str] = field(default_factory=Counter)
+    cards: dict[int, dict[str, Any]] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        result = super()._result(method, params)
+        self.counts[method] += 1
+        if method == "sendMessage" and params.get("reply_markup"):
+            self.cards[int(params["chat_id"])] = result
+        elif method == "answerCallbackQuery":
+            self.answers[str(params["callback_query_id"])] = str(params.get("text", ""))
+        return result
+
+
+class Driver:
+    """An Application fed Update JSON through ``process_update``; handler errors counted."""
+
+    def __init__(self, app: Application, api: CountingRequest) -> None:
+        self.app, self.api, self.tg = app, api, Telegram()
+        self.errors: Counter[str] = Counter()
+        self.paid = 0  # complete payments seen through, every check passed
+        app.add_error_handler(self._count_error)
+
+    async def _count_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.errors[type(context.error).__name__] += 1
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        seen = sum(self.errors.values())
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        if sum(self.errors.values()) != seen:
+            raise BenchFailure("a handler failed")
+
+    async def say(self, user: dict[str, Any], text: str) -> None:
+        await self.deliver(self.tg.message(user, text))
+
+
+def make_users(count: int) -> list[dict[str, Any]]:
+    return [
+        Telegram.user(FIRST_USER_ID + i, f"user{i}", f"User{i}", language_code="en")
+        for i in range(count)
+    ]
+
+
+def bot_settings(database_url: str, sqlite_synchronous: str = "FULL") -> Settings:
+    return load_settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        database_url=database_url,
+        rate_limit_per_minute=10_000,
+        sqlite_synchronous=sqlite_synchronous,
+    )
+
+
+@asynccontextmanager
+async def running(app: Application) -> AsyncIterator[Application]:
+    """Initialized and started (the job queue runs, as in production), then shut down."""
+    await app.initialize()
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await app.shutdown()
+
+
+async def open_ledger(settings: Settings, sqlite_synchronous: str) -> Ledger:
+    """The ledger as the program opens it (bot.app's post_init), durability given."""
+    return await Ledger.open(
+        settings.database_url,
+        settings.currency,
+        default_limits=Limits(settings.max_transfer_minor, settings.daily_limit_minor),
+        sqlite_synchronous=sqlite_synchronous,
+    )
+
+
+async def register_all(settings: Settings, ledger: Ledger, users: list[dict[str, Any]]) -> None:
+    """Each user sends /start to a bot of its own (setup); each is then funded."""
+    api = CountingRequest()
+    driver = Driver(
+        build_application(settings, ledger=ledger, request=api, rate_limiter=False), api
+    )
+    gate = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+    async def register(user: dict[str, Any]) -> None:
+        async with gate:
+            await driver.say(user, "/start")
+            account = await ledger.open_account(user["id"])
+            await ledger.transfer(
+                ledger.issuance_account_id,
+                account,
+                FUNDS,
+                kind="credit",
+                key=f"bench-fund:{user['id']}",
+            )
+
+    async with running(driver.app):
+        await asyncio.gather(*(register(user) for user in users))
+    if driver.errors or api.counts["sendMessage"] < len(users):
+        raise SystemExit(f"registration failed: {dict(driver.errors)}")
+
+
+@asynccontextmanager
+async def payment_bot(
+    url: str, users: list[dict[str, Any]], sqlite_synchronous: str = "FULL"
+) -> AsyncIterator[Driver]:
+    """The payment bot on a fresh ledger at ``url``, every user registered with /start and
+    funded. On SQLite the setup runs with synchronous=OFF (four commits per user, each a
+    disk flush otherwise); the bot measured is then started afresh, as after a restart, with
+    the durability under test, and its caches warmed with everyone, as a long-running bot's
+    would be."""
+    settings = bot_settings(url, sqlite_synchronous)
+    is_sqlite = settings.database_url.startswith("sqlite")
+    ledger = await open_ledger(settings, "OFF" if is_sqlite else sqlite_synchronous)
+    try:
+        await register_all(settings, ledger, users)
+        if is_sqlite:
+            await ledger.close()
+            ledger = await open_ledger(settings, sqlite_synchronous)
+        for user in users:
+            await ledger.directory.get(user["id"])
+            await ledger.account_of(user["id"])
+        api = CountingRequest()
+        app = build_application(settings, ledger=ledger, request=api, rate_limiter=False)
+        driver = Driver(app, api)
+        async with running(app):
+            yield driver
+    finally:
+        await ledger.close()
+
+
+def payment_op(driver: Driver, users: list[dict[str, Any]]) -> Callable[[random.Random], Any]:
+    """One complete payment: /send from an idle user to another, then Confirm on the card."""
+    idle = deque(users)  # a sender has one payment in flight at a time: its card is its own
+
+    async def pay(rng: random.Random) -> None:
+        sender = idle.popleft()
+        try:
+            recipient = sender
+            while recipient is sender:
+                recipient = users[rng.randrange(len(users))]
+            await driver.say(sender, f"/send @{recipient['username']} {AMOUNT}")
+            card = driver.api.cards.pop(sender["id"], None)
+            if card is None:
+                raise BenchFailure("no confirmation card")
+            data = next(
+                button["callback_data"]
+                for row in card["reply_markup"]["inline_keyboard"]
+                for button in row
+                if button.get("callback_data", "").startswith(CONFIRM)
+            )
+            press = driver.tg.callback(sender, data, card)
+            await driver.deliver(press)
+            if driver.api.answers.pop(press["callback_query"]["id"], None) != PAID:
+                raise BenchFailure("Confirm was not answered with the payment sent")
+            driver.paid += 1
+        finally:
+            idle.append(sender)
+
+    return pay
+
+
+@asynccontextmanager
+async def echo_bot(users: list[dict[str, Any]]) -> AsyncIterator[Driver]:
+    """The framework's floor: one MessageHandler that replies with the message's text."""
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Replies with the text it got."""
+        assert update.effective_message is not None and update.effective_message.text
+        await update.effective_message.reply_text(update.effective_message.text)
+
+    api = CountingRequest()
+    app = ApplicationBuilder().token(TOKEN).request(api).get_updates_request(api).build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    async with running(app):
+        yield Driver(app, api)
+
+
+def echo_op(driver: Driver, users: list[dict[str, Any]]) -> Callable[[random.Random], Any]:
+    """One update of the same shape as a /send: a private text message with a command."""
+
+    async def echo(rng: random.Random) -> None:
+        sender, recipient = rng.sample(users, 2)
+        before = driver.api.counts["sendMessage"]
+        await driver.say(sender, f"/send @{recipient['username']} {AMOUNT}")
+        if driver.api.counts["sendMessage"] == before:
+            raise BenchFailure("no echo")
+
+    return echo
+
+
+def rss_mb() -> float:
+    """The process's peak resident set so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def current_rss_mb() -> float | None:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return None
+
+
+# --- the phases --------------------------------------------------------------------------
+
+
+async def bench(report: Report, options: argparse.Namespace, database: Database) -> None:
+    """One payment bot with every user registered; the echo bot beside it. Payments among the
+    first ``--users`` of them against echo updates, then (the memory phase) payments among all
+    ``--memory-users``, and the process's peak resident memory."""
+    everyone = make_users(max(options.users, options.memory_users))
+    started = time.perf_counter()
+    async with (
+        database.fresh() as url,
+        payment_bot(url, everyone, options.sqlite_synchronous) as bot,
+        echo_bot(everyone) as echo,
+    ):
+        report.emit(
+            {
+                "info": "setup",
+                "database": database.name,
+                "registered": len(everyone),
+                "registered_via": "/start",
+                "setup_s": round(time.perf_counter() - started, 1),
+                "sqlite_synchronous": options.sqlite_synchronous
+                if database.name == "sqlite"
+                else None,
+            }
+        )
+        await throughput(report, options, database.name, bot, echo, everyone[: options.users])
+        if options.memory_users:
+            await memory(report, options, database.name, bot, everyone[: options.memory_users])
+        await check_books(report, bot, funded=len(everyone))
+
+
+async def throughput(
+    report: Report,
+    options: argparse.Namespace,
+    database: str,
+    bot: Driver,
+    echo: Driver,
+    users: list[dict[str, Any]],
+) -> None:
+    sides: list[tuple[str, str, Driver, Callable[[random.Random], Awaitable[Any]]]] = [
+        ("echo", "echo", echo, echo_op(echo, users)),
+        ("bot", "payment", bot, payment_op(bot, users)),
+    ]
+    for concurrency in options.concurrency:
+        totals: dict[str, Measurement] = {}
+        for _ in range(options.rounds):  # the two take turns, so load from elsewhere hits both
+            for impl, _workload, _driver, op in sides:
+                m = await measure(
+                    op,
+                    concurrency=concurrency,
+                    seconds=options.seconds / options.rounds,
+                    warmup=options.warmup,
+                )
+                if impl in totals:
+                    totals[impl].merge(m)
+                else:
+                    totals[impl] = m
+        for impl, workload, driver, _op in sides:
+            m = totals[impl]
+            m.errors.update(driver.errors)
+            driver.errors.clear()
+            report.result(
+                impl,
+                database,
+                workload,
+                m,
+                users=len(users),
+                updates_per_op=2 if impl == "bot" else 1,
+            )
+        report.cost_ratio(database, concurrency)
+
+
+async def memory(
+    report: Report,
+    options: argparse.Namespace,
+    database: str,
+    bot: Driver,
+    users: list[dict[str, Any]],
+) -> None:
+    m = await measure(
+        payment_op(bot, users),
+        concurrency=max(options.concurrency),
+        seconds=options.seconds / options.rounds,
+        warmup=0,
+    )
+    m.errors.update(bot.errors)
+    bot.errors.clear()
+    peak, now = rss_mb(), current_rss_mb()
+    met = peak < RSS_TARGET_MB and not m.errors
+    report.emit(
+        {
+            "rss_mb": round(peak, 1),
+            "rss_now_mb": None if now is None else round(now, 1),
+            "database": database,
+            "users": len(users),
+            "registered_via": "/start",
+            "payments": m.ops,
+            "errors": dict(m.errors),
+            "target_mb": RSS_TARGET_MB,
+            "met": met,
+        }
+    )
+    report.note(
+        f"peak RSS with {len(users)} users: {peak:.1f} MB (target < {RSS_TARGET_MB:g})  "
+        + ("ok" if met else "MISS")
+    )
+    report.misses += not met
+
+
+async def check_books(report: Report, bot: Driver, funded: int) -> None:
+    """Every payment counted was posted once, none is left on hold, and the books balance."""
+    books = await bot.app.bot_data["ledger"].verify()
+    posted = books.transfers_checked - funded  # one credit per user, then the payments
+    ok = books.ok and posted == bot.paid and books.pending_transfers == 0
+    report.emit(
+        {
+            "info": "books",
+            "payments_counted": bot.paid,
+            "payments_in_ledger": posted,
+            "pending": books.pending_transfers,
+            "balanced": books.ok,
+            "ok": ok,
+        }
+    )
+    if not ok:
+        report.note(f"BOOKS WRONG: {books.summary()}; counted {bot.paid}, ledger has {posted}")
+        report.misses += 1
+
+
+class Report:
+    """Prints one JSON line per result (the keys of ``python -m ledger.bench``), keeps them for
+    the ratio, and counts the targets missed; a summary for humans goes to ``err``."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
+        self.results: list[dict[str, Any]] = []
+        self.misses = 0
+
+    def emit(self, line: dict[str, Any]) -> None:
+        print(json.dumps(line), file=self.out, flush=True)
+
+    def note(self, text: str) -> None:
+        print(text, file=self.err, flush=True)
+
+    def result(self, impl: str, database: str, workload: str, m: Measurement, **extra: Any) -> None:
+        line = {
+            "impl": impl,
+            "database": database,
+            "workload": workload,
+            "concurrency": m.concurrency,
+            "ops_per_s": round(m.ops_per_s, 1),
+            "p50_ms": round(m.percentile_ms(0.50), 3),
+            "p99_ms": round(m.percentile_ms(0.99), 3),
+            "ops": m.ops,
+            "errors": dict(m.errors),
+            "seconds": m.seconds,
+            "client_cpu_us_per_op": round(m.cpu_us_per_op, 1),
+            "load1": round(os.getloadavg()[0], 2),
+            **extra,
+        }
+        self.results.append(line)
+        self.emit(line)
+
+    def find(self, impl: str, concurrency: int) -> dict[str, Any] | None:
+        return next(
+            (r for r in self.results if (r["impl"], r["concurrency"]) == (impl, concurrency)),
+            None,
+        )
+
+    def cost_ratio(self, database: str, concurrency: int) -> None:
+        """One complete payment in echo updates: echo rate / payment rate (the target), and
+        the same from this process's CPU per op (what a busy machine disturbs least)."""
+        bot, echo = self.find("bot", concurrency), self.find("echo", concurrency)
+        if bot is None or echo is None or not bot["ops_per_s"]:
+            return
+        value = echo["ops_per_s"] / bot["ops_per_s"]
+        cpu = bot["client_cpu_us_per_op"] / max(echo["client_cpu_us_per_op"], 1e-9)
+        met = value <= RATIO_TARGET and not bot["errors"] and not echo["errors"]
+        self.emit(
+            {
+                "ratio": "payment/echo_update",
+                "database": database,
+                "workload": "payment",
+                "concurrency": concurrency,
+                "value": round(value, 3),
+                "cpu_value": round(cpu, 3),
+                "target": RATIO_TARGET,
+                "goal": "at most",
+                "met": met,
+            }
+        )
+        self.note(
+            f"one payment costs {value:6.2f} echo updates at c={concurrency:<3} ({database}; "
+            f"by CPU {cpu:.2f}; target <= {RATIO_TARGET:g})  {'ok' if met else 'MISS'}"
+        )
+        self.misses += not met
+
+
+@dataclass
+class Database:
+    """Where each phase gets a fresh, empty database: a file in a temporary directory, or a
+    scratch database created on the PostgreSQL server and dropped afterwards."""
+
+    name: str  # sqlite | postgresql
+    folder: str = ""
+    admin_url: str = ""
+
+    @asynccontextmanager
+    async def fresh(self) -> AsyncIterator[str]:
+        if self.name == "sqlite":
+            yield f"sqlite+aiosqlite:///{os.path.join(self.folder, uuid.uuid4().hex[:8])}.db"
+            return
+        import asyncpg
+
+        scratch = f"bot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        admin = await asyncpg.connect(self.admin_url)
+        try:
+            await admin.execute(f'CREATE DATABASE "{scratch}"')
+        finally:
+            await admin.close()
+        try:
+            yield f"{self.admin_url.rsplit('/', 1)[0]}/{scratch}".replace(
+                "postgresql://", "postgresql+asyncpg://", 1
+            )
+        finally:
+            admin = await asyncpg.connect(self.admin_url)
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+            finally:
+                await admin.close()
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    def counts(text: str) -> list[int]:
+        try:
+            values = [int(part) for part in text.split(",")]
+        except ValueError:
+            raise argparse.ArgumentTypeError("a comma-separated list of integers") from None
+        if not values or min(values) < 1:
+            raise argparse.ArgumentTypeError("concurrency must be at least 1")
+        return values
+
+    parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("DATABASE_URL") or DEFAULT_PG)
+    parser.add_argument("--users", type=int, default=1_000, help="users paying each other")
+    parser.add_argument(
+        "--memory-users", type=int, default=10_000, help="users of the memory phase (0: skip it)"
+    )
+    parser.add_argument("--concurrency", type=counts, default=[1, 8])
+    parser.add_argument("--seconds", type=float, default=4.0, help="measured time per result")
+    parser.add_argument(
+        "--warmup", type=float, default=0.3, help="unmeasured lead-in before each slice"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="echo/bot alternations per result")
+    parser.add_argument(
+        "--sqlite-synchronous",
+        default="FULL",
+        type=str.upper,
+        choices=("NORMAL", "FULL", "EXTRA"),
+        help="the bot's SQLITE_SYNCHRONOUS (default: its default, FULL)",
+    )
+    parser.add_argument("--dir", dest="tmpdir", help="where the SQLite files go (default: TMPDIR)")
+    options = parser.parse_args(argv)
+    if options.seconds <= 0 or options.warmup < 0 or options.rounds < 1:
+        parser.error("--seconds must be > 0, --warmup >= 0, --rounds >= 1")
+    if options.users < 2 or options.memory_users < 0 or options.memory_users == 1:
+        parser.error("--users must be at least 2, --memory-users 0 or at least 2")
+    if max(options.concurrency) > min(options.users, options.memory_users or options.users):
+        parser.error("each concurrent sender needs a user of its own: lower --concurrency")
+    return options
+
+
+async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    report = Report(out, err)
+    report.emit(
+        {
+            "info": "machine",
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "seconds": options.seconds,
+            "warmup": options.warmup,
+            "rounds": options.rounds,
+            "users": options.users,
+            "memory_users": options.memory_users,
+            "rss_at_start_mb": round(rss_mb(), 1),
+        }
+    )
+    admin_url = re.sub(r"^postgresql\+\w+://", "postgresql://", options.postgres_url)
+    if options.database == "postgresql":
+        import asyncpg
+
+        try:
+            await (await asyncpg.connect(admin_url, timeout=3)).close()
+        except Exception as error:  # any failure to connect means "not reachable"
+            print(f"PostgreSQL unreachable: {type(error).__name__}: {error}", file=err)
+            return 2
+    with tempfile.TemporaryDirectory(prefix="bot-bench-", dir=options.tmpdir) as folder:
+        database = Database(options.database, folder, admin_url)
+        await bench(report, options, database)
+    print(f"targets missed: {report.misses}", file=err)
+    return 0
+
+
+def main(
+    argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    options = parse_args(argv)
+    # A loaded machine makes APScheduler warn that the sweeper ran late; not a result.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    return asyncio.run(run(options, out or sys.stdout, err or sys.stderr))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
