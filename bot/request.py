@@ -33,8 +33,6 @@ from ledger.errors import LedgerError, OverTransferMax, TransferNotFound
 COMMANDS = [("request", "menu.request")]
 
 PAY, DECLINE = "r:p:", "r:d:"
-_SEEN = "requests_by_message"
-_SEEN_KEPT = 1_000
 
 
 async def request(update: Update, context: Context) -> None:
@@ -42,9 +40,6 @@ async def request(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     ledger, reader = ledger_of(context), lang(context)
-    seen: dict[tuple[int, int], str] = context.bot_data.setdefault(_SEEN, {})
-    if (message.chat_id, message.message_id) in seen:
-        return  # the same update delivered again: the request already went out
     try:
         requester = await registered_sender(context, user)
         draft = await read_draft(context, message, requester)
@@ -55,14 +50,17 @@ async def request(update: Update, context: Context) -> None:
         if draft.amount > limits.max_transfer:
             raise OverTransferMax(limits.max_transfer)
         asked = await ledger.requests.create(
-            requester.id, draft.recipient.id, draft.amount, draft.note
+            requester.id,
+            draft.recipient.id,
+            draft.amount,
+            draft.note,
+            key=f"request:{message.chat_id}:{message.message_id}",
         )
     except (Refusal, LedgerError) as error:
         await message.reply_text(explain(reader, error, ledger.currency))
         return
-    seen[(message.chat_id, message.message_id)] = asked.ref
-    while len(seen) > _SEEN_KEPT:
-        seen.pop(next(iter(seen)))
+    if asked.replayed:
+        return  # the same update delivered again: the request already went out
     payer = draft.recipient
     payer_reader = language_for(payer)
     delivered = await send_private(

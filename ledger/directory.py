@@ -59,6 +59,9 @@ class Directory:
         known = self._cache.get(person.id)
         if known is None:
             known = await self.get(person.id)
+        if known is not None and person.language_code is None:
+            # Copies of a user inside replies and mentions often lack the language: keep ours.
+            person = replace(person, language_code=known.language_code)
         if known is not None and known._profile() == person._profile():
             return known
         merged = replace(

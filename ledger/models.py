@@ -233,6 +233,8 @@ class PaymentRequest(Base):
     transfer_ref: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Caller-chosen, like a transfer's: a request delivered twice is created once.
+    idempotency_key: Mapped[str | None] = mapped_column(String(KEY_MAX), unique=True)
 
 
 class Card(Base):

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from ledger.db import Database
-from ledger.errors import AlreadyResolved, MemoTooLong, SameAccount, TransferNotFound
-from ledger.models import MEMO_MAX, clean_text, from_micros, to_micros
+from ledger.errors import (
+    AlreadyResolved,
+    IdempotencyConflict,
+    MemoTooLong,
+    SameAccount,
+    TransferNotFound,
+)
+from ledger.models import KEY_MAX, MEMO_MAX, clean_text, from_micros, to_micros
 from ledger.money import Currency
 
 _COLS = "id, ref, requester_id, payer_id, amount, currency, memo, state, transfer_ref, created_at"
@@ -27,6 +33,7 @@ class PaymentRequest:
     state: str  # open | paid | declined | cancelled
     transfer_ref: str | None
     created_at: datetime
+    replayed: bool = False  # True when a retry with the same key returned the original
 
 
 def _request(row: Sequence[Any]) -> PaymentRequest:
@@ -40,8 +47,16 @@ class PaymentRequests:
         self.currency = currency
 
     async def create(
-        self, requester_id: int, payer_id: int, amount: int, memo: str = ""
+        self,
+        requester_id: int,
+        payer_id: int,
+        amount: int,
+        memo: str = "",
+        *,
+        key: str | None = None,
     ) -> PaymentRequest:
+        """Open a request. With ``key``, a retry with the same fields returns the original
+        (``replayed=True``) and different fields are refused naming the field."""
         from ledger.core import new_ref
 
         memo = clean_text(memo)
@@ -51,10 +66,15 @@ class PaymentRequests:
             raise SameAccount()
         if amount <= 0:
             raise ValueError("amount must be positive")
+        if key is not None and not 0 < len(key) <= KEY_MAX:
+            raise ValueError(f"an idempotency key has 1 to {KEY_MAX} characters")
         rows = await self.db.write_one(
             "INSERT INTO payment_requests (ref, requester_id, payer_id, amount, currency, memo, "
-            f"state, created_at) VALUES (:ref, :r, :p, :a, :c, :m, 'open', :now) RETURNING {_COLS}",
+            "state, created_at, idempotency_key) "
+            "VALUES (:ref, :r, :p, :a, :c, :m, 'open', :now, :key) "
+            f"ON CONFLICT (idempotency_key) DO NOTHING RETURNING {_COLS}",
             {
+                "key": key,
                 "ref": new_ref(),
                 "r": requester_id,
                 "p": payer_id,
@@ -64,7 +84,21 @@ class PaymentRequests:
                 "now": to_micros(self.clock()),
             },
         )
-        return _request(rows[0])
+        if rows:
+            return _request(rows[0])
+        found = await self.db.read_one(
+            f"SELECT {_COLS} FROM payment_requests WHERE idempotency_key = :key", {"key": key}
+        )
+        existing = _request(found[0])
+        for field, old, new in (
+            ("requester", existing.requester_id, requester_id),
+            ("payer", existing.payer_id, payer_id),
+            ("amount", existing.amount, amount),
+            ("memo", existing.memo, memo),
+        ):
+            if old != new:
+                raise IdempotencyConflict(key or "", field)
+        return replace(existing, replayed=True)
 
     async def get(self, ref: str) -> PaymentRequest:
         rows = await self.db.read_one(
