@@ -238,19 +238,20 @@ async def test_concurrent_bank_conserves_money_and_forgets_nothing(
 async def deadlocks(ledger: Ledger) -> tuple[int, str]:
     """Deadlocks PostgreSQL detected in this test's database (each one a second's stall,
     hidden from the API by the retry loop)."""
-    # A backend reports its statistics when it exits: close the pool's connections first.
+    # A backend's statistics are complete once it has exited: close the pool's connections
+    # and wait until no other session is left on the database.
     await ledger.db.engine.dispose()
-    counts = []
-    for _ in range(10):  # the exiting backends' reports land within moments
+    for _ in range(100):
         rows = await ledger.db.read_one(
-            "SELECT deadlocks, datname FROM pg_stat_database WHERE datname = current_database()",
+            "SELECT (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()),"
+            " current_database(), (SELECT COUNT(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid())",
             {},
         )
-        counts.append(int(rows[0][0]))
-        if len(counts) > 2 and counts[-1] == counts[-3]:
+        if rows[0][2] == 0:
             break
-        await asyncio.sleep(0.1)
-    return counts[-1], rows[0][1]
+        await asyncio.sleep(0.05)
+    return int(rows[0][0]), rows[0][1]
 
 
 # --- double press --------------------------------------------------------------------------
