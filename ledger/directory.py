@@ -6,6 +6,7 @@ when something changed, so the common update costs no database round trip.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -37,6 +38,26 @@ class Person:
 
     def _profile(self) -> tuple[Any, ...]:
         return (self.username, self.first_name, self.last_name, self.language_code, self.is_bot)
+
+
+_UPSERT = (
+    "INSERT INTO users (id, username, display_username, first_name, last_name, "
+    "language_code, language, is_bot, registered, created_at, updated_at) "
+    "VALUES (:id, :u, :du, :fn, :ln, :lc, :lang, :bot, :reg, :now, :now) "
+    "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
+    "display_username = excluded.display_username, "
+    "first_name = excluded.first_name, last_name = excluded.last_name, "
+    "language_code = excluded.language_code, language = excluded.language, "
+    "is_bot = excluded.is_bot, registered = excluded.registered, "
+    "updated_at = excluded.updated_at"
+)
+
+
+def _username_taken(error: BaseException) -> bool:
+    """The unique index on users.username refused a write (SQLite or PostgreSQL)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "users.username" in str(error)
+    return getattr(error, "sqlstate", None) == "23505" and "username" in str(error)
 
 
 def _person(row: Sequence[Any]) -> Person:
@@ -125,9 +146,21 @@ class Directory:
         return int(rows[0][0])
 
     async def _save(self, person: Person) -> None:
+        lowered = normalize_username(person.username) if person.username else None
+        params = {
+            "id": person.id,
+            "u": lowered,
+            "du": person.username,
+            "fn": person.first_name,
+            "ln": person.last_name,
+            "lc": person.language_code,
+            "lang": person.language,
+            "bot": person.is_bot,
+            "reg": person.registered,
+            "now": to_micros(self.clock()),
+        }
+
         async def work(conn: AsyncConnection) -> None:
-            now = to_micros(self.clock())
-            lowered = normalize_username(person.username) if person.username else None
             if lowered:
                 # Usernames move between people: whoever held this one before no longer does.
                 await conn.execute(
@@ -137,33 +170,18 @@ class Directory:
                     ),
                     {"u": lowered, "id": person.id},
                 )
-            await conn.execute(
-                text(
-                    "INSERT INTO users (id, username, display_username, first_name, last_name, "
-                    "language_code, language, is_bot, registered, created_at, updated_at) "
-                    "VALUES (:id, :u, :du, :fn, :ln, :lc, :lang, :bot, :reg, :now, :now) "
-                    "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
-                    "display_username = excluded.display_username, "
-                    "first_name = excluded.first_name, last_name = excluded.last_name, "
-                    "language_code = excluded.language_code, language = excluded.language, "
-                    "is_bot = excluded.is_bot, registered = excluded.registered, "
-                    "updated_at = excluded.updated_at"
-                ),
-                {
-                    "id": person.id,
-                    "u": lowered,
-                    "du": person.username,
-                    "fn": person.first_name,
-                    "ln": person.last_name,
-                    "lc": person.language_code,
-                    "lang": person.language,
-                    "bot": person.is_bot,
-                    "reg": person.registered,
-                    "now": now,
-                },
-            )
+            await conn.execute(text(_UPSERT), params)
 
-        await self.db.transaction(work)
+        # Nearly always nobody else holds the username: then the upsert alone is the whole
+        # change, one statement (one round trip) instead of a transaction of two (on SQLite
+        # about ten thread hand-offs). If someone does, the unique index refuses it and the
+        # transaction moves the username over.
+        try:
+            await self.db.write_one(_UPSERT, params)
+        except Exception as error:
+            if not lowered or not _username_taken(error):
+                raise
+            await self.db.transaction(work)
         if person.username:
             # The previous holder lost it in the database (above); in the cache that can only
             # be whoever the index points at (a lookup, not a scan of everyone cached).
