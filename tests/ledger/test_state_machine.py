@@ -55,7 +55,7 @@ ADMIN = 42
 # Who is paid, counted from the sender; now and then the sender themself (None).
 RECIPIENT = st.sampled_from([*range(1, USERS)] * 3 + [None])
 # A PostgreSQL example pays for cloning a database (about half a second); SQLite is cheap.
-EXAMPLES = {"sqlite": 35, "postgresql": 25}
+EXAMPLES = {"sqlite": 35, "postgresql": 20}
 STEPS = 50
 
 
