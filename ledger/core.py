@@ -498,6 +498,7 @@ class Ledger:
         return LedgerError(f"refused by the ledger: {refusal}")
 
     async def _resolve(self, ref: str, state: str, key: str | None, actor: int | None) -> Transfer:
+        ref = ref.strip().upper()  # references are read aloud and retyped: case never matters
         now = to_micros(self.clock())
         sql = _RESOLVE_AFTER_EXPIRY if state == "expired" else _RESOLVE_BEFORE_EXPIRY
         params = {"state": state, "now": now, "actor": actor, "key": key, "ref": ref}

@@ -30,3 +30,12 @@ async def test_credit_hold_post_and_verify(ledger: Ledger) -> None:
         await ledger.transfer(bob, alice, 1_251, key="too-much")
     assert refused.value.available == 1_250
     assert (await ledger.verify()).ok
+
+
+async def test_a_retyped_lower_case_reference_finds_the_hold(ledger: Ledger) -> None:
+    alice, bob = await ledger.open_account(1), await ledger.open_account(2)
+    await ledger.transfer(ledger.issuance_account_id, alice, 500, key="top-up", kind="credit")
+    hold = await ledger.create_pending(alice, bob, 100, key="h", expires_in=timedelta(minutes=1))
+    voided = await ledger.void(f" {hold.ref.lower()} ")
+    assert (voided.ref, voided.state) == (hold.ref, "voided")
+    assert (await ledger.account(alice)).available == 500
