@@ -8,15 +8,17 @@ once and keeping no calls) and receive the same Update JSON through ``process_up
   file by default, or a scratch PostgreSQL database). One op is a complete payment: ``/send
   @user 1.00`` from a registered, funded user, then a press on the Confirm button of the card
   the bot sent (its callback data read from the fake's sendMessage answer): two updates.
-- ``echo``: the framework's own floor, a minimal Application with one MessageHandler replying
-  with the text, fed the same ``/send`` message updates. One op is one update.
+- ``echo``: the framework's own baseline, a minimal Application with one MessageHandler
+  replying with the text, fed the same ``/send`` message updates. One op is one update.
+- ``floor``: PTB alone doing a payment's I/O (the same two updates and four Bot API calls,
+  no ledger, no checks), so the ratio can be split into PTB's share and the bot's own.
 
 Setup (not measured): ``max(--users, --memory-users)`` users each send /start and are funded
 with a ``kind="credit"`` transfer. On SQLite this runs with synchronous=OFF, then the bot is
 started afresh with the durability under test (FULL, the program's default) and its caches
 warmed with everyone. Per-user rate limiting is raised to its maximum: simulated users pay far
 faster than people do. Then, at each ``--concurrency`` (asyncio tasks calling
-``process_update``), echo and bot take turns in ``--rounds`` slices among the first
+``process_update``), echo, floor and bot take turns in ``--rounds`` slices among the first
 ``--users``, and a ``ratio`` line gives the cost of one payment in echo updates (target: at
 most 4), by rate and by this process's CPU per op. Last, the memory phase: payments among all
 ``--memory-users``, then the peak resident memory of the process (``ru_maxrss``, everything
@@ -46,8 +48,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.app import build_application
 from bot.cards import CONFIRM
@@ -241,7 +250,7 @@ def payment_op(driver: Driver, users: list[dict[str, Any]]) -> Callable[[random.
 
 
 @asynccontextmanager
-async def echo_bot(users: list[dict[str, Any]]) -> AsyncIterator[Driver]:
+async def echo_bot() -> AsyncIterator[Driver]:
     """The framework's floor: one MessageHandler that replies with the message's text."""
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -252,6 +261,43 @@ async def echo_bot(users: list[dict[str, Any]]) -> AsyncIterator[Driver]:
     api = CountingRequest()
     app = ApplicationBuilder().token(TOKEN).request(api).get_updates_request(api).build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
+    async with running(app):
+        yield Driver(app, api)
+
+
+@asynccontextmanager
+async def floor_bot() -> AsyncIterator[Driver]:
+    """PTB's floor for a payment: the same two updates and four Bot API calls as the payment
+    bot (the card, the press's answer, the receipt edit, the recipient's message), with no
+    ledger and no checks. What remains between it and ``bot`` is the bot's own work."""
+
+    async def card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Replies with a card of two buttons."""
+        assert update.effective_message is not None
+        buttons = [
+            InlineKeyboardButton("Confirm", callback_data=CONFIRM + "FLOOR00000"),
+            InlineKeyboardButton("Cancel", callback_data="p:x:FLOOR00000"),
+        ]
+        await update.effective_message.reply_text(
+            "Send 1.00 USD to @someone?", reply_markup=InlineKeyboardMarkup([buttons])
+        )
+
+    async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answers the press, edits the card into a receipt, tells someone."""
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        await query.answer(PAID)
+        await context.bot.edit_message_text(
+            "You sent 1.00 USD to @someone.",
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+        )
+        await context.bot.send_message(query.from_user.id, "You received 1.00 USD.")
+
+    api = CountingRequest()
+    app = ApplicationBuilder().token(TOKEN).request(api).get_updates_request(api).build()
+    app.add_handler(MessageHandler(filters.TEXT, card))
+    app.add_handler(CallbackQueryHandler(press))
     async with running(app):
         yield Driver(app, api)
 
@@ -295,7 +341,8 @@ async def bench(report: Report, options: argparse.Namespace, database: Database)
     async with (
         database.fresh() as url,
         payment_bot(url, everyone, options.sqlite_synchronous) as bot,
-        echo_bot(everyone) as echo,
+        echo_bot() as echo,
+        floor_bot() as floor,
     ):
         report.emit(
             {
@@ -309,7 +356,8 @@ async def bench(report: Report, options: argparse.Namespace, database: Database)
                 else None,
             }
         )
-        await throughput(report, options, database.name, bot, echo, everyone[: options.users])
+        drivers = {"echo": echo, "floor": floor, "bot": bot}
+        await throughput(report, options, database.name, drivers, everyone[: options.users])
         if options.memory_users:
             await memory(report, options, database.name, bot, everyone[: options.memory_users])
         await check_books(report, bot, funded=len(everyone))
@@ -319,13 +367,16 @@ async def throughput(
     report: Report,
     options: argparse.Namespace,
     database: str,
-    bot: Driver,
-    echo: Driver,
+    drivers: dict[str, Driver],
     users: list[dict[str, Any]],
 ) -> None:
     sides: list[tuple[str, str, Driver, Callable[[random.Random], Awaitable[Any]]]] = [
-        ("echo", "echo", echo, echo_op(echo, users)),
-        ("bot", "payment", bot, payment_op(bot, users)),
+        (impl, workload, drivers[impl], make(drivers[impl], users))
+        for impl, workload, make in (
+            ("echo", "echo", echo_op),
+            ("floor", "payment_io", payment_op),
+            ("bot", "payment", payment_op),
+        )
     ]
     for concurrency in options.concurrency:
         totals: dict[str, Measurement] = {}
@@ -351,7 +402,7 @@ async def throughput(
                 workload,
                 m,
                 users=len(users),
-                updates_per_op=2 if impl == "bot" else 1,
+                updates_per_op=1 if impl == "echo" else 2,
             )
         report.cost_ratio(database, concurrency)
 
@@ -455,31 +506,35 @@ class Report:
 
     def cost_ratio(self, database: str, concurrency: int) -> None:
         """One complete payment in echo updates: echo rate / payment rate (the target), and
-        the same from this process's CPU per op (what a busy machine disturbs least)."""
-        bot, echo = self.find("bot", concurrency), self.find("echo", concurrency)
-        if bot is None or echo is None or not bot["ops_per_s"]:
-            return
-        value = echo["ops_per_s"] / bot["ops_per_s"]
-        cpu = bot["client_cpu_us_per_op"] / max(echo["client_cpu_us_per_op"], 1e-9)
-        met = value <= RATIO_TARGET and not bot["errors"] and not echo["errors"]
-        self.emit(
-            {
-                "ratio": "payment/echo_update",
+        the same from this process's CPU per op (what a busy machine disturbs least); the
+        same for the floor, PTB's share of it (no target)."""
+        echo = self.find("echo", concurrency)
+        for impl, name in (("floor", "floor/echo_update"), ("bot", "payment/echo_update")):
+            other = self.find(impl, concurrency)
+            if echo is None or other is None or not other["ops_per_s"]:
+                continue
+            value = echo["ops_per_s"] / other["ops_per_s"]
+            cpu = other["client_cpu_us_per_op"] / max(echo["client_cpu_us_per_op"], 1e-9)
+            line: dict[str, Any] = {
+                "ratio": name,
                 "database": database,
-                "workload": "payment",
+                "workload": other["workload"],
                 "concurrency": concurrency,
                 "value": round(value, 3),
                 "cpu_value": round(cpu, 3),
-                "target": RATIO_TARGET,
-                "goal": "at most",
-                "met": met,
             }
-        )
-        self.note(
-            f"one payment costs {value:6.2f} echo updates at c={concurrency:<3} ({database}; "
-            f"by CPU {cpu:.2f}; target <= {RATIO_TARGET:g})  {'ok' if met else 'MISS'}"
-        )
-        self.misses += not met
+            verdict = ""
+            if impl == "bot":
+                met = value <= RATIO_TARGET and not other["errors"] and not echo["errors"]
+                line.update(target=RATIO_TARGET, goal="at most", met=met)
+                verdict = f"; target <= {RATIO_TARGET:g})  {'ok' if met else 'MISS'}"
+                self.misses += not met
+            self.emit(line)
+            self.note(
+                f"{'one payment' if impl == 'bot' else 'PTB floor of one'} costs {value:6.2f} "
+                f"echo updates at c={concurrency:<3} ({database}; by CPU {cpu:.2f}"
+                + (verdict or ")")
+            )
 
 
 @dataclass
