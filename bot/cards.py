@@ -247,6 +247,9 @@ async def _resolve_press(
         await answer(query, explain(reader, error, ledger.currency), alert=True)
         if error.state == "expired":  # a stale card: say so on it too
             await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
+        elif error.state == "posted":  # paid by a press whose answer was lost: the receipt
+            posted = await ledger.get_transfer(transfer.ref)
+            await _after_posted(context.bot, ledger, posted, reader, None, tell=False)
     except LedgerError as error:
         await answer(query, explain(reader, error, ledger.currency), alert=True)
     return None

@@ -238,6 +238,10 @@ async def test_confirm_whose_answer_is_lost_moves_the_money_once(
     assert bot.answer().params["text"] == (
         "Already confirmed: this payment went through once; nothing more was sent."
     )
+    receipt = bot.last(alice)  # and the card, stale since the lost answer, is the receipt
+    assert receipt.method == "editMessageText" and receipt.buttons == []
+    assert receipt.params["message_id"] == card.result["message_id"]
+    assert receipt.text.startswith("✅ Paid <b>12.50 USD</b> to @bob — <i>lunch</i>")
     assert await books(witness, alice, bob) == [(3_750, 0), (1_250, 0)]
     await works_again(bot, witness, alice, bob)
 
