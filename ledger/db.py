@@ -125,12 +125,19 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._writer: AsyncConnection | None = None
         self._reader: AsyncConnection | None = None
+        # PostgreSQL: connections the one-statement path keeps checked out between calls
+        # (see _pg_fetch), at most half the pool so transactions always find one there.
+        self._pg_idle: list[AsyncConnection] = []
+        self._pg_idle_max = 0 if self.is_sqlite else max(1, engine.pool.size() // 2)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
         return cls(create_engine(url, **kwargs))
 
     async def close(self) -> None:
+        self._pg_idle_max = 0  # a call still running gives its connection back to the pool
+        while self._pg_idle:
+            await self._pg_idle.pop().close()
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
@@ -199,21 +206,24 @@ class Database:
         args = [params[name] for name in names]
         for attempt in range(MAX_ATTEMPTS):
             try:
-                # Not ``async with`` + get_raw_connection(): the exit shields close() in a new
-                # task and the getter is one more greenlet hop, together ~70 of ~270 us of CPU
-                # per call. close() here does no I/O (autocommit: nothing to roll back), so it
-                # never suspends and cannot be cut short; ``.connection`` is checked out already.
-                conn = await self.engine.connect()
+                conn = await self._pg_connection()
+                keep = False
                 try:
                     raw = conn.sync_connection.connection
                     try:
-                        return await raw.driver_connection.fetch(query, *args)
+                        rows = await raw.driver_connection.fetch(query, *args)
                     except lost:
                         raw.driver_connection.terminate()  # at once: a graceful close would wait
                         await conn.invalidate()
+                        await self._pg_drop_idle()  # kept from before the loss: suspect too
                         raise
+                    except asyncpg.PostgresError:
+                        keep = True  # a refused autocommit statement leaves nothing behind
+                        raise
+                    keep = True
+                    return rows
                 finally:
-                    await conn.close()
+                    await self._pg_release(conn, keep)
             except lost as error:  # before PostgresError, which two of them are
                 raise DatabaseUnavailable() from error
             except asyncpg.PostgresError as error:
@@ -229,6 +239,34 @@ class Database:
                     raise
                 raise DatabaseUnavailable() from error
         raise AssertionError("unreachable")
+
+    async def _pg_connection(self) -> AsyncConnection:
+        """A connection for one autocommit statement: one kept from an earlier call, else a
+        pool checkout. Keeping them skips the pool's checkout and checkin, which cost about
+        as much client CPU as the statement itself (python -m ledger.bench)."""
+        while self._pg_idle:
+            conn = self._pg_idle.pop()
+            if not conn.sync_connection.connection.driver_connection.is_closed():
+                return conn
+            await conn.invalidate()  # the server closed it while it sat here
+            await conn.close()
+        return await self.engine.connect()
+
+    async def _pg_drop_idle(self) -> None:
+        while self._pg_idle:
+            conn = self._pg_idle.pop()
+            conn.sync_connection.connection.driver_connection.terminate()
+            await conn.invalidate()
+            await conn.close()
+
+    async def _pg_release(self, conn: AsyncConnection, keep: bool) -> None:
+        """Keep a healthy connection for the next statement, or give it back to the pool.
+        Not kept: a connection whose call was cancelled or failed on the way (its protocol
+        state is unknown). close() here does no I/O (autocommit: nothing to roll back)."""
+        if keep and len(self._pg_idle) < self._pg_idle_max:
+            self._pg_idle.append(conn)
+        else:
+            await conn.close()
 
     def _to_positional(self, sql: str) -> tuple[str, tuple[str, ...]]:
         cached = self._positional.get(sql)
