@@ -16,26 +16,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.app import build_application
 from bot.fakeapi import RecordingRequest
 from bot.settings import load_settings
-from ledger import Currency, Ledger, Limits
-from ledger.db import Database
+from ledger import Ledger
 from ledger.errors import DatabaseUnavailable
 from tests.bot.conftest import TOKEN, ChatBot
 from tests.conftest import (
-    POSTGRES_ADMIN_URL,
     FakeClock,
-    create_postgres_database,
-    drop_postgres_database,
-    require_postgres,
 )
 from tests.hardening.chat_checks import assert_clear
 from tests.hardening.tcp_proxy import TcpProxy
 
-TIMEOUT_S = 1.0  # the proxied ledger's connect and command timeouts (defaults: 5 s and 15 s)
 NOT_CONFIRMED = (
     "Not confirmed yet: I can't reach the ledger. Press Confirm again in a moment; "
     "the payment will go through at most once."
@@ -52,58 +45,10 @@ NOTHING_CHARGED = (
 )
 
 
-def url_of(database: str, port: int | None = None) -> str:
-    url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+asyncpg", database=database)
-    if port is not None:
-        url = url.set(host="127.0.0.1", port=port)
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture
-def postgres() -> None:
-    require_postgres()
-
-
-@pytest.fixture
-async def database_name(postgres: None) -> AsyncIterator[str]:
-    name, _ = await create_postgres_database()
-    try:
-        yield name
-    finally:
-        await drop_postgres_database(name)
-
-
-@pytest.fixture
-async def proxy() -> AsyncIterator[TcpProxy]:
-    server = make_url(POSTGRES_ADMIN_URL)
-    proxy = TcpProxy(server.host or "127.0.0.1", server.port or 5432)
-    await proxy.start()
-    try:
-        yield proxy
-    finally:
-        await proxy.stop()
-
-
-@pytest.fixture
-async def witness(database_name: str, clock: FakeClock, limits: Limits) -> AsyncIterator[Ledger]:
-    """The books as the database has them, read around the proxy (applies the migrations)."""
-    ledger = await Ledger.open(url_of(database_name), "USD", clock=clock, default_limits=limits)
-    try:
-        yield ledger
-    finally:
-        await ledger.close()
-
-
-@pytest.fixture
-async def bot(
-    database_name: str, proxy: TcpProxy, witness: Ledger, clock: FakeClock, limits: Limits
-) -> AsyncIterator[ChatBot]:
+async def bot(proxied: Ledger, proxy: TcpProxy, clock: FakeClock) -> AsyncIterator[ChatBot]:
     """The payment bot whose ledger reaches PostgreSQL only through the proxy."""
-    db = Database.from_url(
-        url_of(database_name, proxy.port), connect_timeout=TIMEOUT_S, command_timeout=TIMEOUT_S
-    )
-    ledger = Ledger(db, Currency.of("USD"), clock=clock, default_limits=limits)
-    await ledger.start()
+    ledger = proxied
     api = RecordingRequest()
     app = build_application(
         load_settings(_env_file=None, bot_token=TOKEN),
@@ -119,7 +64,6 @@ async def bot(
     finally:
         proxy.restore()
         await app.shutdown()
-        await ledger.close()
 
 
 async def scene(bot: ChatBot) -> tuple[dict[str, Any], dict[str, Any]]:

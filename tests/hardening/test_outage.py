@@ -15,89 +15,25 @@ proxy: the witness.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
-from ledger import Currency, Ledger, Limits
-from ledger.db import Database
+from ledger import Ledger
 from ledger.errors import DatabaseUnavailable
-from tests.conftest import (
-    POSTGRES_ADMIN_URL,
-    FakeClock,
-    create_postgres_database,
-    drop_postgres_database,
-    require_postgres,
-)
 from tests.hardening.tcp_proxy import TcpProxy
 
-TIMEOUT_S = 1.0  # the ledger's connect and command timeouts here (defaults: 5 s and 15 s)
 HANG_GUARD_S = 30  # far above those: reaching it means the ledger hung
 HOLD = timedelta(minutes=10)
 
 
 @pytest.fixture
-def postgres() -> None:
-    require_postgres()  # sync: it probes the server with asyncio.run()
-
-
-@pytest.fixture
-async def database_name(postgres: None) -> AsyncIterator[str]:
-    name, _ = await create_postgres_database()
-    try:
-        yield name
-    finally:
-        await drop_postgres_database(name)
-
-
-@pytest.fixture
-async def proxy() -> AsyncIterator[TcpProxy]:
-    server = make_url(POSTGRES_ADMIN_URL)
-    proxy = TcpProxy(server.host or "127.0.0.1", server.port or 5432)
-    await proxy.start()
-    try:
-        yield proxy
-    finally:
-        await proxy.stop()
-
-
-def url_of(database: str, port: int | None = None) -> str:
-    url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+asyncpg", database=database)
-    if port is not None:
-        url = url.set(host="127.0.0.1", port=port)
-    return url.render_as_string(hide_password=False)
-
-
-@pytest.fixture
-async def witness(database_name: str, clock: FakeClock, limits: Limits) -> AsyncIterator[Ledger]:
-    """The books as the database has them, read around the proxy (applies the migrations)."""
-    ledger = await Ledger.open(url_of(database_name), "USD", clock=clock, default_limits=limits)
-    try:
-        yield ledger
-    finally:
-        await ledger.close()
-
-
-@pytest.fixture
-async def payments(
-    database_name: str, proxy: TcpProxy, witness: Ledger, clock: FakeClock, limits: Limits
-) -> AsyncIterator[Ledger]:
-    """The ledger under test: every byte to PostgreSQL goes through the proxy. Built as
-    ``Ledger.open`` builds it, with the timeouts shortened so the partition test is quick."""
-    db = Database.from_url(
-        url_of(database_name, proxy.port), connect_timeout=TIMEOUT_S, command_timeout=TIMEOUT_S
-    )
-    ledger = Ledger(db, Currency.of("USD"), clock=clock, default_limits=limits)
-    await ledger.start()
-    try:
-        yield ledger
-    finally:
-        proxy.restore()
-        await ledger.close()
+def payments(proxied: Ledger) -> Ledger:
+    """The ledger under test: every byte to PostgreSQL goes through the proxy."""
+    return proxied
 
 
 async def unavailable(call: Awaitable[Any]) -> DatabaseUnavailable:
