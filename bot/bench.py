@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import platform
@@ -65,7 +64,7 @@ from bot.render import plain
 from bot.settings import Settings, load_settings
 from bot.texts import t
 from ledger import Ledger, Limits
-from ledger.bench_run import Measurement, measure
+from ledger.bench_run import JsonReport, Measurement, measure
 
 TOKEN = "123456:BENCH-token"
 FIRST_USER_ID = 50_000_000
@@ -464,39 +463,13 @@ async def check_books(report: Report, bot: Driver, funded: int) -> None:
         report.misses += 1
 
 
-class Report:
+class Report(JsonReport):
     """Prints one JSON line per result (the keys of ``python -m ledger.bench``), keeps them for
     the ratio, and counts the targets missed; a summary for humans goes to ``err``."""
 
     def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out, self.err = out, err
-        self.results: list[dict[str, Any]] = []
+        super().__init__(out, err)
         self.misses = 0
-
-    def emit(self, line: dict[str, Any]) -> None:
-        print(json.dumps(line), file=self.out, flush=True)
-
-    def note(self, text: str) -> None:
-        print(text, file=self.err, flush=True)
-
-    def result(self, impl: str, database: str, workload: str, m: Measurement, **extra: Any) -> None:
-        line = {
-            "impl": impl,
-            "database": database,
-            "workload": workload,
-            "concurrency": m.concurrency,
-            "ops_per_s": round(m.ops_per_s, 1),
-            "p50_ms": round(m.percentile_ms(0.50), 3),
-            "p99_ms": round(m.percentile_ms(0.99), 3),
-            "ops": m.ops,
-            "errors": dict(m.errors),
-            "seconds": m.seconds,
-            "client_cpu_us_per_op": round(m.cpu_us_per_op, 1),
-            "load1": round(os.getloadavg()[0], 2),
-            **extra,
-        }
-        self.results.append(line)
-        self.emit(line)
 
     def find(self, impl: str, concurrency: int) -> dict[str, Any] | None:
         return next(

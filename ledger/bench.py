@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import re
@@ -33,7 +32,7 @@ from typing import Any, TextIO
 
 from ledger.bench_baseline import SYNCHRONOUS, PostgresBaseline, SqliteBaseline
 from ledger.bench_ledger import open_funded, operations
-from ledger.bench_run import Measurement, measure
+from ledger.bench_run import JsonReport, Measurement, measure
 
 DATABASES = ("sqlite", "postgresql")
 WORKLOADS = ("single", "payment", "hot")
@@ -96,40 +95,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return options
 
 
-class Report:
-    """Prints results as JSON lines and keeps them for the ratios."""
-
-    def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out, self.err = out, err
-        self.results: list[dict[str, Any]] = []
-
-    def note(self, text: str) -> None:
-        """Progress and summaries for a human: stderr, never mixed into the JSON lines."""
-        print(text, file=self.err, flush=True)
-
-    def emit(self, line: dict[str, Any]) -> None:
-        print(json.dumps(line), file=self.out, flush=True)
-
-    def result(self, impl: str, database: str, workload: str, m: Measurement, **extra: Any) -> None:
-        line = {
-            "impl": impl,
-            "database": database,
-            "workload": workload,
-            "concurrency": m.concurrency,
-            "ops_per_s": round(m.ops_per_s, 1),
-            "p50_ms": round(m.percentile_ms(0.50), 3),
-            "p99_ms": round(m.percentile_ms(0.99), 3),
-            "ops": m.ops,
-            "errors": dict(m.errors),
-            "seconds": m.seconds,
-            "client_cpu_us_per_op": round(m.cpu_us_per_op, 1),
-            "load1": round(os.getloadavg()[0], 2),
-            **extra,
-        }
-        self.results.append(line)
-        self.emit(line)
-        if m.errors:
-            self.note(f"ERRORS {impl} {database} {workload} c={m.concurrency}: {dict(m.errors)}")
+class Report(JsonReport):
+    """The ledger benchmark's results, and its ratios to the baseline and the targets."""
 
     def find(self, impl: str, database: str, workload: str, concurrency: int) -> dict | None:
         for r in self.results:

@@ -10,11 +10,14 @@ loop thread): the runner yields to the loop between two of them so the tasks tak
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, TextIO
 
 Operation = Callable[[random.Random], Awaitable[object]]
 
@@ -96,3 +99,39 @@ async def measure(
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     result.cpu_s = time.process_time() - cpu_start
     return result
+
+
+class JsonReport:
+    """Prints one JSON line per result (the keys both benchmarks share) and keeps them for
+    the ratios; progress and summaries for a human go to ``err``, never into the JSON."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
+        self.results: list[dict[str, Any]] = []
+
+    def note(self, text: str) -> None:
+        print(text, file=self.err, flush=True)
+
+    def emit(self, line: dict[str, Any]) -> None:
+        print(json.dumps(line), file=self.out, flush=True)
+
+    def result(self, impl: str, database: str, workload: str, m: Measurement, **extra: Any) -> None:
+        line = {
+            "impl": impl,
+            "database": database,
+            "workload": workload,
+            "concurrency": m.concurrency,
+            "ops_per_s": round(m.ops_per_s, 1),
+            "p50_ms": round(m.percentile_ms(0.50), 3),
+            "p99_ms": round(m.percentile_ms(0.99), 3),
+            "ops": m.ops,
+            "errors": dict(m.errors),
+            "seconds": m.seconds,
+            "client_cpu_us_per_op": round(m.cpu_us_per_op, 1),
+            "load1": round(os.getloadavg()[0], 2),
+            **extra,
+        }
+        self.results.append(line)
+        self.emit(line)
+        if m.errors:
+            self.note(f"ERRORS {impl} {database} {workload} c={m.concurrency}: {dict(m.errors)}")
