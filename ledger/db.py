@@ -47,6 +47,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Every ledger statement is small: a server that has not answered by then is unreachable.
 PG_CONNECT_TIMEOUT_S = 5.0
 PG_COMMAND_TIMEOUT_S = 15.0
+# Waiting longer than this for a free pooled connection means the database is swamped.
+PG_POOL_TIMEOUT_S = 10.0
 
 
 def create_engine(
@@ -56,6 +58,7 @@ def create_engine(
     pool_size: int = 20,
     connect_timeout: float = PG_CONNECT_TIMEOUT_S,
     command_timeout: float = PG_COMMAND_TIMEOUT_S,
+    pool_timeout: float = PG_POOL_TIMEOUT_S,
 ) -> AsyncEngine:
     """Make the async engine with the per-connection settings each engine needs."""
     if url.startswith("sqlite"):
@@ -92,6 +95,7 @@ def create_engine(
             url,
             pool_size=pool_size,
             max_overflow=0,
+            pool_timeout=pool_timeout,
             connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
         )
 
@@ -234,6 +238,8 @@ class Database:
                     await asyncio.sleep(0.005 * (attempt + 1))
                     continue
                 raise
+            except sa_exc.TimeoutError as error:  # no pooled connection came free in time
+                raise DatabaseUnavailable() from error
             except (sa_exc.DBAPIError, sa_exc.InterfaceError) as error:
                 if isinstance(error, sa_exc.DBAPIError) and not _is_disconnect(error):
                     raise
@@ -328,7 +334,7 @@ class Database:
                 if _is_disconnect(error):
                     raise DatabaseUnavailable() from error
                 raise
-            except (TimeoutError, OSError) as error:
+            except (TimeoutError, OSError, sa_exc.TimeoutError) as error:
                 raise DatabaseUnavailable() from error
         raise AssertionError("unreachable")
 
@@ -344,7 +350,7 @@ class Database:
             if _is_disconnect(error):
                 raise DatabaseUnavailable() from error
             raise
-        except OSError as error:
+        except (OSError, sa_exc.TimeoutError) as error:
             raise DatabaseUnavailable() from error
 
     async def ping(self) -> bool:

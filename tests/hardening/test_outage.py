@@ -22,8 +22,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from ledger import Ledger
+from ledger import Currency, Ledger, Limits
+from ledger.db import Database
 from ledger.errors import DatabaseUnavailable
+from tests.conftest import FakeClock
+from tests.hardening.conftest import url_of
 from tests.hardening.tcp_proxy import TcpProxy
 
 HANG_GUARD_S = 30  # far above those: reaching it means the ledger hung
@@ -216,3 +219,30 @@ async def test_a_partition_times_out_instead_of_hanging(
     frozen = await payments.freeze(alice, actor=99, reason="back")
     assert [t.ref for t in frozen.voided] == [hold.ref]
     await assert_books(witness, alice, bob, {"alice": 9_900, "alice_held": 0, "bob": 100})
+
+
+async def test_a_swamped_pool_is_database_unavailable_not_a_raw_timeout(
+    database_name: str, witness: Ledger, clock: FakeClock, limits: Limits
+) -> None:
+    """Every pooled connection busy for longer than the pool timeout: the caller hears
+    DatabaseUnavailable (a clear 'try again'), not SQLAlchemy's pool TimeoutError."""
+    db = Database.from_url(url_of(database_name), pool_size=2, pool_timeout=0.2)
+    ledger = Ledger(db, Currency.of("USD"), clock=clock, default_limits=limits)
+    await ledger.start()
+    alice = await ledger.open_account(1)
+    busy = []
+    try:
+        while True:  # take every connection the pool will give
+            busy.append(await asyncio.wait_for(db.engine.connect(), 5))
+    except Exception:
+        assert busy, "the pool gave no connection at all"
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            await ledger.verify()
+        with pytest.raises(DatabaseUnavailable):
+            await ledger.freeze(alice, actor=99, reason="swamped")
+    finally:
+        for conn in busy:
+            await conn.close()
+        await ledger.close()
+    assert not (await witness.account(alice)).frozen
