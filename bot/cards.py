@@ -229,6 +229,9 @@ async def _pressed_card(update: Update, context: Context, prefix: str) -> Transf
     return transfer
 
 
+_UNHEARD_POSTS = "posts_unheard"
+
+
 async def _resolve_press(
     context: Context,
     query: CallbackQuery,
@@ -239,9 +242,14 @@ async def _resolve_press(
     """Post or void a card's hold for a press (keyed by the press, so a redelivered press gets
     the same result); on a refusal answer the press with it and return None."""
     ledger, reader = ledger_of(context), lang(context)
+    # Posts whose outcome this process never heard (the answer was lost in an outage): if
+    # one turns out to have gone through, nobody has been told yet, so the late press tells.
+    unheard: set[str] = context.bot_data.setdefault(_UNHEARD_POSTS, set())
     try:
         return await resolve(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
     except DatabaseUnavailable:
+        if resolve == ledger.post:
+            unheard.add(transfer.ref)
         await answer(query, t(reader, unavailable), alert=True)
     except AlreadyResolved as error:
         await answer(query, explain(reader, error, ledger.currency), alert=True)
@@ -249,7 +257,9 @@ async def _resolve_press(
             await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
         elif error.state == "posted":  # paid by a press whose answer was lost: the receipt
             posted = await ledger.get_transfer(transfer.ref)
-            await _after_posted(context.bot, ledger, posted, reader, None, tell=False)
+            tell = transfer.ref in unheard
+            unheard.discard(transfer.ref)
+            await _after_posted(context.bot, ledger, posted, reader, None, tell=tell)
     except LedgerError as error:
         await answer(query, explain(reader, error, ledger.currency), alert=True)
     return None

@@ -187,6 +187,10 @@ async def test_confirm_whose_answer_is_lost_moves_the_money_once(
     assert receipt.params["message_id"] == card.result["message_id"]
     assert receipt.text.startswith("✅ Paid <b>12.50 USD</b> to @bob — <i>lunch</i>")
     assert await books(witness, alice, bob) == [(3_750, 0), (1_250, 0)]
+    told = bot.to(bob)  # bob hears of it now, once, since nobody could tell him before
+    assert len(told) == 1 and "12.50 USD" in told[0].text and "lunch" in told[0].text
+    await bot.press(alice, card, "Confirm")
+    assert len(bot.to(bob)) == 1
     await works_again(bot, witness, alice, bob)
 
 
