@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import logging
 import os
-import platform
 import random
 import re
 import resource
@@ -590,19 +589,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = Report(out, err)
-    report.emit(
-        {
-            "info": "machine",
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "seconds": options.seconds,
-            "warmup": options.warmup,
-            "rounds": options.rounds,
-            "users": options.users,
-            "memory_users": options.memory_users,
-            "rss_at_start_mb": round(rss_mb(), 1),
-        }
+    report.machine(
+        options,
+        users=options.users,
+        memory_users=options.memory_users,
+        rss_at_start_mb=round(rss_mb(), 1),
     )
     admin_url = re.sub(r"^postgresql\+\w+://", "postgresql://", options.postgres_url)
     if options.database == "postgresql":

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import re
 import sys
 import tempfile
@@ -325,17 +324,9 @@ async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = Report(out, err)
     admin_url = re.sub(r"^postgresql\+\w+://", "postgresql://", options.postgres_url)
     databases = options.database or list(DATABASES)
-    report.emit(
-        {
-            "info": "machine",
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "seconds": options.seconds,
-            "warmup": options.warmup,
-            "rounds": options.rounds,
-            "accounts": options.accounts,
-        }
+    report.machine(
+        options,
+        accounts=options.accounts,
     )
     if "sqlite" in databases:
         await bench_sqlite(report, options)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import platform
 import random
 import time
 from collections import Counter
@@ -114,6 +115,21 @@ class JsonReport:
 
     def emit(self, line: dict[str, Any]) -> None:
         print(json.dumps(line), file=self.out, flush=True)
+
+    def machine(self, options: Any, **extra: Any) -> None:
+        """The first line of a run: where it ran and with which timing options."""
+        self.emit(
+            {
+                "info": "machine",
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "seconds": options.seconds,
+                "warmup": options.warmup,
+                "rounds": options.rounds,
+                **extra,
+            }
+        )
 
     def result(self, impl: str, database: str, workload: str, m: Measurement, **extra: Any) -> None:
         line = {

@@ -4,20 +4,15 @@ second with a few users and its output is checked for shape and for the payments
 
 from __future__ import annotations
 
-import io
-import json
-
 import pytest
 
 from bot.bench import main
-
-REQUIRED = {"impl", "database", "workload", "concurrency", "ops_per_s", "p50_ms", "p99_ms"}
+from tests.bench_support import REQUIRED
+from tests.bench_support import run_bench as run_support
 
 
 def run_bench(*args: str) -> tuple[int, list[dict], str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
-    return code, [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue()
+    return run_support(main, *args)
 
 
 def test_a_short_run_prints_rates_the_ratio_and_the_memory_as_json_lines(tmp_path) -> None:

@@ -2,22 +2,18 @@
 runs for a fraction of a second and its output is checked for shape, not for speed."""
 
 import asyncio
-import io
-import json
 import random
 
 import pytest
 
 from ledger.bench import main
 from ledger.bench_run import measure
-
-REQUIRED = {"impl", "database", "workload", "concurrency", "ops_per_s", "p50_ms", "p99_ms"}
+from tests.bench_support import REQUIRED
+from tests.bench_support import run_bench as run_support
 
 
 def run_bench(*args: str) -> tuple[int, list[dict], str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
-    return code, [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue()
+    return run_support(main, *args)
 
 
 def test_sqlite_run_prints_a_json_line_per_result_and_the_ratios(tmp_path) -> None:
