@@ -238,6 +238,8 @@ async def _resolve_press(
     transfer: Transfer,
     resolve: Callable[..., Awaitable[Transfer]],
     unavailable: str,
+    *,
+    posting: bool = False,
 ) -> Transfer | None:
     """Post or void a card's hold for a press (keyed by the press, so a redelivered press gets
     the same result); on a refusal answer the press with it and return None."""
@@ -248,7 +250,7 @@ async def _resolve_press(
     try:
         return await resolve(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
     except DatabaseUnavailable:
-        if resolve == ledger.post:
+        if posting:
             unheard.add(transfer.ref)
         await answer(query, t(reader, unavailable), alert=True)
     except AlreadyResolved as error:
@@ -277,9 +279,13 @@ async def confirm(update: Update, context: Context) -> None:
     if await _request_closed(context, transfer, card):
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
-    posted = await _resolve_press(context, query, transfer, ledger.post, "card.confirm_unavailable")
+    posted = await _resolve_press(
+        context, query, transfer, ledger.post, "card.confirm_unavailable", posting=True
+    )
     if posted is None:
         return
+    # Heard at last: everyone is told below, so a later stale press must not tell again.
+    context.bot_data.get(_UNHEARD_POSTS, set()).discard(posted.ref)
     note_money_moved(context, update)
     await answer(query, t(reader, "card.confirmed_answer"))
     _forget_expiry(context, posted.ref)

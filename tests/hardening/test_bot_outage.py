@@ -158,6 +158,8 @@ async def test_cut_during_confirm_before_the_database_saw_it(
     assert bot.answer().params["text"] == "Payment sent."
     assert await books(witness, alice, bob) == [(3_750, 0), (1_250, 0)]
     assert len(bot.to(bob)) == 1
+    await bot.press(alice, card, "Confirm")  # a stale press later: bob is not told again
+    assert len(bot.to(bob)) == 1
     await works_again(bot, witness, alice, bob)
 
 
