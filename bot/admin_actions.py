@@ -6,7 +6,9 @@ changes an account at most once, so repeating a call moves no money and tells no
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,7 +20,9 @@ from bot.common import Refusal
 from bot.render import money
 from bot.texts import t
 from ledger import Ledger
-from ledger.errors import InsufficientFunds
+from ledger.errors import DatabaseUnavailable, InsufficientFunds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +66,17 @@ async def act(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
     raise AssertionError(f"unknown admin action {card.action!r}")
 
 
+async def _described(description: Awaitable[Effect], written: Effect, card: AdminCard) -> Effect:
+    """What follows a written action (balances, notices, redrawn cards) only describes it: a
+    database outage now must not make the admin think nothing happened, so the receipt is
+    the bare ``written`` one and whoever could not be told is logged."""
+    try:
+        return await description
+    except DatabaseUnavailable:
+        log.warning("admin card %s (%s) acted; its details could not be read", card.id, card.action)
+        return written
+
+
 async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
     assert card.target_id is not None
     account_id = await ledger.open_account(card.target_id)
@@ -69,12 +84,17 @@ async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
     if not result.changed:
         name = await person_name(ledger, card.target_id, card.lang)
         raise Refusal("admin.refusal.already_frozen", name=name)
-    await release_cards(bot, ledger, result.voided)
     holds = len(result.voided)
-    told = await notice(
-        ledger, card.target_id, "admin.notice.frozen", reason=card.reason, holds=holds
-    )
-    return Effect(t(card.lang, "admin.done.freeze", holds=holds), [told])
+
+    async def describe() -> Effect:
+        await release_cards(bot, ledger, result.voided)
+        told = await notice(
+            ledger, card.target_id, "admin.notice.frozen", reason=card.reason, holds=holds
+        )
+        return Effect(t(card.lang, "admin.done.freeze", holds=holds), [told])
+
+    written = Effect(t(card.lang, "admin.done.freeze_untold", holds=holds))
+    return await _described(describe(), written, card)
 
 
 async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
@@ -92,24 +112,29 @@ async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
         )
     except InsufficientFunds as error:
         raise await _short(ledger, card, "admin.refusal.debit_funds", error) from None
-    available = (await ledger.account(account_id)).available
-    receipt = t(
-        card.lang,
-        "admin.done.debit",
-        ref=debited.ref,
-        available=money(card.lang, available, ledger.currency),
-    )
-    if debited.replayed:
-        return Effect(receipt)
-    told = await notice(
-        ledger,
-        card.target_id,
-        "admin.notice.debited",
-        reason=card.reason,
-        amount=card.amount,
-        account_id=account_id,
-    )
-    return Effect(receipt, [told])
+
+    async def describe() -> Effect:
+        available = (await ledger.account(account_id)).available
+        receipt = t(
+            card.lang,
+            "admin.done.debit",
+            ref=debited.ref,
+            available=money(card.lang, available, ledger.currency),
+        )
+        if debited.replayed:
+            return Effect(receipt)
+        told = await notice(
+            ledger,
+            card.target_id,
+            "admin.notice.debited",
+            reason=card.reason,
+            amount=card.amount,
+            account_id=account_id,
+        )
+        return Effect(receipt, [told])
+
+    written = Effect(t(card.lang, "admin.done.written", ref=debited.ref))
+    return await _described(describe(), written, card)
 
 
 async def _reverse(ledger: Ledger, card: AdminCard) -> Effect:
@@ -122,7 +147,12 @@ async def _reverse(ledger: Ledger, card: AdminCard) -> Effect:
     receipt = t(card.lang, "admin.done.reverse", ref=reversal.ref)
     if reversal.replayed:
         return Effect(receipt)
-    return Effect(receipt, await reversal_notices(ledger, reversal, card.ref))
+
+    async def describe() -> Effect:
+        return Effect(receipt, await reversal_notices(ledger, reversal, card.ref))
+
+    written = Effect(t(card.lang, "admin.done.written", ref=reversal.ref))
+    return await _described(describe(), written, card)
 
 
 async def _short(ledger: Ledger, card: AdminCard, key: str, error: InsufficientFunds) -> Refusal:

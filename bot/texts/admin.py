@@ -220,6 +220,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Reference: <code>{ref}</code>. Their balance now: <b>{available}</b>.",
         "fr": "Référence : <code>{ref}</code>. Son solde désormais : <b>{available}</b>.",
     },
+    "admin.done.freeze_untold": {
+        "en": "Open holds released: {holds}. The ledger could not be read just after, so "
+        "they were not told yet.",
+        "fr": "Réservations en cours libérées : {holds}. Le registre n'a pas pu être relu "
+        "juste après, la personne n'a donc pas encore été prévenue.",
+    },
+    "admin.done.written": {
+        "en": "Reference: <code>{ref}</code>. The ledger could not be read just after, so "
+        "nobody was told yet; see /tx {ref}.",
+        "fr": "Référence : <code>{ref}</code>. Le registre n'a pas pu être relu juste après, "
+        "personne n'a donc encore été prévenu ; voir /tx {ref}.",
+    },
     "admin.done.reverse": {
         "en": "Reversal: <code>{ref}</code>. Both parties were told.",
         "fr": "Contre-passation : <code>{ref}</code>. Les deux parties ont été prévenues.",

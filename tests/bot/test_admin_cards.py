@@ -298,3 +298,25 @@ async def test_when_the_ledger_is_unreachable_the_card_stays_open_and_acts_once_
     assert ops.answer().params["text"] == "Done."
     assert await ops.balances(bob) == [4_000]
     assert await debits_of(ops) == 1
+
+
+async def test_a_debit_written_before_the_ledger_goes_away_is_reported_done_once(
+    ops: ChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The debit is written, then the ledger can't be read for the receipt: the admin hears
+    it is done (never "not done yet"), and pressing again does not debit twice."""
+    bob = ops.user("bob")
+    await ops.send(OSCAR, "/debit @bob 10 chargeback")
+    card = ops.last(OSCAR)
+
+    async def outage(*args: object, **kwargs: object) -> object:
+        raise DatabaseUnavailable()
+
+    monkeypatch.setattr(ops.ledger, "account", outage)
+    await ops.press(OSCAR, card, "Confirm")
+    assert ops.answer().params["text"] == "Done."
+    assert "nobody was told yet" in ops.last(OSCAR).text
+    monkeypatch.undo()
+    await ops.press(OSCAR, card, "Confirm")
+    assert await ops.balances(bob) == [4_000]
+    assert await debits_of(ops) == 1
