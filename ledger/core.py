@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from ledger.errors import (
     AccountNotFound,
     AlreadyResolved,
     AlreadyReversed,
+    AmountTooLarge,
     DailyLimitExceeded,
     IdempotencyConflict,
     InsufficientFunds,
@@ -36,7 +38,7 @@ from ledger.errors import (
     TransferNotFound,
 )
 from ledger.models import DAY_USEC, KEY_MAX, MEMO_MAX, clean_text, from_micros, to_micros
-from ledger.money import Currency
+from ledger.money import MAX_MINOR, Currency
 from ledger.types import (
     Account,
     AuditRecord,
@@ -407,6 +409,8 @@ class Ledger:
     ) -> Transfer:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise ValueError("amount must be a positive int of minor units")
+        if amount > MAX_MINOR:  # the database's BIGINT would refuse it with a driver error
+            raise AmountTooLarge(MAX_MINOR)
         if not key or len(key) > KEY_MAX:
             raise ValueError(f"an idempotency key of 1 to {KEY_MAX} characters is required")
         memo = clean_text(memo)
@@ -544,8 +548,6 @@ class Ledger:
         raise AlreadyResolved(ref, existing.state)
 
     async def _with_owners(self, transfer: Transfer) -> Transfer:
-        from dataclasses import replace
-
         return replace(
             transfer,
             debit_owner=await self.owner_of(transfer.debit_account_id),

@@ -188,14 +188,14 @@ class Database:
             driver = (await conn.get_raw_connection()).driver_connection  # reconnects
         else:
             driver = sync.connection.driver_connection  # held already: no greenlet hop
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                return list(await driver.execute_fetchall(sql, params))
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or attempt == MAX_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
+        try:
+            return list(await driver.execute_fetchall(sql, params))
+        except sqlite3.OperationalError as error:
+            # SQLite has already waited busy_timeout for the other process's lock: retrying
+            # on top would hold this process's write lock for minutes.
+            if "locked" in str(error) or "busy" in str(error):
+                raise DatabaseUnavailable() from error
+            raise
 
     async def _pg_fetch(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
         import asyncpg
@@ -380,5 +380,7 @@ def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
 def _is_disconnect(error: sa_exc.DBAPIError) -> bool:
     if error.connection_invalidated:
         return True
-    text = str(error).lower()
+    # The driver's own words only: str(error) also carries the SQL and its parameters, and a
+    # user's note saying "connection" must not turn a refusal into an outage.
+    text = str(error.orig if error.orig is not None else error).lower()
     return any(s in text for s in ("connection", "closed", "refused", "timeout", "reset by peer"))

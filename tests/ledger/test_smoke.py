@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from ledger import Ledger
-from ledger.errors import AlreadyResolved, InsufficientFunds
+from ledger.errors import AlreadyResolved, AmountTooLarge, InsufficientFunds
 
 
 async def test_credit_hold_post_and_verify(ledger: Ledger) -> None:
@@ -39,3 +39,11 @@ async def test_a_retyped_lower_case_reference_finds_the_hold(ledger: Ledger) -> 
     voided = await ledger.void(f" {hold.ref.lower()} ")
     assert (voided.ref, voided.state) == (hold.ref, "voided")
     assert (await ledger.account(alice)).available == 500
+
+
+async def test_an_amount_beyond_the_database_integer_is_a_typed_refusal(ledger: Ledger) -> None:
+    alice = await ledger.open_account(1)
+    with pytest.raises(AmountTooLarge):
+        await ledger.transfer(ledger.issuance_account_id, alice, 2**63, key="huge", kind="credit")
+    assert (await ledger.account(alice)).available == 0
+    assert (await ledger.verify()).transfers_checked == 0
