@@ -22,7 +22,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.admin_actions import AdminCard, act
@@ -31,12 +31,14 @@ from bot.admin_views import admin_explain, person_name
 from bot.common import (
     Context,
     Refusal,
+    Sent,
     answer,
     edit_message,
     lang,
     ledger_of,
     note_money_moved,
     now,
+    reply,
     send_private,
     settings_of,
     stale_button,
@@ -60,13 +62,13 @@ def cards_of(bot_data: dict[str, Any]) -> dict[str, AdminCard]:
 
 async def to_admin(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
+) -> Sent | None:
     """Answer an admin privately. From a group the answer goes to their private chat and the
     group hears nothing, even when that fails (logged)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     if message.chat.type == "private":
-        return await message.reply_text(text, reply_markup=markup)
+        return await reply(message, text, markup)
     sent = await send_private(context.bot, user.id, text, markup)
     if sent is None:
         log.warning("admin %s used a command in a group but cannot be told privately", user.id)

@@ -1,5 +1,6 @@
 """The confirmation card: the hold behind it, Confirm and Cancel, the receipt and who is told
-what, and expiry (one job per card, plus a periodic sweeper because jobs die with the process).
+what, and expiry: one timer for all cards, set for the earliest hold due (see
+``expect_expiry``), plus a periodic sweeper, because the timer dies with the process.
 
 Callback data is ``p:c:<REF>`` (Confirm) or ``p:x:<REF>`` (Cancel). It is never trusted: every
 press reloads the transfer and checks that the presser is its sender; the ledger decides what
@@ -10,9 +11,11 @@ never the message the press claims to come from.
 from __future__ import annotations
 
 import logging
+import math
 import re
+from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import (
     Bot,
@@ -23,17 +26,19 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, JobQueue
+from telegram.ext import Application, CallbackQueryHandler, Job
 
 from bot.common import (
     Context,
     answer,
+    call_api,
     edit_message,
     explain,
     lang,
     ledger_of,
     note_money_moved,
     now,
+    reply,
     send_private,
     settings_of,
 )
@@ -56,8 +61,13 @@ log = logging.getLogger(__name__)
 
 CONFIRM, CANCEL = "p:c:", "p:x:"
 _REF = re.compile(r"[0-9A-Z]{4,16}")
-# The per-card job runs a little after the ledger's expiry so the ledger agrees it is due.
+# The expiry timer fires a little after a hold's expiry so the ledger agrees it is due, and
+# at most once a second: holds falling due within the same second are expired together.
 _JOB_SLACK_S = 1
+EXPIRY_TIMER = "expiry"
+_DUE = "expiry_due"  # bot_data: the whole seconds at which shown holds fall due, ascending
+_TIMER = "expiry_timer"  # bot_data: (the second it is set for, its job), while it is set
+_RETRY_S = 5  # after a sweep that failed (the database was unreachable)
 Card = tuple[int, int, int | None]  # Ledger.card_of: (chat_id, message_id, request_id)
 
 
@@ -67,10 +77,6 @@ def pressed_ref(data: str | None, prefix: str) -> str | None:
         return None
     ref = data[len(prefix) :]
     return ref if _REF.fullmatch(ref) else None
-
-
-def job_name(ref: str) -> str:
-    return f"hold:{ref}"
 
 
 # --- before money moves ------------------------------------------------------------------
@@ -171,37 +177,75 @@ async def show(
     markup = card_buttons(reader, transfer.ref)
     try:
         if edit is not None:
-            await context.bot.edit_message_text(
-                text, chat_id=edit.chat_id, message_id=edit.message_id, reply_markup=markup
+            await call_api(
+                context.bot,
+                "editMessageText",
+                {
+                    "chat_id": edit.chat_id,
+                    "message_id": edit.message_id,
+                    "text": text,
+                    "reply_markup": markup,
+                },
             )
-            where = edit
+            chat_id, message_id = edit.chat_id, edit.message_id
         else:
             assert reply_to is not None
-            where = await reply_to.reply_text(text, reply_markup=markup)
+            chat_id, message_id = await reply(reply_to, text, markup)
     except TelegramError:
         await ledger.void(transfer.ref, key=f"unshown:{transfer.ref}")
         raise
-    await ledger.remember_card(transfer.id, where.chat_id, where.message_id, request_id)
-    if context.job_queue is not None:
-        context.job_queue.run_once(
-            expire_job,
-            when=settings_of(context).hold_expiry_seconds + _JOB_SLACK_S,
-            data=transfer.ref,
-            name=job_name(transfer.ref),
-            # Its id is its name, so settling the card finds it directly (get_jobs_by_name
-            # wraps every scheduled job and compiles a new pattern on each call).
-            job_kwargs={"id": job_name(transfer.ref), "replace_existing": True},
-        )
+    await ledger.remember_card(transfer.id, chat_id, message_id, request_id)
+    expect_expiry(context.application, transfer)
 
 
-def _forget_expiry(context: Context, ref: str) -> None:
-    _drop_expiry_job(context.job_queue, ref)
+def expect_expiry(application: Application, transfer: Transfer) -> None:
+    """Note that ``transfer``'s hold falls due, so the expiry timer edits its card then.
+
+    One timer serves every card: it is set for the earliest second a shown hold falls due,
+    and when it fires it expires every overdue hold (``sweep``) and sets itself for the next
+    second still to come. Holds all last the same time, so a new card nearly always falls due
+    after the timer's time and costs an append, not a scheduler call (a job per card cost
+    more than the rest of the press's own work, ``python -m bot.bench``). A confirmed or
+    cancelled card is not taken out: the timer then finds nothing due and sets itself again.
+    """
+    if application.job_queue is None or transfer.expires_at is None:
+        return
+    due: deque[int] = application.bot_data.setdefault(_DUE, deque())
+    second = math.ceil(transfer.expires_at.timestamp()) + _JOB_SLACK_S
+    if not due or second > due[-1]:
+        due.append(second)
+    timer: tuple[int, Job] | None = application.bot_data.get(_TIMER)
+    if timer is None or second < timer[0]:
+        _set_timer(application, second)
 
 
-def _drop_expiry_job(job_queue: JobQueue | None, ref: str) -> None:
-    job = job_queue.scheduler.get_job(job_name(ref)) if job_queue is not None else None
-    if job is not None:
-        job.remove()
+def _set_timer(application: Application, second: int) -> None:
+    assert application.job_queue is not None
+    timer: tuple[int, Job] | None = application.bot_data.pop(_TIMER, None)
+    if timer is not None:
+        timer[1].schedule_removal()
+    clock: Callable[[], datetime] = application.bot_data["clock"]
+    job = application.job_queue.run_once(
+        expiry_timer, when=max(second - clock().timestamp(), 0), name=EXPIRY_TIMER
+    )
+    application.bot_data[_TIMER] = (second, job)
+
+
+async def expiry_timer(context: Context) -> None:
+    """Expires every overdue hold, then waits for the next second a shown hold falls due."""
+    application = context.application
+    application.bot_data.pop(_TIMER, None)
+    current = now(context).timestamp()
+    try:
+        await sweep(application)
+    except Exception:
+        _set_timer(application, math.ceil(current) + _RETRY_S)  # the database may be back
+        raise
+    due: deque[int] = application.bot_data.get(_DUE, deque())
+    while due and due[0] <= current:
+        due.popleft()
+    if due:
+        _set_timer(application, due[0])
 
 
 # --- the buttons -------------------------------------------------------------------------
@@ -288,7 +332,6 @@ async def confirm(update: Update, context: Context) -> None:
     context.bot_data.get(_UNHEARD_POSTS, set()).discard(posted.ref)
     note_money_moved(context, update)
     await answer(query, t(reader, "card.confirmed_answer"))
-    _forget_expiry(context, posted.ref)
     # A redelivered press gets the same result; the card is redrawn, nobody is told twice.
     await _after_posted(context.bot, ledger, posted, reader, card, tell=not posted.replayed)
 
@@ -305,7 +348,6 @@ async def cancel(update: Update, context: Context) -> None:
     if voided is None:
         return
     await answer(query, t(reader, "card.cancelled_answer"))
-    _forget_expiry(context, voided.ref)
     card = await ledger.card_of(voided.id)
     if card is not None:
         await edit_message(
@@ -434,7 +476,6 @@ async def sweep(application: Application) -> list[Transfer]:
     ledger: Ledger = application.bot_data["ledger"]
     expired = await ledger.expire_overdue()
     for transfer in expired:
-        _drop_expiry_job(application.job_queue, transfer.ref)
         try:
             await finish_expired(application.bot, ledger, transfer)
         except Exception:  # one card that cannot be edited must not stop the sweep
@@ -447,24 +488,6 @@ async def sweep(application: Application) -> list[Transfer]:
 async def sweep_job(context: Context) -> None:
     """Runs the sweeper on the job queue's schedule."""
     await sweep(context.application)
-
-
-async def expire_job(context: Context) -> None:
-    """Expires one card's hold when its time is up (the sweeper covers a missed run)."""
-    assert context.job is not None
-    ledger = ledger_of(context)
-    transfer = await ledger.get_transfer(str(context.job.data))
-    if (
-        transfer.state != "pending"
-        or transfer.expires_at is None
-        or transfer.expires_at > now(context)
-    ):
-        return
-    try:
-        expired = await ledger.expire(transfer.ref)
-    except AlreadyResolved:
-        return
-    await finish_expired(context.bot, ledger, expired)
 
 
 def register(application: Application) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
@@ -88,6 +89,56 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
         log.info("button press %s answered too late: %s", query.id, error.message)
 
 
+class Sent(NamedTuple):
+    """Where a message the bot sent landed: all a handler needs of Telegram's answer."""
+
+    chat_id: int
+    message_id: int
+
+
+async def call_api(bot: Bot, method: str, params: dict[str, Any]) -> Any:
+    """One Bot API call whose answer is used raw (Telegram's JSON) or not at all, sent with the
+    bot's defaults (parse mode, link previews) exactly as its own methods would send them.
+
+    Why not ``bot.send_message``: python-telegram-bot turns every message it gets back into a
+    ``telegram.Message`` (about a hundred attributes, each set through a checking
+    ``__setattr__``), ~165 µs of CPU each on the benchmark's machine, five times the call
+    itself; a payment gets three back and reads none of them (``python -m bot.bench``). The
+    request goes through the same ``Bot._post`` as every PTB method, so the rate limiter,
+    the error types (``BadRequest``, ``Forbidden``, ...) and the request layer are the same;
+    tests/bot/test_api_calls.py checks that the parameters match PTB's own methods."""
+    defaults = getattr(bot, "defaults", None)
+    if defaults is not None and "text" in params:
+        if defaults.parse_mode is not None:
+            params.setdefault("parse_mode", defaults.parse_mode)
+        if defaults.link_preview_options is not None:
+            params.setdefault("link_preview_options", defaults.link_preview_options)
+    return await bot._post(method, params)  # PTB's private entry point: see above
+
+
+async def send_text(
+    bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> Sent:
+    """``bot.send_message`` without building a Message from the answer."""
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if reply_markup is not None:
+        params["reply_markup"] = reply_markup
+    result = await call_api(bot, "sendMessage", params)
+    return Sent(result["chat"]["id"], result["message_id"])
+
+
+async def reply(
+    message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> Sent:
+    """``message.reply_text``: in a private chat (no quote, no topic) the same call without
+    building a Message from the answer; elsewhere PTB's own (it quotes the message replied
+    to, in its thread)."""
+    if message.chat.type == ChatType.PRIVATE and message.business_connection_id is None:
+        return await send_text(message.get_bot(), message.chat_id, text, reply_markup)
+    sent = await message.reply_text(text, reply_markup=reply_markup)
+    return Sent(sent.chat_id, sent.message_id)
+
+
 def start_link(bot: Bot, payload: str | None = None) -> str:
     """The link that opens a private chat with the bot (and sends /start <payload>)."""
     return f"https://t.me/{bot.username}" + (f"?start={payload}" if payload else "")
@@ -99,10 +150,10 @@ def is_private(update: Update) -> bool:
 
 async def send_private(
     bot: Bot, user_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
+) -> Sent | None:
     """Write to a person privately; None (logged) when they blocked the bot or never started it."""
     try:
-        return await bot.send_message(user_id, text, reply_markup=reply_markup)
+        return await send_text(bot, user_id, text, reply_markup)
     except Forbidden as error:
         log.warning("cannot write to user %s privately: %s", user_id, error.message)
     except BadRequest as error:
@@ -137,10 +188,11 @@ async def edit_message(
 ) -> bool:
     """Edit a message the bot sent; False (logged) when it is gone or can no longer be edited.
     An edit that changes nothing counts as done."""
+    params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text}
+    if reply_markup is not None:
+        params["reply_markup"] = reply_markup
     try:
-        await bot.edit_message_text(
-            text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
-        )
+        await call_api(bot, "editMessageText", params)
     except BadRequest as error:
         reason = error.message.lower()
         if "not modified" in reason:

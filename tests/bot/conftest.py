@@ -237,11 +237,18 @@ class ChatBot:
         """One pass of the sweeper, as the periodic job would run it."""
         return await cards.sweep(self.app)
 
-    async def run_card_job(self, ref: str) -> None:
-        """Run the expiry job scheduled for a card, as the job queue would when it is due."""
-        jobs = self.app.job_queue.get_jobs_by_name(cards.job_name(ref))
-        assert jobs, f"no expiry job for {ref}"
+    def expiry_timer_at(self) -> float | None:
+        """When the one expiry timer is set to fire (job queue time), or None if it is not set."""
+        jobs = self.app.job_queue.get_jobs_by_name(cards.EXPIRY_TIMER)
+        assert len(jobs) <= 1, "the expiry timer is set twice"
+        return jobs[0].job.trigger.run_date.timestamp() if jobs else None
+
+    async def run_expiry_timer(self) -> None:
+        """Fire the cards' expiry timer, as the job queue would when it is due."""
+        jobs = self.app.job_queue.get_jobs_by_name(cards.EXPIRY_TIMER)
+        assert jobs, "the expiry timer is not set"
         seen = len(self.errors)
+        jobs[0].schedule_removal()  # a job set to run once is gone once it ran
         await jobs[0].run(self.app)
         for error in self.errors[seen:]:
             if not isinstance(error, self._expected):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 from telegram.error import Forbidden
@@ -290,26 +291,44 @@ async def test_an_unanswered_card_expires_its_hold_is_released_and_it_says_so(
     )
     assert await bot.balances(alice, bob) == [5_000, 0]
     assert await bot.held(alice) == 0
-    assert bot.app.job_queue.get_jobs_by_name(f"hold:{ref}") == ()
 
     await bot.press(alice, card, "Confirm")  # pressing the stale card changes nothing
     assert bot.answer().params["text"].startswith("This payment expired before it was confirmed")
     assert await bot.balances(alice, bob) == [5_000, 0]
 
 
-async def test_each_card_has_an_expiry_job_that_does_the_same(bot: ChatBot) -> None:
-    alice, _ = await alice_and_bob(bot)
+async def test_one_expiry_timer_expires_each_card_when_its_hold_falls_due(bot: ChatBot) -> None:
+    alice, bob = await alice_and_bob(bot)
     await bot.send(alice, "/send @bob 9")
-    ref = await ref_of(bot, bot.last(alice))
-    [job] = bot.app.job_queue.get_jobs_by_name(f"hold:{ref}")
-    assert job.data == ref
+    first = bot.last(alice)
+    set_for = bot.expiry_timer_at()
+    assert set_for is not None
+    # Job-queue time, ~301 s away: the hold's 300 s plus a second of slack.
+    assert 295 <= set_for - time.time() <= 302
 
-    bot.clock.advance(301)
-    await bot.run_card_job(ref)
+    bot.clock.advance(100)
+    await bot.send(alice, "/send @bob 7")
+    second = bot.last(alice)
+    assert bot.expiry_timer_at() == set_for  # still the earliest: not set again
 
-    assert bot.last(alice).text.startswith("Expired: <b>9.00 USD</b> to @bob")
+    bot.clock.advance(201)
+    await bot.run_expiry_timer()
+
+    edit = bot.last(alice)
+    assert edit.params["message_id"] == first.result["message_id"]
+    assert edit.text.startswith("Expired: <b>9.00 USD</b> to @bob")
+    assert (await bot.ledger.get_transfer(await ref_of(bot, first))).state == "expired"
+    assert (await bot.ledger.get_transfer(await ref_of(bot, second))).state == "pending"
+    assert await bot.held(alice) == 700
+    # Set again, for the second card, 100 s after the first.
+    next_at = bot.expiry_timer_at()
+    assert next_at is not None and 95 <= next_at - time.time() <= 102
+
+    bot.clock.advance(100)
+    await bot.run_expiry_timer()
+    assert (await bot.ledger.get_transfer(await ref_of(bot, second))).state == "expired"
     assert await bot.held(alice) == 0
-    assert (await bot.ledger.get_transfer(ref)).state == "expired"
+    assert await bot.balances(alice, bob) == [5_000, 0]
 
 
 async def test_the_periodic_sweeper_job_releases_overdue_holds(make_bot) -> None:
@@ -326,13 +345,19 @@ async def test_the_periodic_sweeper_job_releases_overdue_holds(make_bot) -> None
     assert bot.last(alice).text.startswith("Expired: <b>9.00 USD</b> to @bob")
 
 
-async def test_confirm_removes_the_cards_expiry_job(bot: ChatBot) -> None:
-    alice, _ = await alice_and_bob(bot)
+async def test_the_expiry_timer_leaves_a_confirmed_card_alone(bot: ChatBot) -> None:
+    alice, bob = await alice_and_bob(bot)
     await bot.send(alice, "/send @bob 9")
     card = bot.last(alice)
-    ref = await ref_of(bot, card)
     await bot.press(alice, card, "Confirm")
-    assert all(job.removed for job in bot.app.job_queue.jobs() if job.name == f"hold:{ref}")
+    told = len(bot.to(alice))
+
+    bot.clock.advance(301)
+    await bot.run_expiry_timer()
+
+    assert len(bot.to(alice)) == told  # the receipt stays as it is
+    assert bot.last(alice).text.startswith("✅ Paid <b>9.00 USD</b> to @bob")
+    assert await bot.balances(alice, bob) == [4_100, 900]
 
 
 async def test_pressing_confirm_after_the_time_is_up_expires_it_on_the_spot(
