@@ -20,8 +20,6 @@ from datetime import datetime, timedelta
 from telegram import (
     Bot,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -30,10 +28,12 @@ from telegram.ext import Application, CallbackQueryHandler, Job
 
 from bot.common import (
     Context,
+    Markup,
     answer,
     call_api,
     edit_message,
     explain,
+    keyboard,
     lang,
     ledger_of,
     note_money_moved,
@@ -151,13 +151,11 @@ async def card_text(ledger: Ledger, transfer: Transfer, reader: str, state: str)
     )
 
 
-def card_buttons(reader: str, ref: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+def card_buttons(reader: str, ref: str) -> Markup:
+    return keyboard(
         [
-            [
-                InlineKeyboardButton(t(reader, "card.confirm_button"), callback_data=CONFIRM + ref),
-                InlineKeyboardButton(t(reader, "card.cancel_button"), callback_data=CANCEL + ref),
-            ]
+            (t(reader, "card.confirm_button"), CONFIRM + ref),
+            (t(reader, "card.cancel_button"), CANCEL + ref),
         ]
     )
 

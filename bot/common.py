@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -89,6 +89,10 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
         log.info("button press %s answered too late: %s", query.id, error.message)
 
 
+# A keyboard as PTB's object or as its JSON (``keyboard``): the Bot API calls take either.
+Markup = InlineKeyboardMarkup | dict[str, Any]
+
+
 class Sent(NamedTuple):
     """Where a message the bot sent landed: all a handler needs of Telegram's answer."""
 
@@ -112,13 +116,33 @@ async def call_api(bot: Bot, method: str, params: dict[str, Any]) -> Any:
         if defaults.parse_mode is not None:
             params.setdefault("parse_mode", defaults.parse_mode)
         if defaults.link_preview_options is not None:
-            params.setdefault("link_preview_options", defaults.link_preview_options)
+            params.setdefault("link_preview_options", _as_json(defaults.link_preview_options))
     return await bot._post(method, params)  # PTB's private entry point: see above
 
 
-async def send_text(
-    bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> Sent:
+_JSON_OF: dict[int, tuple[TelegramObject, dict[str, Any]]] = {}
+
+
+def _as_json(value: TelegramObject) -> dict[str, Any]:
+    """A settings object (the bot's defaults) as the JSON it is sent as, converted once: PTB
+    would otherwise copy and convert it again on every call."""
+    found = _JSON_OF.get(id(value))
+    if found is None or found[0] is not value:
+        found = _JSON_OF[id(value)] = (value, value.to_dict())
+    return found[1]
+
+
+def keyboard(*rows: list[tuple[str, str]]) -> Markup:
+    """An inline keyboard of (label, callback data) buttons as the JSON Telegram takes: the
+    cards every payment shows skip building and converting PTB's button objects."""
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in rows
+        ]
+    }
+
+
+async def send_text(bot: Bot, chat_id: int, text: str, reply_markup: Markup | None = None) -> Sent:
     """``bot.send_message`` without building a Message from the answer."""
     params: dict[str, Any] = {"chat_id": chat_id, "text": text}
     if reply_markup is not None:
@@ -127,9 +151,7 @@ async def send_text(
     return Sent(result["chat"]["id"], result["message_id"])
 
 
-async def reply(
-    message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> Sent:
+async def reply(message: Message, text: str, reply_markup: Markup | None = None) -> Sent:
     """``message.reply_text``: in a private chat (no quote, no topic) the same call without
     building a Message from the answer; elsewhere PTB's own (it quotes the message replied
     to, in its thread)."""
@@ -149,7 +171,7 @@ def is_private(update: Update) -> bool:
 
 
 async def send_private(
-    bot: Bot, user_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+    bot: Bot, user_id: int, text: str, reply_markup: Markup | None = None
 ) -> Sent | None:
     """Write to a person privately; None (logged) when they blocked the bot or never started it."""
     try:
@@ -164,7 +186,7 @@ async def send_private(
 
 
 async def tell_privately(
-    update: Update, context: Context, text: str, reply_markup: InlineKeyboardMarkup | None = None
+    update: Update, context: Context, text: str, reply_markup: Markup | None = None
 ) -> None:
     """Answer privately: in the private chat itself, or from a group by private message. The
     group hears only how to open a private chat, and only when the private message failed."""
@@ -184,7 +206,7 @@ async def edit_message(
     chat_id: int,
     message_id: int,
     text: str,
-    reply_markup: InlineKeyboardMarkup | None = None,
+    reply_markup: Markup | None = None,
 ) -> bool:
     """Edit a message the bot sent; False (logged) when it is gone or can no longer be edited.
     An edit that changes nothing counts as done."""

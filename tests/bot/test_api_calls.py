@@ -8,7 +8,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.common import Sent, edit_message, reply, send_private, send_text
+from bot.common import Sent, edit_message, keyboard, reply, send_private, send_text
 from tests.bot.conftest import SQLITE_ONLY, ChatBot
 
 pytestmark = SQLITE_ONLY
@@ -45,9 +45,7 @@ async def test_edit_message_sends_what_edit_message_text_sends(bot: ChatBot) -> 
 async def test_reply_in_private_is_a_plain_message_and_in_a_group_quotes(bot: ChatBot) -> None:
     alice = bot.user("alice")
     private = Update.de_json(bot.tg.message(alice, "/send"), bot.app.bot).message
-    group = Update.de_json(
-        bot.tg.message(alice, "/send", chat=bot.tg.group()), bot.app.bot
-    ).message
+    group = Update.de_json(bot.tg.message(alice, "/send", chat=bot.tg.group()), bot.app.bot).message
     assert private is not None and group is not None
 
     await private.reply_text("Card", reply_markup=MARKUP)
@@ -74,5 +72,21 @@ async def test_errors_are_ptbs_own(bot: ChatBot) -> None:
     assert await edit_message(bot.app.bot, 43, 7, "Paid") is True
 
     bot.api.fail_next["sendMessage"] = (400, "Bad Request: can't parse entities")
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await send_text(bot.app.bot, 43, "<b>")
+
+
+async def test_a_keyboard_as_json_is_sent_as_ptbs_buttons_are(bot: ChatBot) -> None:
+    buttons = [("Confirm", "p:c:ABCD"), ("Cancel", "p:x:ABCD")]
+    await bot.app.bot.send_message(
+        42,
+        "Card",
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=data) for label, data in buttons]]
+        ),
+    )
+    ptb = bot.api.calls[-1]
+    await send_text(bot.app.bot, 42, "Card", keyboard(buttons))
+    ours = bot.api.calls[-1]
+    assert ours.params == ptb.params
+    assert ours.buttons == buttons
