@@ -59,10 +59,32 @@ _T_COLS = (
     "actor_id, created_at, expires_at, resolved_at, resolved_by, reverses_id, "
     "idempotency_key, resolution_key"
 )
+# An account's credits are its row's counters plus its shards' (account_credits, written
+# instead of the row on PostgreSQL: see migration 0003). One query reads both: the shards'
+# sums joined to the rows.
 _A_COLS = (
-    "id, owner_id, kind, currency, status, debits_posted, credits_posted, debits_pending, "
-    "credits_pending, day_number, day_sent"
+    "a.id, a.owner_id, a.kind, a.currency, a.status, a.debits_posted, "
+    "a.credits_posted + COALESCE(s.posted, 0), a.debits_pending, "
+    "a.credits_pending + COALESCE(s.pending, 0), a.day_number, a.day_sent"
 )
+_A_FROM = (
+    "accounts a LEFT JOIN (SELECT account_id, CAST(SUM(credits_posted) AS BIGINT) AS posted, "
+    "CAST(SUM(credits_pending) AS BIGINT) AS pending FROM account_credits {shards}"
+    "GROUP BY account_id) s ON s.account_id = a.id"
+)
+
+
+def _select_accounts(ids: str = "") -> str:
+    """Accounts with their total credits, those whose id matches ``ids`` (``"= :id"``,
+    ``"IN (...)"``) or all. The shards are filtered by the same test: PostgreSQL infers
+    ``a.id = :id`` for them but not an IN list, and would sum every account's shards."""
+    shards = f"WHERE account_id {ids} " if ids else ""
+    where = f" WHERE a.id {ids}" if ids else ""
+    return f"SELECT {_A_COLS} FROM {_A_FROM.format(shards=shards)}{where}"
+
+
+_SELECT_ACCOUNT = _select_accounts("= :id")
+_SELECT_ALL_ACCOUNTS = _select_accounts()
 
 _INSERT_TRANSFER = f"""
 INSERT INTO transfers (ref, idempotency_key, kind, debit_account_id, credit_account_id, amount,
@@ -283,9 +305,7 @@ class Ledger:
             self._account_of_owner[owner_id] = account_id
 
     async def account(self, account_id: int) -> Account:
-        rows = await self.db.read_one(
-            f"SELECT {_A_COLS} FROM accounts WHERE id = :id", {"id": account_id}
-        )
+        rows = await self.db.read_one(_SELECT_ACCOUNT, {"id": account_id})
         if not rows:
             raise AccountNotFound()
         account = _row_to_account(rows[0])
@@ -299,7 +319,7 @@ class Ledger:
         ids = sorted(set(account_ids))
         marks = ", ".join(f":a{i}" for i in range(len(ids)))
         rows = await self.db.read_one(
-            f"SELECT {_A_COLS} FROM accounts WHERE id IN ({marks})",
+            _select_accounts(f"IN ({marks})"),
             {f"a{i}": v for i, v in enumerate(ids)},
         )
         return {row[0]: _row_to_account(row) for row in rows}
@@ -679,6 +699,11 @@ class Ledger:
         async def work(conn: AsyncConnection) -> tuple[bool, list[Transfer]]:
             now = to_micros(self.clock())
             pending: list[Sequence[Any]] = []
+            if status == "frozen" and not self.db.is_sqlite:
+                # The hold gate (migration 0003): every hold being created with this account
+                # holds it shared; once it is ours no new hold can land, so the holds listed
+                # next are all there will be, however busy the account.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:a)"), {"a": account_id})
             if status == "frozen":
                 # Lock order: the pending transfers, then the accounts (both in id order).
                 # NO KEY UPDATE, not UPDATE: a payment's foreign-key checks take KEY SHARE on
@@ -727,9 +752,9 @@ class Ledger:
                     raise AccountNotFound()
             if status == "frozen" and not self.db.is_sqlite:
                 # A hold committed between the select above and the lock on the account
-                # slipped past it. Now that the account is locked and frozen no new hold can
-                # land; if one did, start over so it is locked in order with the others
-                # (voiding it from here would take locks out of order and risk deadlock).
+                # would have slipped past it (the hold gate above prevents that; this stays
+                # as the check that it did). If one did, start over so it is locked in order
+                # with the others (voiding it from here would take locks out of order).
                 seen = {row[0] for row in pending}
                 now_pending = (
                     await conn.execute(
@@ -816,7 +841,7 @@ class Ledger:
     async def verify(self) -> VerifyReport:
         """Recompute every account's counters from the transfers and check the invariants."""
         async with self.db.reading() as conn:
-            accounts = (await conn.execute(text(f"SELECT {_A_COLS} FROM accounts"))).all()
+            accounts = (await conn.execute(text(_SELECT_ALL_ACCOUNTS))).all()
             sums = (
                 await conn.execute(
                     text(
@@ -886,7 +911,8 @@ class Ledger:
             "SELECT "
             "(SELECT COUNT(*) FROM accounts WHERE kind = 'user'), "
             "(SELECT COUNT(*) FROM accounts WHERE kind = 'user' AND status = 'frozen'), "
-            "(SELECT debits_posted - credits_posted FROM accounts WHERE id = :iss), "
+            "(SELECT debits_posted - credits_posted - COALESCE((SELECT SUM(credits_posted) "
+            " FROM account_credits WHERE account_id = :iss), 0) FROM accounts WHERE id = :iss), "
             "(SELECT COUNT(*) FROM transfers WHERE kind = 'payment' AND state = 'posted' "
             " AND created_at >= :day), "
             "(SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE kind = 'payment' "

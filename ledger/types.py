@@ -33,6 +33,10 @@ class Transfer:
 
 @dataclass(frozen=True, slots=True)
 class Account:
+    """An account's counters as the ledger reads them: ``credits_posted`` and
+    ``credits_pending`` are the totals, the row's own plus its credit shards' (on PostgreSQL
+    credits go to ``account_credits`` rows: see ledger/README.md)."""
+
     id: int
     owner_id: int | None
     kind: str

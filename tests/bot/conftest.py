@@ -200,11 +200,14 @@ class ChatBot:
         transfers and every account's posted and pending counters. Also checks invariants."""
         report = await self.ledger.verify()
         assert report.ok, report.summary()
+        # Credits are the row's plus its shards' (on PostgreSQL, see ledger migration 0003).
         rows = await self.ledger.db.read_one(
-            "SELECT id, credits_posted - debits_posted, debits_pending FROM accounts ORDER BY id",
+            "SELECT id, credits_posted - debits_posted + COALESCE((SELECT SUM(credits_posted) "
+            "FROM account_credits WHERE account_id = accounts.id), 0), debits_pending "
+            "FROM accounts ORDER BY id",
             {},
         )
-        return report.transfers_checked, tuple((r[0], r[1], r[2]) for r in rows)
+        return report.transfers_checked, tuple((r[0], int(r[1]), r[2]) for r in rows)
 
     def to(self, where: User | dict[str, Any] | int) -> list[Call]:
         """Every message sent to or edited in a user's private chat or a group, in order."""

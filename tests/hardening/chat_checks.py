@@ -257,10 +257,19 @@ class Books:
         return self.counts[4]
 
 
+# An account's credits are its row's plus its shards' (on PostgreSQL, ledger migration 0003).
+_SHARDS = (
+    "CAST(COALESCE((SELECT SUM(s.{column}) FROM account_credits s "
+    "WHERE s.account_id = accounts.id), 0) AS BIGINT)"
+)
+
+
 async def snapshot(ledger: Ledger) -> Books:
     """The books in one statement (one round trip, cheap enough to take around every input)."""
     rows = await ledger.db.read_one(
-        "SELECT id, status, debits_posted, credits_posted, debits_pending, credits_pending "
+        "SELECT id, status, debits_posted, "
+        f"credits_posted + {_SHARDS.format(column='credits_posted')}, debits_pending, "
+        f"credits_pending + {_SHARDS.format(column='credits_pending')} "
         "FROM accounts UNION ALL "
         "SELECT -1, 'counts', (SELECT COUNT(*) FROM transfers), "
         "(SELECT COUNT(*) FROM transfers WHERE state = 'pending'), "

@@ -84,17 +84,28 @@ async def refused(ledger: Ledger, sql: str, params: dict[str, Any], reason: str)
 
 
 async def snapshot(ledger: Ledger) -> tuple[Any, ...]:
-    """Everything a refused write must leave as it was."""
+    """Everything a refused write must leave as it was: the account rows and, on PostgreSQL
+    where credits go there instead, every credit shard (migration 0003)."""
     accounts = await ledger.db.read_one(
         "SELECT id, status, debits_posted, credits_posted, debits_pending, credits_pending, "
         "day_sent FROM accounts ORDER BY id",
+        {},
+    )
+    shards = await ledger.db.read_one(
+        "SELECT account_id, shard, credits_posted, credits_pending FROM account_credits "
+        "ORDER BY account_id, shard",
         {},
     )
     transfers = await ledger.db.read_one(
         "SELECT id, state, amount, memo, resolved_at FROM transfers ORDER BY id", {}
     )
     audit = await ledger.db.read_one("SELECT COUNT(*), MAX(id) FROM audit_log", {})
-    return tuple(map(tuple, accounts)), tuple(map(tuple, transfers)), tuple(audit[0])
+    return (
+        tuple(map(tuple, accounts)),
+        tuple(map(tuple, shards)),
+        tuple(map(tuple, transfers)),
+        tuple(audit[0]),
+    )
 
 
 async def people(ledger: Ledger, funds: int = 10_000) -> tuple[int, int, int]:
