@@ -3,16 +3,28 @@
 Design for few round trips: every money movement is ONE SQL statement (an INSERT or a
 conditional UPDATE of ``transfers``); the triggers created by the migrations move the
 account counters, enforce the invariants and write the audit row inside that statement.
-Such a statement runs in autocommit, so a transfer costs one round trip on PostgreSQL and
-one thread hop on SQLite. It is sent through the pooled driver connection directly
-(asyncpg / aiosqlite), skipping SQLAlchemy's per-statement overhead on the hot path.
+On PostgreSQL such a statement runs in autocommit, one round trip, sent through the pooled
+asyncpg connection directly, skipping SQLAlchemy's per-statement overhead on the hot path.
 
-SQLite: WAL, a busy timeout, foreign keys on, and multi-statement write transactions
-start with ``BEGIN IMMEDIATE`` (a deferred transaction that later writes fails with
-"database is locked" under contention). A single write statement in autocommit takes the
-write lock when it starts, which is what BEGIN IMMEDIATE does. Within one process writes
-are serialised by an asyncio lock on one writer connection, so they never spin in SQLite's
-busy handler; the busy timeout covers other processes.
+SQLite (a database file): the one-statement path bypasses aiosqlite, whose thread hand-off
+per statement cost several times the statement itself in CPU (docs calibration). A point
+read runs inline on the event-loop thread on a plain ``sqlite3`` connection of its own, in
+autocommit (each read its own snapshot of committed data; WAL readers never wait for the
+writer). Writes are group-committed: ``write_one`` calls that arrive while a batch runs queue
+up, and the next batch runs everything queued in ONE ``BEGIN IMMEDIATE`` ... ``COMMIT`` on a
+dedicated writer thread (one thread hop and one fsync for the whole batch). A refused
+statement (trigger ``RAISE(ABORT)``, CHECK, UNIQUE) undoes only itself, so it fails alone; if
+the transaction itself ends, every statement of the batch is reported ``DatabaseUnavailable``.
+A caller hears its result only after COMMIT returned. Scanning reads (``read_scan``),
+``reading()`` and ``transaction()`` still go through the SQLAlchemy engine on aiosqlite, off
+the loop thread. An in-memory SQLite URL keeps that engine for everything.
+
+SQLite settings: WAL, a busy timeout, foreign keys on, the configured ``synchronous``, on
+every connection alike; multi-statement write transactions start with ``BEGIN IMMEDIATE``
+(a deferred transaction that later writes fails with "database is locked" under contention).
+Within one process transactions are serialised by an asyncio lock and hold write batches back
+while they run, so the two never spin in SQLite's busy handler; the busy timeout covers other
+processes.
 
 PostgreSQL: READ COMMITTED with row locks taken in account-id order by the triggers; the
 whole transaction, COMMIT included, is retried on SQLSTATE 40001 and 40P01. A lost server
@@ -26,14 +38,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import re
 import sqlite3
+import threading
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ledger.errors import DatabaseUnavailable
@@ -44,6 +61,11 @@ T = TypeVar("T")
 RETRY_SQLSTATES = {"40001", "40P01"}
 MAX_ATTEMPTS = 8
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The inline reader blocks the event loop while it waits, so it waits briefly: in WAL a read
+# only waits in rare moments (another connection recovering the WAL after a crash).
+SQLITE_READ_BUSY_TIMEOUT_MS = 1_000
+# Most write_one calls one group commit takes: bounds how long a transaction() waits for it.
+SQLITE_MAX_BATCH = 256
 # Every ledger statement is small: a server that has not answered by then is unreachable.
 PG_CONNECT_TIMEOUT_S = 5.0
 PG_COMMAND_TIMEOUT_S = 15.0
@@ -71,12 +93,7 @@ def create_engine(
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             # Autocommit at the driver; transactions are begun explicitly below.
             dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute(f"PRAGMA synchronous={sync}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
+            _sqlite_pragmas(dbapi_connection, sync, SQLITE_BUSY_TIMEOUT_MS)
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(connection: Any) -> None:
@@ -84,6 +101,7 @@ def create_engine(
             read_only = connection.get_execution_options().get("read_only", False)
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+        _SQLITE_SYNCHRONOUS[engine.sync_engine] = sync
         return engine
     if url.startswith("postgresql"):
         if "+asyncpg" not in url:
@@ -112,10 +130,244 @@ def create_engine(
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
+# The synchronous setting create_engine gave each SQLite engine, so that the plain sqlite3
+# connections Database opens beside it get exactly the same settings (durability included).
+_SQLITE_SYNCHRONOUS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, synchronous: str, busy_timeout_ms: int) -> None:
+    """The settings every SQLite connection of the ledger runs with, the engine's and ours."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _open_sqlite(path: str, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    """A plain sqlite3 connection in autocommit (transactions are begun explicitly), usable
+    from any one thread at a time."""
+    conn = sqlite3.connect(
+        path,
+        timeout=busy_timeout_ms / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    try:
+        _sqlite_pragmas(conn, synchronous, busy_timeout_ms)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _sqlite_file(url: URL) -> str | None:
+    """The database file of an SQLite URL; None for an in-memory database or a URI with
+    options, which keep going through the engine (a second connection to ``:memory:`` would
+    be another, empty database)."""
+    name = url.database
+    if not name or name == ":memory:" or name.startswith("file:") or url.query:
+        return None
+    return name
+
 
 class RetryTransaction(Exception):
     """Raised inside ``Database.transaction`` work to roll back and run it again: the work
     found that what it locked is no longer all it must lock (PostgreSQL only)."""
+
+
+# One queued write_one: its statement, its parameters, and the future its caller awaits.
+_Queued = tuple[str, dict[str, Any], "asyncio.Future[list[Sequence[Any]]]"]
+# What one statement of a batch came to: its rows, or the error that refused it alone.
+_Outcome = list[Sequence[Any]] | BaseException
+# A batch for the writer thread, with the loop its callers wait on.
+_Job = tuple[asyncio.AbstractEventLoop, list[_Queued]]
+WRITER_THREAD = "ledger-sqlite-writer"
+
+
+class _BatchLost(Exception):
+    """The batch's transaction ended without committing: none of its statements stand."""
+
+
+class _GroupCommit:
+    """SQLite writes, group-committed on one writer thread with its own sqlite3 connection.
+
+    Every ``write`` queued while a batch runs joins the next batch: one thread hand-off and
+    one COMMIT, so one fsync under synchronous=FULL, for all of them. Each statement keeps
+    its own outcome: SQLite undoes only the statement an ABORT refusal stops, the transaction
+    goes on. A caller's future is resolved only after COMMIT returned; if the transaction ends
+    otherwise, every caller of the batch gets ``DatabaseUnavailable``.
+
+    No task and no lock on the way: a write starts a batch itself when none runs, and the
+    thread's answer (one ``call_soon_threadsafe``) resolves the callers and starts the next,
+    so a lone write costs one thread hop, as aiosqlite's autocommit statement did.
+    ``Database.transaction`` holds batches back (``paused``) while it writes on its own
+    connection, so the two never contend inside SQLite.
+    """
+
+    def __init__(self, path: str, synchronous: str) -> None:
+        self._path = path
+        self._synchronous = synchronous
+        self._queue: deque[_Queued] = deque()
+        self._running = False  # a batch is on the writer thread
+        self._paused = 0  # transactions holding batches back
+        self._idle: list[asyncio.Future[None]] = []  # woken when the running batch ends
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None  # touched on the writer thread only
+        self.commits = 0  # batches committed: fewer than writes when they were grouped
+
+    async def write(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
+        future: asyncio.Future[list[Sequence[Any]]] = asyncio.get_running_loop().create_future()
+        self._queue.append((sql, params, future))
+        self._start()
+        # A cancelled caller cancels only its own future: its statement is skipped if it
+        # has not gone to the thread yet, and otherwise its outcome is dropped.
+        return await future
+
+    def _start(self) -> None:
+        """Send what is queued to the writer thread as one batch, unless a batch is there
+        already (the queue then goes when it ends) or a transaction holds batches back."""
+        if self._running or self._paused:
+            return
+        batch: list[_Queued] = []
+        while self._queue and len(batch) < SQLITE_MAX_BATCH:
+            queued = self._queue.popleft()
+            if not queued[2].done():  # a caller cancelled before its turn: never run it
+                batch.append(queued)
+        if not batch:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, name=WRITER_THREAD, daemon=True)
+            self._thread.start()
+        self._running = True
+        self._jobs.put((asyncio.get_running_loop(), batch))
+
+    def _finish(self, batch: list[_Queued], outcomes: list[_Outcome] | BaseException) -> None:
+        """On the loop: hand each caller its outcome, then start the next batch."""
+        self._running = False
+        if isinstance(outcomes, BaseException):
+            self._fail(batch, outcomes)
+        else:
+            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # its caller was cancelled meanwhile
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+        idle, self._idle = self._idle, []
+        for waiter in idle:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._start()
+
+    @staticmethod
+    def _fail(batch: Sequence[_Queued], cause: BaseException) -> None:
+        for _, _, future in batch:
+            if not future.done():
+                error = DatabaseUnavailable()
+                error.__cause__ = cause
+                future.set_exception(error)
+
+    async def _until_idle(self) -> None:
+        while self._running:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._idle.append(waiter)
+            await waiter
+
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """No batch runs inside: waits for the one on the thread, if any, to end."""
+        self._paused += 1
+        try:
+            await self._until_idle()
+            yield
+        finally:
+            self._paused -= 1
+            self._start()
+
+    async def close(self) -> None:
+        """Let the running batch end, then stop the thread; it closes its connection."""
+        await self._until_idle()
+        self._fail(self._queue, RuntimeError("the database was closed"))
+        self._queue.clear()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._jobs.put(None)
+            await asyncio.to_thread(thread.join)  # closing may checkpoint the WAL: not inline
+
+    # --- on the writer thread ---------------------------------------------------------
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            loop, batch = job
+            outcomes: list[_Outcome] | BaseException
+            try:
+                outcomes = self._run_batch([(sql, params) for sql, params, _ in batch])
+            except BaseException as error:  # reported to every caller of the batch
+                outcomes = error
+            try:
+                loop.call_soon_threadsafe(self._finish, batch, outcomes)
+            except RuntimeError:  # the loop was closed without closing the database
+                self._running = False
+        self._drop()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = _open_sqlite(self._path, self._synchronous, SQLITE_BUSY_TIMEOUT_MS)
+        return self._conn
+
+    def _run_batch(self, statements: list[tuple[str, dict[str, Any]]]) -> list[_Outcome]:
+        """One write transaction for the whole batch; raises when none of it committed."""
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            outcomes = [self._run_statement(conn, sql, params) for sql, params in statements]
+            conn.execute("COMMIT")
+        except BaseException as error:
+            self._abandon(conn, error)
+            raise
+        self.commits += 1
+        if any(isinstance(outcome, BaseException) and _broken(outcome) for outcome in outcomes):
+            self._drop()  # committed, but the connection said it is unusable: a fresh one next
+        return outcomes
+
+    @staticmethod
+    def _run_statement(conn: sqlite3.Connection, sql: str, params: dict[str, Any]) -> _Outcome:
+        try:
+            return conn.execute(sql, params).fetchall()
+        except Exception as error:
+            if not conn.in_transaction:  # SQLite rolled the whole transaction back
+                raise _BatchLost("the write transaction was rolled back") from error
+            if isinstance(error, sqlite3.OperationalError) and _locked(error):
+                unavailable = DatabaseUnavailable()
+                unavailable.__cause__ = error
+                return unavailable
+            return error  # refused alone (ABORT): the others of the batch stand
+
+    def _abandon(self, conn: sqlite3.Connection, error: BaseException) -> None:
+        """After a batch that did not commit: roll back what is left of it, and drop the
+        connection if it is unusable (it is reopened for the next batch)."""
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.warning("could not roll back a failed write batch", exc_info=True)
+            self._drop()
+            return
+        cause = error.__cause__ if isinstance(error, _BatchLost) else error
+        if cause is not None and _broken(cause):
+            self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                log.warning("could not close the SQLite writer connection", exc_info=True)
 
 
 class Database:
@@ -129,6 +381,14 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._writer: AsyncConnection | None = None
         self._reader: AsyncConnection | None = None
+        # SQLite on a file: plain sqlite3 for the one-statement path (see the module's doc).
+        path = _sqlite_file(engine.url) if self.is_sqlite else None
+        synchronous = _SQLITE_SYNCHRONOUS.get(engine.sync_engine)
+        self._plain_settings = (path, synchronous) if path and synchronous else None
+        self._plain_reader: sqlite3.Connection | None = None
+        self._group: _GroupCommit | None = None
+        if self._plain_settings is not None:
+            self._group = _GroupCommit(*self._plain_settings)
         # PostgreSQL: connections the one-statement path keeps checked out between calls
         # (see _pg_fetch), at most half the pool so transactions always find one there.
         self._pg_idle: list[AsyncConnection] = []
@@ -138,10 +398,20 @@ class Database:
     def from_url(cls, url: str, **kwargs: Any) -> Database:
         return cls(create_engine(url, **kwargs))
 
+    @property
+    def sqlite_commits(self) -> int:
+        """Write batches committed by the SQLite group commit (0 on other paths)."""
+        return 0 if self._group is None else self._group.commits
+
     async def close(self) -> None:
         self._pg_idle_max = 0  # a call still running gives its connection back to the pool
         while self._pg_idle:
             await self._pg_idle.pop().close()
+        if self._group is not None:
+            await self._group.close()
+        reader, self._plain_reader = self._plain_reader, None
+        if reader is not None:
+            reader.close()
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
@@ -153,7 +423,10 @@ class Database:
     # --- the one-statement path -------------------------------------------------------
 
     async def write_one(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
-        """Run one write statement in autocommit through the driver; return its rows."""
+        """Run one write statement and return its rows once it is durable: in autocommit
+        through the driver on PostgreSQL, in a group commit on an SQLite file."""
+        if self._group is not None:
+            return await self._group.write(sql, params)
         if self.is_sqlite:
             assert self._write_lock is not None
             async with self._write_lock:
@@ -166,9 +439,18 @@ class Database:
         return await self._pg_fetch(sql, params)
 
     async def read_one(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
-        """Run one read statement through the driver (no transaction needed). On SQLite all
-        of them share one long-lived connection in autocommit (each read its own snapshot,
-        as before): a pool checkout per read cost ~4x the read itself in CPU."""
+        """Run one short read statement (no transaction needed), each its own snapshot of
+        committed data. On an SQLite file it runs inline on the event-loop thread: a point
+        read costs tens of microseconds there, a thread hop several times that. A read that
+        scans a table belongs in ``read_scan``, which leaves the loop free meanwhile."""
+        if self._plain_settings is not None:
+            return self._read_inline(sql, params)
+        return await self.read_scan(sql, params)
+
+    async def read_scan(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
+        """Run one read statement that may take a while (COUNTs, sums over a table): on
+        SQLite on a thread (aiosqlite, one long-lived connection in autocommit, each read its
+        own snapshot), so the event loop serves others meanwhile; on PostgreSQL as read_one."""
         if self.is_sqlite:
             conn = await self._reader_connection()
             try:
@@ -179,6 +461,24 @@ class Database:
                     await conn.invalidate()
                 raise
         return await self._pg_fetch(sql, params)
+
+    def _read_inline(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
+        conn = self._plain_reader
+        if conn is None:
+            assert self._plain_settings is not None
+            path, synchronous = self._plain_settings
+            conn = self._plain_reader = _open_sqlite(path, synchronous, SQLITE_READ_BUSY_TIMEOUT_MS)
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if _locked(error):  # already waited SQLITE_READ_BUSY_TIMEOUT_MS
+                raise DatabaseUnavailable() from error
+            raise
+        except sqlite3.Error as error:
+            if _broken(error) and conn is self._plain_reader:
+                self._plain_reader = None  # reopened by the next read
+                conn.close()
+            raise
 
     async def _sqlite_fetch(
         self, conn: AsyncConnection, sql: str, params: dict[str, Any]
@@ -193,7 +493,7 @@ class Database:
         except sqlite3.OperationalError as error:
             # SQLite has already waited busy_timeout for the other process's lock: retrying
             # on top would hold this process's write lock for minutes.
-            if "locked" in str(error) or "busy" in str(error):
+            if _locked(error):
                 raise DatabaseUnavailable() from error
             raise
 
@@ -312,10 +612,14 @@ class Database:
 
     async def transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run ``work`` in one write transaction (BEGIN IMMEDIATE on SQLite), retried whole,
-        COMMIT included, on serialization failures and deadlocks."""
+        COMMIT included, on serialization failures and deadlocks. On SQLite no write batch
+        runs meanwhile (they queue, and go together after it)."""
         if self.is_sqlite:
             assert self._write_lock is not None
-            async with self._write_lock:
+            held: AbstractAsyncContextManager[Any] = (
+                nullcontext() if self._group is None else self._group.paused()
+            )
+            async with self._write_lock, held:
                 conn = await self._writer_connection()
                 async with conn.begin():
                     return await work(conn)
@@ -360,6 +664,11 @@ class Database:
         except Exception:  # a health check reports; it never raises
             log.warning("database ping failed", exc_info=True)
             return False
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    """SQLite gave up waiting for another connection's lock (after its busy timeout)."""
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def _broken(error: BaseException) -> bool:
