@@ -598,8 +598,9 @@ class Ledger:
         return None if found is None else await self._with_owners(found)
 
     async def history(self, account_id: int, *, limit: int = 10, offset: int = 0) -> HistoryPage:
-        """The account's transfers, newest first, ``limit`` at a time."""
-        rows = await self.db.read_one(
+        """The account's transfers, newest first, ``limit`` at a time (a busy account's
+        may be many rows to sort: off the event loop)."""
+        rows = await self.db.read_scan(
             f"SELECT {', '.join('t.' + c.strip() for c in _T_COLS.split(','))}, c.id, c.owner_id "
             "FROM transfers t JOIN accounts c ON c.id = CASE WHEN t.debit_account_id = :acc "
             "THEN t.credit_account_id ELSE t.debit_account_id END "
@@ -821,7 +822,8 @@ class Ledger:
     async def audit_log(self, *, limit: int = 20, admin_only: bool = True) -> list[AuditRecord]:
         """The latest audit entries, newest first."""
         where = "WHERE a.admin = :yes " if admin_only else ""
-        rows = await self.db.read_one(
+        # Admin entries can be few among many: a scan, off the event loop.
+        rows = await self.db.read_scan(
             "SELECT a.id, a.at, a.actor_id, a.action, a.admin, a.account_id, c.owner_id, t.ref, "
             "a.amount, a.reason FROM audit_log a "
             "LEFT JOIN accounts c ON c.id = a.account_id "
@@ -907,7 +909,7 @@ class Ledger:
     async def stats(self) -> Stats:
         now = to_micros(self.clock())
         day_start = now - now % DAY_USEC
-        rows = await self.db.read_one(
+        rows = await self.db.read_scan(  # counts over whole tables
             "SELECT "
             "(SELECT COUNT(*) FROM accounts WHERE kind = 'user'), "
             "(SELECT COUNT(*) FROM accounts WHERE kind = 'user' AND status = 'frozen'), "

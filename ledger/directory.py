@@ -140,7 +140,7 @@ class Directory:
             self._id_by_username[normalize_username(person.username)] = person.id
 
     async def count(self) -> int:
-        rows = await self.db.read_one(
+        rows = await self.db.read_scan(  # a count over every user
             "SELECT COUNT(*) FROM users WHERE registered = :y", {"y": True}
         )
         return int(rows[0][0])

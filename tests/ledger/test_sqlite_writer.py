@@ -232,6 +232,33 @@ async def test_a_read_runs_on_the_event_loop_thread_without_suspending(ledger: L
     assert finished.value.value == [(1,)]  # the issuance account
 
 
+async def test_reads_that_scan_a_table_leave_the_event_loop(
+    ledger: Ledger, people: tuple[int, int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History, the audit log, statistics and the user count may read many rows: each runs
+    on a thread, so the loop serves other updates meanwhile; the point reads stay inline."""
+    alice, bob, _ = people
+    await ledger.transfer(alice, bob, 5, key="scan")
+    inline: list[str] = []
+    real = Database._read_inline
+
+    def spy(self: Database, sql: str, params: dict[str, Any]) -> list[Any]:
+        inline.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(Database, "_read_inline", spy)
+    page = await ledger.history(alice)
+    assert [(item.direction, item.transfer.amount) for item in page.items][:1] == [("out", 5)]
+    assert (await ledger.audit_log(admin_only=False))[0].action
+    assert (await ledger.stats()).users == 3
+    assert await ledger.directory.count() == 0
+    history_sql = [sql for sql in inline if "ORDER BY t.id DESC" in sql]
+    counts = [sql for sql in inline if "COUNT(*)" in sql or "ORDER BY a.id DESC" in sql]
+    assert history_sql == [] and counts == []
+    await ledger.account(alice)  # a point read: inline
+    assert any("FROM accounts a" in sql for sql in inline)
+
+
 async def test_the_write_and_read_connections_have_the_engines_durability(
     tmp_path: Path,
 ) -> None:
