@@ -45,7 +45,8 @@ from bot.common import (
 from bot.people import check_recipient, language_for
 from bot.render import memo, minutes, money, who
 from bot.texts import t
-from ledger import Ledger, Person, Transfer
+from ledger import Ledger, PaymentRequest, Person, Transfer
+from ledger.core import Card
 from ledger.errors import (
     AccountFrozen,
     AlreadyResolved,
@@ -68,7 +69,6 @@ EXPIRY_TIMER = "expiry"
 _DUE = "expiry_due"  # bot_data: the whole seconds at which shown holds fall due, ascending
 _TIMER = "expiry_timer"  # bot_data: (the second it is set for, its job), while it is set
 _RETRY_S = 5  # after a sweep that failed (the database was unreachable)
-Card = tuple[int, int, int | None]  # Ledger.card_of: (chat_id, message_id, request_id)
 
 
 def pressed_ref(data: str | None, prefix: str) -> str | None:
@@ -249,26 +249,29 @@ async def expiry_timer(context: Context) -> None:
 # --- the buttons -------------------------------------------------------------------------
 
 
-async def _pressed_card(update: Update, context: Context, prefix: str) -> Transfer | None:
-    """The transfer a press is about, if the presser is its sender; otherwise the press is
-    answered here and None returned."""
+async def _pressed_card(
+    update: Update, context: Context, prefix: str
+) -> tuple[Transfer, Card | None] | None:
+    """The transfer a press is about and its card (None if not remembered yet), if the
+    presser is its sender; otherwise the press is answered here and None returned."""
     query = update.callback_query
     assert query is not None
     reader = lang(context)
     ref = pressed_ref(query.data, prefix)
-    transfer = None
+    found = None
     if ref is not None:
         try:
-            transfer = await ledger_of(context).get_transfer(ref)
+            found = await ledger_of(context).transfer_and_card(ref)
         except TransferNotFound:
-            transfer = None
-    if transfer is None or transfer.expires_at is None:
+            found = None
+    if found is None or found[0].expires_at is None:
         await answer(query, t(reader, "card.invalid"))
         return None
+    transfer = found[0]
     if transfer.kind != "payment" or transfer.debit_owner != query.from_user.id:
         await answer(query, t(reader, "card.not_yours"), alert=True)
         return None
-    return transfer
+    return found
 
 
 _UNHEARD_POSTS = "posts_unheard"
@@ -313,12 +316,14 @@ async def confirm(update: Update, context: Context) -> None:
     """Posts the held payment when its sender presses Confirm."""
     query = update.callback_query
     assert query is not None
-    transfer = await _pressed_card(update, context, CONFIRM)
-    if transfer is None:
+    pressed = await _pressed_card(update, context, CONFIRM)
+    if pressed is None:
         return
+    transfer, card = pressed  # a card, once remembered, never changes
     ledger, reader = ledger_of(context), lang(context)
-    card = await ledger.card_of(transfer.id)  # a card, once remembered, never changes
-    if await _request_closed(context, transfer, card):
+    # A request's card: the request is read once, for the check below and the settling after.
+    request = None if card is None or card[2] is None else await ledger.requests.by_id(card[2])
+    if request is not None and await _request_closed(context, transfer, card, request):
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
     posted = await _resolve_press(
@@ -331,22 +336,26 @@ async def confirm(update: Update, context: Context) -> None:
     note_money_moved(context, update)
     await answer(query, t(reader, "card.confirmed_answer"))
     # A redelivered press gets the same result; the card is redrawn, nobody is told twice.
-    await _after_posted(context.bot, ledger, posted, reader, card, tell=not posted.replayed)
+    await _after_posted(
+        context.bot, ledger, posted, reader, card, tell=not posted.replayed, request=request
+    )
 
 
 async def cancel(update: Update, context: Context) -> None:
     """Releases the hold when its sender presses Cancel."""
     query = update.callback_query
     assert query is not None
-    transfer = await _pressed_card(update, context, CANCEL)
-    if transfer is None:
+    pressed = await _pressed_card(update, context, CANCEL)
+    if pressed is None:
         return
+    transfer, card = pressed
     ledger, reader = ledger_of(context), lang(context)
     voided = await _resolve_press(context, query, transfer, ledger.void, "card.cancel_unavailable")
     if voided is None:
         return
     await answer(query, t(reader, "card.cancelled_answer"))
-    card = await ledger.card_of(voided.id)
+    if card is None:  # pressed before the card was remembered
+        card = await ledger.card_of(voided.id)
     if card is not None:
         await edit_message(
             context.bot, card[0], card[1], await card_text(ledger, voided, reader, "voided")
@@ -355,13 +364,12 @@ async def cancel(update: Update, context: Context) -> None:
             await settle_request(context.bot, ledger, card[2], "declined")
 
 
-async def _request_closed(context: Context, transfer: Transfer, card: Card | None) -> bool:
+async def _request_closed(
+    context: Context, transfer: Transfer, card: Card, request: PaymentRequest
+) -> bool:
     """A request card whose request was declined meanwhile (a stale Decline button): its hold
     is released rather than posted, so a request is never both declined and paid."""
     ledger = ledger_of(context)
-    if card is None or card[2] is None:
-        return False
-    request = await ledger.requests.by_id(card[2])
     if request.state == "open" or transfer.state != "pending":
         return False
     try:
@@ -378,10 +386,17 @@ async def _request_closed(context: Context, transfer: Transfer, card: Card | Non
 
 
 async def _after_posted(
-    bot: Bot, ledger: Ledger, posted: Transfer, reader: str, card: Card | None, tell: bool
+    bot: Bot,
+    ledger: Ledger,
+    posted: Transfer,
+    reader: str,
+    card: Card | None,
+    tell: bool,
+    request: PaymentRequest | None = None,
 ) -> None:
     """The card becomes a receipt; the sender's balance goes to the sender only; the recipient
-    (or the requester) is told privately. ``card`` is the hold's card as read before."""
+    (or the requester) is told privately. ``card`` is the hold's card as read before, and
+    ``request`` the request it was shown for, if read already."""
     if card is None:
         card = await ledger.card_of(posted.id)
     # Both balances in one read.
@@ -399,7 +414,14 @@ async def _after_posted(
     if not in_private and posted.debit_owner is not None:
         await send_private(bot, posted.debit_owner, receipt + "\n\n" + balance_line)
     if card is not None and card[2] is not None:
-        await settle_request(bot, ledger, card[2], "paid", posted)
+        await settle_request(
+            bot,
+            ledger,
+            request or card[2],
+            "paid",
+            posted,
+            accounts[posted.credit_account_id].available,
+        )
     else:
         await _tell_recipient(bot, ledger, posted, accounts[posted.credit_account_id].available)
 
@@ -422,11 +444,20 @@ async def _tell_recipient(bot: Bot, ledger: Ledger, posted: Transfer, available:
 
 
 async def settle_request(
-    bot: Bot, ledger: Ledger, request_id: int, outcome: str, paid: Transfer | None = None
+    bot: Bot,
+    ledger: Ledger,
+    request: PaymentRequest | int,
+    outcome: str,
+    paid: Transfer | None = None,
+    available: int | None = None,
 ) -> bool:
     """Close a payment request (paid, declined or cancelled) and tell the requester; False
-    when it was closed already (then nobody is told again)."""
-    request = await ledger.requests.by_id(request_id)
+    when it was closed already (then nobody is told again). ``request`` is the request or its
+    id (its amount, memo and people never change, so one read before will do). A paid
+    request's message shows the requester's balance: ``available``, as read after the
+    payment, or read here."""
+    if isinstance(request, int):
+        request = await ledger.requests.by_id(request)
     try:
         await ledger.requests.resolve(request.ref, outcome, paid.ref if paid else None)
     except AlreadyResolved:
@@ -445,7 +476,8 @@ async def settle_request(
         memo=memo(request.memo),
     )
     if paid is not None:
-        available = (await ledger.account(paid.credit_account_id)).available
+        if available is None:
+            available = (await ledger.account(paid.credit_account_id)).available
         text += "\n\n" + t(
             reader, "card.your_balance", available=money(reader, available, ledger.currency)
         )

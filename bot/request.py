@@ -167,7 +167,7 @@ async def decline(update: Update, context: Context) -> None:
     if asked is None:
         return
     ledger, reader = ledger_of(context), lang(context)
-    if not await cards.settle_request(context.bot, ledger, asked.id, "declined"):
+    if not await cards.settle_request(context.bot, ledger, asked, "declined"):
         current = await ledger.requests.get(asked.ref)
         await answer(query, t(reader, f"request.already.{current.state}"), alert=True)
         return

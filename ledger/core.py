@@ -52,6 +52,7 @@ from ledger.types import (
 )
 
 Clock = Callable[[], datetime]
+Card = tuple[int, int, int | None]  # where a pending transfer was shown: chat, message, request
 
 _REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 _T_COLS = (
@@ -59,6 +60,7 @@ _T_COLS = (
     "actor_id, created_at, expires_at, resolved_at, resolved_by, reverses_id, "
     "idempotency_key, resolution_key"
 )
+_T_COLS_OF_T = ", ".join("t." + column.strip() for column in _T_COLS.split(","))  # joins
 # An account's credits are its row's counters plus its shards' (account_credits, written
 # instead of the row on PostgreSQL: see migration 0003). One query reads both: the shards'
 # sums joined to the rows.
@@ -102,6 +104,10 @@ RETURNING {_T_COLS}"""
 _RESOLVE_BEFORE_EXPIRY = _RESOLVE.format(timing="expires_at > :now")
 _RESOLVE_AFTER_EXPIRY = _RESOLVE.format(timing="expires_at <= :now")
 _SELECT_TRANSFER_BY = f"SELECT {_T_COLS} FROM transfers WHERE {{column}} = :value"
+_SELECT_TRANSFER_AND_CARD = (
+    f"SELECT {_T_COLS_OF_T}, c.chat_id, c.message_id, c.request_id "
+    "FROM transfers t LEFT JOIN cards c ON c.transfer_id = t.id WHERE t.ref = :ref"
+)
 
 ADMIN_KINDS = ("credit", "debit", "reversal")
 LIMITS_TTL_S = 15.0
@@ -586,6 +592,16 @@ class Ledger:
             raise TransferNotFound(ref)
         return await self._with_owners(found)
 
+    async def transfer_and_card(self, ref: str) -> tuple[Transfer, Card | None]:
+        """A transfer and, if one was shown, its card, in one read (a button press needs
+        both)."""
+        rows = await self.db.read_one(_SELECT_TRANSFER_AND_CARD, {"ref": ref.strip().upper()})
+        if not rows:
+            raise TransferNotFound(ref)
+        row = rows[0]
+        card = None if row[17] is None else (row[17], row[18], row[19])
+        return await self._with_owners(_row_to_transfer(row)), card
+
     async def transfer_by_id(self, transfer_id: int) -> Transfer:
         """A transfer by its internal id (a reversal names the transfer it reverses by id)."""
         found = await self._find("id", transfer_id)
@@ -601,7 +617,7 @@ class Ledger:
         """The account's transfers, newest first, ``limit`` at a time (a busy account's
         may be many rows to sort: off the event loop)."""
         rows = await self.db.read_scan(
-            f"SELECT {', '.join('t.' + c.strip() for c in _T_COLS.split(','))}, c.id, c.owner_id "
+            f"SELECT {_T_COLS_OF_T}, c.id, c.owner_id "
             "FROM transfers t JOIN accounts c ON c.id = CASE WHEN t.debit_account_id = :acc "
             "THEN t.credit_account_id ELSE t.debit_account_id END "
             "WHERE t.debit_account_id = :acc OR t.credit_account_id = :acc "
@@ -936,7 +952,7 @@ class Ledger:
             {"t": transfer_id, "c": chat_id, "m": message_id, "r": request_id},
         )
 
-    async def card_of(self, transfer_id: int) -> tuple[int, int, int | None] | None:
+    async def card_of(self, transfer_id: int) -> Card | None:
         """(chat_id, message_id, request_id) of the transfer's card, if one was shown."""
         rows = await self.db.read_one(
             "SELECT chat_id, message_id, request_id FROM cards WHERE transfer_id = :t",

@@ -493,3 +493,66 @@ async def test_an_edit_that_changes_nothing_is_not_an_error(bot: ChatBot) -> Non
     await bot.press(alice, bot.last(alice), "Confirm")
     assert await bot.balances(alice, bob) == [4_000, 1_000]
     assert bot.last(bob).text.startswith("💸 @alice sent you")
+
+
+# --- round trips -----------------------------------------------------------------------
+
+
+class _Trips:
+    """Counts the ledger's database statements (each one round trip) while it is on."""
+
+    def __init__(self, bot: ChatBot, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.reads: list[str] = []
+        self.writes: list[str] = []
+        self.inside = 0
+        db = bot.ledger.db
+        for name, kept in (("read_one", self.reads), ("read_scan", self.reads)):
+            monkeypatch.setattr(db, name, self._counting(getattr(db, name), kept))
+        monkeypatch.setattr(db, "write_one", self._counting(db.write_one, self.writes))
+
+    def _counting(self, real, kept: list[str]):
+        async def counted(sql: str, params: dict) -> list:
+            if not self.inside:  # read_one is read_scan on PostgreSQL: one statement
+                kept.append(sql.split()[0].upper())
+            self.inside += 1
+            try:
+                return await real(sql, params)
+            finally:
+                self.inside -= 1
+
+        return counted
+
+
+async def test_a_confirm_press_reads_twice_and_writes_once(
+    bot: ChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transfer and its card in one read, the post, both balances in one read."""
+    alice, bob = await alice_and_bob(bot)
+    await bot.send(alice, "/send @bob 2")
+    card = bot.last(alice)
+    trips = _Trips(bot, monkeypatch)
+
+    await bot.press(alice, card, "Confirm")
+
+    assert bot.answer().text == "Payment sent."
+    assert (len(trips.reads), trips.writes) == (2, ["UPDATE"])
+    assert bot.texts(bob)[-1].endswith("Your balance: <b>2.00 USD</b>")
+
+
+async def test_confirming_a_request_card_reads_the_request_once(
+    bot: ChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request's card adds the request (read once) and its settling (one write); the
+    requester's balance comes from the read made for the receipt."""
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(alice)
+    await bot.register(bob, funds=5_000)
+    await bot.send(alice, "/request @bob 20 dinner")
+    await bot.press(bob, bot.last(bob), "Pay")
+    card = bot.last(bob)
+    trips = _Trips(bot, monkeypatch)
+
+    await bot.press(bob, card, "Confirm")
+
+    assert bot.texts(alice)[-1].endswith("Your balance: <b>20.00 USD</b>")
+    assert (len(trips.reads), trips.writes) == (3, ["UPDATE", "UPDATE"])
