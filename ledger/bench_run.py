@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,8 @@ class Measurement:
     errors: Counter[str] = field(default_factory=Counter)
     completed: int = 0  # every finished call, warm-up included
     cpu_s: float = 0.0  # this process's CPU time over the whole run, warm-up included
+    # The same split by thread, for the named threads besides the event loop's (Linux).
+    thread_cpu_s: Counter[str] = field(default_factory=Counter)
 
     @property
     def cpu_us_per_op(self) -> float:
@@ -45,6 +48,12 @@ class Measurement:
         self.errors.update(other.errors)
         self.completed += other.completed
         self.cpu_s += other.cpu_s
+        self.thread_cpu_s.update(other.thread_cpu_s)
+
+    def thread_cpu_us_per_op(self) -> dict[str, float]:
+        """CPU per call spent by each named worker thread (its share of ``cpu_us_per_op``)."""
+        calls = max(self.completed, 1)
+        return {name: round(1e6 * s / calls, 1) for name, s in sorted(self.thread_cpu_s.items())}
 
     @property
     def ops_per_s(self) -> float:
@@ -70,6 +79,7 @@ async def measure(
     """Run ``operation`` from ``concurrency`` tasks for ``warmup + seconds``; count only
     the operations that finish inside the last ``seconds``."""
     result = Measurement(concurrency, seconds)
+    threads_start = thread_cpu_s()
     cpu_start = time.process_time()
     start = time.perf_counter()
     window_start = start + warmup
@@ -99,7 +109,26 @@ async def measure(
 
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     result.cpu_s = time.process_time() - cpu_start
+    for name, spent in thread_cpu_s().items():
+        result.thread_cpu_s[name] += spent - threads_start.get(name, 0.0)
     return result
+
+
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds used so far by each live thread other than this one, by its Python name
+    (Linux's per-thread counters; empty elsewhere). Threads sharing a name are summed."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    spent: Counter[str] = Counter()
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or thread.native_id is None:
+            continue
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        spent[thread.name] += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return dict(spent)
 
 
 class JsonReport:
@@ -144,6 +173,7 @@ class JsonReport:
             "errors": dict(m.errors),
             "seconds": m.seconds,
             "client_cpu_us_per_op": round(m.cpu_us_per_op, 1),
+            "thread_cpu_us_per_op": m.thread_cpu_us_per_op(),
             "load1": round(os.getloadavg()[0], 2),
             **extra,
         }

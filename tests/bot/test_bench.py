@@ -33,6 +33,8 @@ def test_a_short_run_prints_rates_the_ratio_and_the_memory_as_json_lines(tmp_pat
         assert 0 < result["p50_ms"] <= result["p99_ms"]
         assert result["errors"] == {}  # registered, funded users: every payment goes through
         assert result["updates_per_op"] == (1 if result["impl"] == "echo" else 2)
+        if result["impl"] == "bot":  # SQLite writes run on the ledger's writer thread
+            assert result["thread_cpu_us_per_op"]["ledger-sqlite-writer"] > 0
 
     ratios = [line for line in lines if "ratio" in line]
     assert [(r["ratio"], r["concurrency"]) for r in ratios] == [

@@ -2,12 +2,15 @@
 runs for a fraction of a second and its output is checked for shape, not for speed."""
 
 import asyncio
+import os
 import random
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from ledger.bench import main
-from ledger.bench_run import measure
+from ledger.bench_run import Measurement, measure
 from tests.bench_support import REQUIRED
 from tests.bench_support import run_bench as run_support
 
@@ -93,6 +96,34 @@ def test_failures_are_counted_by_type_and_left_out_of_the_rate() -> None:
     assert m.errors["LookupError"] > 0
     assert m.ops > 0 and len(m.latencies) == m.ops
     assert abs(m.errors["LookupError"] - m.ops) <= 2  # every other call failed
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="per-thread CPU is Linux's")
+def test_the_cpu_a_worker_thread_spends_is_reported_under_its_name() -> None:
+    """An operation whose work runs on a named thread: the split shows that thread's CPU per
+    call, and a thread that only sleeps shows none."""
+
+    def spin() -> None:
+        end = time.thread_time() + 0.002
+        while time.thread_time() < end:
+            pass
+
+    async def main() -> Measurement:
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1, thread_name_prefix="busy") as busy:
+            with ThreadPoolExecutor(1, thread_name_prefix="idle") as idle:
+                await loop.run_in_executor(idle, time.sleep, 0)  # started, then only waits
+
+                async def op(rng: random.Random) -> None:
+                    await loop.run_in_executor(busy, spin)
+
+                return await measure(op, concurrency=1, seconds=0.3, warmup=0)
+
+    m = asyncio.run(main())
+    split = m.thread_cpu_us_per_op()
+    assert split["busy_0"] >= 1_000  # 2 ms of CPU per call; the kernel's tick is 10 ms
+    assert split.get("idle_0", 0.0) < 200
+    assert m.cpu_us_per_op >= split["busy_0"] * 0.8
 
 
 def test_new_ref_draws_ten_crockford_letters_and_all_of_them() -> None:
