@@ -15,9 +15,10 @@ up, and the next batch runs everything queued in ONE ``BEGIN IMMEDIATE`` ... ``C
 dedicated writer thread (one thread hop and one fsync for the whole batch). A refused
 statement (trigger ``RAISE(ABORT)``, CHECK, UNIQUE) undoes only itself, so it fails alone; if
 the transaction itself ends, every statement of the batch is reported ``DatabaseUnavailable``.
-A caller hears its result only after COMMIT returned. Scanning reads (``read_scan``),
-``reading()`` and ``transaction()`` still go through the SQLAlchemy engine on aiosqlite, off
-the loop thread. An in-memory SQLite URL keeps that engine for everything.
+A caller hears its result only after COMMIT returned. Scanning reads (``read_scan``:
+history, the audit log, counts), ``reading()`` and ``transaction()`` still go through the
+SQLAlchemy engine on aiosqlite, off the loop thread. An in-memory SQLite URL keeps that
+engine for everything.
 
 SQLite settings: WAL, a busy timeout, foreign keys on, the configured ``synchronous``, on
 every connection alike; multi-statement write transactions start with ``BEGIN IMMEDIATE``
