@@ -9,7 +9,7 @@ import logging
 from telegram import Bot
 
 from bot import cards
-from bot.common import edit_message, send_private
+from bot.common import send_private
 from bot.people import language_for
 from bot.render import memo, money
 from bot.texts import t
@@ -77,11 +77,8 @@ async def tell(bot: Bot, notices: list[Notice], action: str) -> None:
 
 
 async def release_cards(bot: Bot, ledger: Ledger, voided: list[Transfer]) -> None:
-    """A freeze released these holds: their payment cards say so, in their sender's language."""
+    """A freeze released these holds: their payment cards say so, in their sender's language,
+    and a request one was held for is cancelled, its requester told only that the payment was
+    cancelled and nothing moved, not whose account was frozen."""
     for transfer in voided:
-        shown = await ledger.card_of(transfer.id)
-        if shown is None:
-            continue
-        sender = await ledger.directory.get(transfer.debit_owner) if transfer.debit_owner else None
-        text = await cards.card_text(ledger, transfer, language_for(sender), "voided")
-        await edit_message(bot, shown[0], shown[1], text)
+        await cards.finish(bot, ledger, transfer, "released")

@@ -342,7 +342,7 @@ async def confirm(update: Update, context: Context) -> None:
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """Releases the hold when its sender presses Cancel."""
+    """Releases the hold when its sender presses Cancel (on a request's card: declines it)."""
     query = update.callback_query
     assert query is not None
     pressed = await _pressed_card(update, context, CANCEL)
@@ -354,30 +354,28 @@ async def cancel(update: Update, context: Context) -> None:
     if voided is None:
         return
     await answer(query, t(reader, "card.cancelled_answer"))
-    if card is None:  # pressed before the card was remembered
-        card = await ledger.card_of(voided.id)
-    if card is not None:
-        await edit_message(
-            context.bot, card[0], card[1], await card_text(ledger, voided, reader, "voided")
-        )
-        if card[2] is not None and not voided.replayed:
-            await settle_request(context.bot, ledger, card[2], "declined")
+    # A redelivered press redraws the card; its request is settled once (nobody told twice).
+    await finish(context.bot, ledger, voided, "declined", card=card, reader=reader)
 
 
 async def _request_closed(
     context: Context, transfer: Transfer, card: Card, request: PaymentRequest
 ) -> bool:
     """A request card whose request was declined meanwhile (a stale Decline button): its hold
-    is released rather than posted, so a request is never both declined and paid."""
+    is released rather than posted, so a request is never both declined and paid. The Decline
+    releases it itself; a hold made after the Decline read (Pay pressed at the same moment)
+    is released here."""
     ledger = ledger_of(context)
-    if request.state == "open" or transfer.state != "pending":
+    if request.state == "open":
         return False
+    if transfer.state != "pending":  # released by the Decline already: say so all the same
+        return request.state == "declined" and transfer.state == "voided"
     try:
         voided = await ledger.void(transfer.ref, key=f"closed:{transfer.ref}")
     except AlreadyResolved:
         return True
-    await edit_message(
-        context.bot, card[0], card[1], await card_text(ledger, voided, lang(context), "voided")
+    await finish(
+        context.bot, ledger, voided, "declined", card=card, reader=lang(context), request=request
     )
     return True
 
@@ -450,12 +448,15 @@ async def settle_request(
     outcome: str,
     paid: Transfer | None = None,
     available: int | None = None,
+    *,
+    told: str | None = None,
 ) -> bool:
     """Close a payment request (paid, declined or cancelled) and tell the requester; False
     when it was closed already (then nobody is told again). ``request`` is the request or its
-    id (its amount, memo and people never change, so one read before will do). A paid
-    request's message shows the requester's balance: ``available``, as read after the
-    payment, or read here."""
+    id (its amount, memo and people never change, so one read before will do). The requester
+    is told ``request.outcome.<outcome>``, or the text ``told`` when the outcome has more than
+    one cause (see ``finish``). A paid request's message shows the requester's balance:
+    ``available``, as read after the payment, or read here."""
     if isinstance(request, int):
         request = await ledger.requests.by_id(request)
     try:
@@ -470,7 +471,7 @@ async def settle_request(
     reader = language_for(requester)
     text = t(
         reader,
-        f"request.outcome.{outcome}",
+        told or f"request.outcome.{outcome}",
         payer=who(payer, reader),
         amount=money(reader, request.amount, ledger.currency),
         memo=memo(request.memo),
@@ -485,19 +486,51 @@ async def settle_request(
     return True
 
 
+# Why a hold ended unpaid -> its request's outcome and what the requester is told.
+_ENDED = {
+    "declined": ("declined", "request.outcome.declined"),  # the payer's Cancel or Decline
+    "expired": ("cancelled", "request.outcome.cancelled"),  # not confirmed in time: it lapsed
+    "released": ("cancelled", "request.outcome.released"),  # released for the payer (a freeze)
+}
+
+
+async def finish(
+    bot: Bot,
+    ledger: Ledger,
+    ended: Transfer,
+    why: str,
+    *,
+    card: Card | None = None,
+    reader: str | None = None,
+    request: PaymentRequest | None = None,
+) -> bool:
+    """A hold that ended unpaid (``ended``, voided or expired): its card says so, in
+    ``reader``'s language (else its sender's), and the request it was held for is settled
+    once, its requester told ``why`` it ended (a key of ``_ENDED``). Every place a hold ends
+    (Cancel, a stale Decline, a freeze, expiry, a Pay that finds it ended) calls this, so a
+    request never stays open behind a released hold. ``card`` and ``request`` are passed when
+    read already. True when this call settled the request."""
+    if card is None:
+        card = await ledger.card_of(ended.id)
+    if card is not None:
+        if reader is None:
+            sender, _ = await _people(ledger, ended)
+            reader = language_for(sender)
+        text = await card_text(ledger, ended, reader, ended.state)
+        await edit_message(bot, card[0], card[1], text)
+    asked = request if request is not None else (card[2] if card is not None else None)
+    if asked is None or (isinstance(asked, PaymentRequest) and asked.state != "open"):
+        return False
+    outcome, told = _ENDED[why]
+    return await settle_request(bot, ledger, asked, outcome, told=told)
+
+
 # --- expiry ------------------------------------------------------------------------------
 
 
 async def finish_expired(bot: Bot, ledger: Ledger, transfer: Transfer) -> None:
     """Edit an expired hold's card to say the money was released; lapse its request."""
-    card = await ledger.card_of(transfer.id)
-    if card is None:
-        return
-    sender, _ = await _people(ledger, transfer)
-    reader = language_for(sender)
-    await edit_message(bot, card[0], card[1], await card_text(ledger, transfer, reader, "expired"))
-    if card[2] is not None:
-        await settle_request(bot, ledger, card[2], "cancelled")
+    await finish(bot, ledger, transfer, "expired")
 
 
 async def sweep(application: Application) -> list[Transfer]:

@@ -27,8 +27,9 @@ from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
 from bot.send import read_draft
 from bot.texts import t
-from ledger import Currency, PaymentRequest
-from ledger.errors import LedgerError, OverTransferMax, TransferNotFound
+from ledger import Currency, PaymentRequest, Transfer
+from ledger.core import Card
+from ledger.errors import AlreadyResolved, LedgerError, OverTransferMax, TransferNotFound
 
 COMMANDS = [("request", "menu.request")]
 
@@ -148,15 +149,53 @@ async def pay(update: Update, context: Context) -> None:
         if requester is None:
             raise Refusal("card.invalid")
         held = await cards.hold(
-            context, payer, requester, asked.amount, asked.memo, key=f"request:{asked.ref}"
+            context, payer, requester, asked.amount, asked.memo, key=_hold_key(asked)
         )
     except (Refusal, LedgerError) as error:
         await answer(query, explain(reader, error, ledger.currency), alert=True)
         return
+    if held.replayed and held.state == "posted":  # paid this moment, by the card's Confirm
+        await answer(query, t(reader, "request.already.paid"), alert=True)
+        return
+    if held.replayed and held.state != "pending":
+        # Its hold ended unpaid (released, expired) and the key is spent: the request can
+        # never be paid, so it is settled (once) rather than left open.
+        await answer(query, t(reader, "request.unpayable"), alert=True)
+        why = "expired" if held.state == "expired" else "released"
+        await cards.finish(context.bot, ledger, held, why, reader=reader, request=asked)
+        return
     await answer(query)
-    if held.replayed and (held.state != "pending" or await ledger.card_of(held.id) is not None):
+    if held.replayed and await ledger.card_of(held.id) is not None:
         return  # a second press: the card is on screen already
     await cards.show(context, held, edit=query.message, request_id=asked.id)  # type: ignore[arg-type]
+
+
+def _hold_key(asked: PaymentRequest) -> str:
+    """Pay's hold for ``asked``: one per request, however often Pay is pressed."""
+    return f"request:{asked.ref}"
+
+
+async def _release_hold(
+    context: Context, asked: PaymentRequest
+) -> tuple[Transfer | None, Card | None] | None:
+    """Before ``asked`` is declined, the hold Pay made for it (a stale Decline button, still
+    on another screen after Pay) is released, so the payer's money is free at once and the
+    request is never both declined and paid. Returns the hold released now (or None) and its
+    card; None when the hold was posted meanwhile (the request is being paid)."""
+    ledger = ledger_of(context)
+    # The ledger has no public read by key; the hold's key is ours (``_hold_key``).
+    found = await ledger._find("idempotency_key", _hold_key(asked))
+    if found is not None and found.state == "posted":
+        return None  # Confirm posted it this moment and is settling the request as paid
+    if found is None or found.state != "pending":
+        return None, None  # never held, or its end was handled where it ended
+    try:
+        released = await ledger.void(found.ref, key=f"closed:{found.ref}", actor=asked.payer_id)
+    except AlreadyResolved as error:
+        if error.state == "posted":
+            return None
+        released = await ledger.get_transfer(found.ref)  # expired just now, or voided
+    return released, await ledger.card_of(released.id)
 
 
 async def decline(update: Update, context: Context) -> None:
@@ -167,11 +206,24 @@ async def decline(update: Update, context: Context) -> None:
     if asked is None:
         return
     ledger, reader = ledger_of(context), lang(context)
-    if not await cards.settle_request(context.bot, ledger, asked, "declined"):
+    released = await _release_hold(context, asked)
+    if released is None:
+        await answer(query, t(reader, "request.already.paid"), alert=True)
+        return
+    hold, card = released
+    if hold is None:
+        settled = await cards.settle_request(context.bot, ledger, asked, "declined")
+    else:  # its card says the money is released; the requester hears "declined"
+        settled = await cards.finish(
+            context.bot, ledger, hold, "declined", card=card, reader=reader, request=asked
+        )
+    if not settled:
         current = await ledger.requests.get(asked.ref)
         await answer(query, t(reader, f"request.already.{current.state}"), alert=True)
         return
     await answer(query, t(reader, "request.declined_answer"))
+    if card is not None and (card[0], card[1]) == (query.message.chat.id, query.message.message_id):
+        return  # Pay made this message the card, which now says the money was released
     requester = await ledger.directory.get(asked.requester_id)
     await edit_message(
         context.bot,

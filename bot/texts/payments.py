@@ -126,6 +126,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This request is no longer open.",
         "fr": "Cette demande n'est plus ouverte.",
     },
+    "request.unpayable": {
+        "en": "This request can no longer be paid: its payment was cancelled. Nothing was sent.",
+        "fr": "Cette demande ne peut plus être payée : son paiement a été annulé. Rien n'a été "
+        "envoyé.",
+    },
     "request.declined_answer": {"en": "Declined.", "fr": "Refusé."},
     "request.you_declined": {
         "en": "You declined {requester}'s request for <b>{amount}</b>{memo}.",
@@ -144,5 +149,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "lapsed. Send a new /request if you still need it.",
         "fr": "{payer} n'a pas confirmé à temps votre demande de <b>{amount}</b>{memo} : "
         "elle a expiré. Envoyez une nouvelle /request si besoin.",
+    },
+    "request.outcome.released": {
+        "en": "The payment for your request to {payer} for <b>{amount}</b>{memo} was cancelled: "
+        "the money held for it was released and nothing was paid.",
+        "fr": "Le paiement de votre demande de <b>{amount}</b>{memo} à {payer} a été annulé : "
+        "l'argent réservé a été libéré et rien n'a été payé.",
     },
 }
