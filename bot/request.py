@@ -183,8 +183,7 @@ async def _release_hold(
     request is never both declined and paid. Returns the hold released now (or None) and its
     card; None when the hold was posted meanwhile (the request is being paid)."""
     ledger = ledger_of(context)
-    # The ledger has no public read by key; the hold's key is ours (``_hold_key``).
-    found = await ledger._find("idempotency_key", _hold_key(asked))
+    found = await ledger.transfer_by_key(_hold_key(asked))
     if found is not None and found.state == "posted":
         return None  # Confirm posted it this moment and is settling the request as paid
     if found is None or found.state != "pending":

@@ -602,6 +602,12 @@ class Ledger:
         card = None if row[17] is None else (row[17], row[18], row[19])
         return await self._with_owners(_row_to_transfer(row)), card
 
+    async def transfer_by_key(self, key: str) -> Transfer | None:
+        """The transfer made with idempotency ``key``, if any (a request's hold is keyed by
+        the request, so it is found from the request)."""
+        found = await self._find("idempotency_key", key)
+        return None if found is None else await self._with_owners(found)
+
     async def transfer_by_id(self, transfer_id: int) -> Transfer:
         """A transfer by its internal id (a reversal names the transfer it reverses by id)."""
         found = await self._find("id", transfer_id)
