@@ -517,6 +517,9 @@ class Database:
                     raw = conn.sync_connection.connection
                     try:
                         rows = await raw.driver_connection.fetch(query, *args)
+                    except asyncpg.QueryCanceledError:
+                        keep = True  # statement_timeout or a cancel: the connection is fine
+                        raise
                     except lost:
                         raw.driver_connection.terminate()  # at once: a graceful close would wait
                         await conn.invalidate()
@@ -529,6 +532,8 @@ class Database:
                     return rows
                 finally:
                     await self._pg_release(conn, keep)
+            except asyncpg.QueryCanceledError as error:  # not served in time; nothing applied
+                raise DatabaseUnavailable() from error
             except lost as error:  # before PostgresError, which two of them are
                 raise DatabaseUnavailable() from error
             except asyncpg.PostgresError as error:
