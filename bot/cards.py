@@ -170,6 +170,36 @@ async def show(
 ) -> None:
     """Put the card for a new hold on screen (a reply, or ``edit`` replaced in place), remember
     where it is, and schedule its expiry. If it cannot be shown, the hold is released."""
+    showing = _showing(context)
+    showing.add(transfer.ref)  # before the first await: a redelivery now sees it
+    try:
+        await _show(context, transfer, reply_to, edit, request_id)
+    finally:
+        showing.discard(transfer.ref)
+
+
+async def shown_already(context: Context, held: Transfer) -> bool:
+    """For a hold its update made before (a redelivered /send or Pay, ``held.replayed``):
+    whether its card is on screen or going there now, so no second card is shown. False when
+    the process that held the money stopped before the card was remembered: it is shown then.
+    A hold that has ended needs no card."""
+    if held.state != "pending" or held.ref in _showing(context):
+        return True
+    return await ledger_of(context).card_of(held.id) is not None
+
+
+def _showing(context: Context) -> set[str]:
+    """bot_data: refs of holds whose card this process is putting on screen right now."""
+    return context.bot_data.setdefault("cards_showing", set())
+
+
+async def _show(
+    context: Context,
+    transfer: Transfer,
+    reply_to: Message | None,
+    edit: Message | None,
+    request_id: int | None,
+) -> None:
     ledger, reader = ledger_of(context), lang(context)
     text = await card_text(ledger, transfer, reader, "pending")
     markup = card_buttons(reader, transfer.ref)
@@ -323,7 +353,11 @@ async def confirm(update: Update, context: Context) -> None:
     ledger, reader = ledger_of(context), lang(context)
     # A request's card: the request is read once, for the check below and the settling after.
     request = None if card is None or card[2] is None else await ledger.requests.by_id(card[2])
-    if request is not None and await _request_closed(context, transfer, card, request):
+    if (
+        request is not None
+        and card is not None
+        and await _request_closed(context, transfer, card, request)
+    ):
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
     posted = await _resolve_press(

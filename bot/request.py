@@ -165,7 +165,7 @@ async def pay(update: Update, context: Context) -> None:
         await cards.finish(context.bot, ledger, held, why, reader=reader, request=asked)
         return
     await answer(query)
-    if held.replayed and await ledger.card_of(held.id) is not None:
+    if held.replayed and await cards.shown_already(context, held):
         return  # a second press: the card is on screen already
     await cards.show(context, held, edit=query.message, request_id=asked.id)  # type: ignore[arg-type]
 

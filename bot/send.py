@@ -158,8 +158,8 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
     except (Refusal, LedgerError) as error:
         await message.reply_text(explain(lang(context), error, ledger_of(context).currency))
         return
-    if transfer.replayed:
-        return
+    if transfer.replayed and await cards.shown_already(context, transfer):
+        return  # a redelivered /send: one card for one hold
     await cards.show(context, transfer, reply_to=message)
 
 

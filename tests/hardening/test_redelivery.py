@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +204,32 @@ async def test_admin_credit_and_admin_confirm_redelivered_act_once(make_bot: Mak
     assert await bot.balances(bob) == [600]
     assert len(said(bot.to(bob), "admin.notice.credited")) == 1
     assert len(said(bot.to(bob), "admin.notice.debited")) == 1
+
+
+async def test_a_send_redelivered_after_a_crash_before_its_card_shows_the_card(
+    bot: ChatBot,
+) -> None:
+    """The process held the money and stopped before the card went out (nothing remembered
+    it): Telegram redelivers the /send, and the card for that same hold is shown, once."""
+    alice, _ = await scene(bot)
+    update = bot.tg.message(alice, "/send @bob 7 tea")
+    message = update["message"]
+    ledger = bot.ledger
+    held = await ledger.create_pending(  # what the crashed process wrote, and no more
+        await ledger.open_account(alice["id"]),
+        await ledger.open_account(bot.user("bob")["id"]),
+        700,
+        key=f"send:{message['chat']['id']}:{message['message_id']}",
+        expires_in=timedelta(seconds=bot.app.bot_data["settings"].hold_expiry_seconds),
+        memo="tea",
+        actor=alice["id"],
+    )
+
+    await bot.deliver(update)
+    await bot.deliver(update)  # and again: still one card
+
+    cards_shown = [c for c in bot.to(alice) if c.buttons]
+    assert len(cards_shown) == 1
+    assert bot.button(cards_shown[0], "Confirm") == f"p:c:{held.ref}"
+    assert await bot.held(alice) == 700  # the same hold, not a second one
+    assert await ledger.card_of(held.id) == (alice["id"], cards_shown[0].result["message_id"], None)
