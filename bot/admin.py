@@ -20,7 +20,8 @@ and limits act at once, since they take nothing from anyone.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
@@ -60,7 +61,7 @@ from ledger.errors import AlreadyReversed, LedgerError
 AdminHandler = Callable[[Update, Context, Words], Awaitable[None]]
 
 
-def admin_only(handler: AdminHandler) -> Callable[[Update, Context], Awaitable[None]]:
+def admin_only(handler: AdminHandler) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """Runs ``handler`` for admins only (anyone else: the unknown-command reply) and turns
     its refusals into one private message to the admin."""
 

@@ -78,18 +78,19 @@ async def _described(description: Awaitable[Effect], written: Effect, card: Admi
 
 
 async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
-    assert card.target_id is not None
-    account_id = await ledger.open_account(card.target_id)
+    target_id = card.target_id  # a local: the narrowing below holds in describe() too
+    assert target_id is not None
+    account_id = await ledger.open_account(target_id)
     result = await ledger.freeze(account_id, actor=card.admin_id, reason=card.reason)
     if not result.changed:
-        name = await person_name(ledger, card.target_id, card.lang)
+        name = await person_name(ledger, target_id, card.lang)
         raise Refusal("admin.refusal.already_frozen", name=name)
     holds = len(result.voided)
 
     async def describe() -> Effect:
         await release_cards(bot, ledger, result.voided)
         told = await notice(
-            ledger, card.target_id, "admin.notice.frozen", reason=card.reason, holds=holds
+            ledger, target_id, "admin.notice.frozen", reason=card.reason, holds=holds
         )
         return Effect(t(card.lang, "admin.done.freeze", holds=holds), [told])
 
@@ -98,8 +99,9 @@ async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
 
 
 async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
-    assert card.target_id is not None
-    account_id = await ledger.open_account(card.target_id)
+    target_id = card.target_id  # a local: the narrowing below holds in describe() too
+    assert target_id is not None
+    account_id = await ledger.open_account(target_id)
     try:
         debited = await ledger.transfer(
             account_id,
@@ -125,7 +127,7 @@ async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
             return Effect(receipt)
         told = await notice(
             ledger,
-            card.target_id,
+            target_id,
             "admin.notice.debited",
             reason=card.reason,
             amount=card.amount,

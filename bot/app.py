@@ -92,7 +92,8 @@ def build_application(
         if application.bot_data.get("owns_ledger"):
             await application.bot_data["ledger"].close()
 
-    builder = (
+    # Its bot's type changes with the rate limiter below (ExtBot[None] or ExtBot[dict]).
+    builder: ApplicationBuilder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)

@@ -88,7 +88,8 @@ class CountingRequest(RecordingRequest):
     record: bool = False
     counts: Counter[str] = field(default_factory=Counter)
     cards: dict[int, dict[str, Any]] = field(default_factory=dict)
-    answers: dict[str, str] = field(default_factory=dict)
+    # Not ``answers``: that name is RecordingRequest's method listing the answer calls.
+    answer_texts: dict[str, str] = field(default_factory=dict)
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         result = super()._result(method, params)
@@ -96,7 +97,7 @@ class CountingRequest(RecordingRequest):
         if method == "sendMessage" and params.get("reply_markup"):
             self.cards[int(params["chat_id"])] = result
         elif method == "answerCallbackQuery":
-            self.answers[str(params["callback_query_id"])] = str(params.get("text", ""))
+            self.answer_texts[str(params["callback_query_id"])] = str(params.get("text", ""))
         return result
 
 
@@ -238,7 +239,7 @@ def payment_op(driver: Driver, users: list[dict[str, Any]]) -> Callable[[random.
             )
             press = driver.tg.callback(sender, data, card)
             await driver.deliver(press)
-            if driver.api.answers.pop(press["callback_query"]["id"], None) != PAID:
+            if driver.api.answer_texts.pop(press["callback_query"]["id"], None) != PAID:
                 raise BenchFailure("Confirm was not answered with the payment sent")
             driver.paid += 1
         finally:

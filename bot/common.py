@@ -157,7 +157,8 @@ async def reply(message: Message, text: str, reply_markup: Markup | None = None)
     to, in its thread)."""
     if message.chat.type == ChatType.PRIVATE and message.business_connection_id is None:
         return await send_text(message.get_bot(), message.chat_id, text, reply_markup)
-    sent = await message.reply_text(text, reply_markup=reply_markup)
+    # A dict goes out as the keyboard's JSON; PTB's annotation lists only its own objects.
+    sent = await message.reply_text(text, reply_markup=reply_markup)  # type: ignore[arg-type]
     return Sent(sent.chat_id, sent.message_id)
 
 
@@ -193,7 +194,8 @@ async def tell_privately(
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     if is_private(update):
-        await message.reply_text(text, reply_markup=reply_markup)
+        # A dict goes out as the keyboard's JSON (see reply()).
+        await message.reply_text(text, reply_markup=reply_markup)  # type: ignore[arg-type]
         return
     if await send_private(context.bot, user.id, text, reply_markup) is None:
         await message.reply_text(

@@ -89,7 +89,7 @@ class RecordingRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data is not None else {}
+        params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
         call = Call(api_method, params)
         if self.record:
             self.calls.append(call)

@@ -27,7 +27,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
+
+from sqlalchemy.pool import QueuePool
 
 from ledger.bench_baseline import SYNCHRONOUS, PostgresBaseline, SqliteBaseline
 from ledger.bench_ledger import open_funded, operations
@@ -301,7 +303,8 @@ async def bench_postgres(report: Report, options: argparse.Namespace, admin_url:
                     **await baseline.settings(),
                 }
             )
-        pool = setup.ledger.db.engine.pool if setup else None
+        # A PostgreSQL engine of ledger.db.create_engine: an AsyncAdaptedQueuePool (a QueuePool).
+        pool = cast(QueuePool, setup.ledger.db.engine.pool) if setup else None
         extra = {
             "baseline": {"driver": "asyncpg", "pool": max(options.concurrency)},
             "ledger": {"driver": "sqlalchemy+asyncpg", "pool": pool.size() if pool else None},
@@ -334,6 +337,7 @@ async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if "sqlite" in databases:
         await bench_sqlite(report, options)
     if "postgresql" in databases:
+        reason: str | None
         if not admin_url.startswith("postgresql"):
             reason = f"{options.postgres_url!r} is not a PostgreSQL URL"
         else:

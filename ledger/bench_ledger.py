@@ -14,6 +14,7 @@ import itertools
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 
 from ledger.core import Ledger
 from ledger.types import Limits
@@ -23,6 +24,10 @@ MERCHANT_OWNER = 0
 SETUP_CONCURRENCY = 16
 # Generous limits: the benchmark measures moving money, not refusing it.
 BENCH_LIMITS = Limits(max_transfer=10**6, daily_limit=10**15)
+
+
+class _PoolOptions(TypedDict, total=False):
+    pool_size: int  # absent: Ledger.open's own default
 
 
 @dataclass
@@ -37,7 +42,7 @@ async def open_funded(
 ) -> LedgerSetup:
     """A ledger with ``accounts`` funded user accounts and an empty merchant account."""
     is_sqlite = url.startswith("sqlite")
-    options: dict[str, object] = {}
+    options: _PoolOptions = {}
     if pool_size is not None:
         options["pool_size"] = pool_size
     setup_sync = "OFF" if is_sqlite else sqlite_synchronous

@@ -16,7 +16,7 @@ import platform
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -34,7 +34,7 @@ class Measurement:
     completed: int = 0  # every finished call, warm-up included
     cpu_s: float = 0.0  # this process's CPU time over the whole run, warm-up included
     # The same split by thread, for the named threads besides the event loop's (Linux).
-    thread_cpu_s: Counter[str] = field(default_factory=Counter)
+    thread_cpu_s: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     @property
     def cpu_us_per_op(self) -> float:
@@ -48,7 +48,8 @@ class Measurement:
         self.errors.update(other.errors)
         self.completed += other.completed
         self.cpu_s += other.cpu_s
-        self.thread_cpu_s.update(other.thread_cpu_s)
+        for name, spent in other.thread_cpu_s.items():
+            self.thread_cpu_s[name] += spent
 
     def thread_cpu_us_per_op(self) -> dict[str, float]:
         """CPU per call spent by each named worker thread (its share of ``cpu_us_per_op``)."""
@@ -118,7 +119,7 @@ def thread_cpu_s() -> dict[str, float]:
     """CPU seconds used so far by each live thread other than this one, by its Python name
     (Linux's per-thread counters; empty elsewhere). Threads sharing a name are summed."""
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    spent: Counter[str] = Counter()
+    spent: defaultdict[str, float] = defaultdict(float)
     for thread in threading.enumerate():
         if thread is threading.current_thread() or thread.native_id is None:
             continue

@@ -47,12 +47,13 @@ import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from ledger.errors import DatabaseUnavailable
 
@@ -393,7 +394,10 @@ class Database:
         # PostgreSQL: connections the one-statement path keeps checked out between calls
         # (see _pg_fetch), at most half the pool so transactions always find one there.
         self._pg_idle: list[AsyncConnection] = []
-        self._pg_idle_max = 0 if self.is_sqlite else max(1, engine.pool.size() // 2)
+        # create_engine pools PostgreSQL with AsyncAdaptedQueuePool, a QueuePool: it has size().
+        self._pg_idle_max = (
+            0 if self.is_sqlite else max(1, cast(QueuePool, engine.pool).size() // 2)
+        )
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -489,6 +493,7 @@ class Database:
             driver = (await conn.get_raw_connection()).driver_connection  # reconnects
         else:
             driver = sync.connection.driver_connection  # held already: no greenlet hop
+        assert driver is not None  # held and valid, or just reconnected: it has one
         try:
             return list(await driver.execute_fetchall(sql, params))
         except sqlite3.OperationalError as error:
@@ -514,14 +519,14 @@ class Database:
                 conn = await self._pg_connection()
                 keep = False
                 try:
-                    raw = conn.sync_connection.connection
+                    driver = _asyncpg(conn)
                     try:
-                        rows = await raw.driver_connection.fetch(query, *args)
+                        rows = await driver.fetch(query, *args)
                     except asyncpg.QueryCanceledError:
                         keep = True  # statement_timeout or a cancel: the connection is fine
                         raise
                     except lost:
-                        raw.driver_connection.terminate()  # at once: a graceful close would wait
+                        driver.terminate()  # at once: a graceful close would wait
                         await conn.invalidate()
                         await self._pg_drop_idle()  # kept from before the loss: suspect too
                         raise
@@ -558,7 +563,7 @@ class Database:
         as much client CPU as the statement itself (python -m ledger.bench)."""
         while self._pg_idle:
             conn = self._pg_idle.pop()
-            if not conn.sync_connection.connection.driver_connection.is_closed():
+            if not _asyncpg(conn).is_closed():
                 return conn
             await conn.invalidate()  # the server closed it while it sat here
             await conn.close()
@@ -567,7 +572,7 @@ class Database:
     async def _pg_drop_idle(self) -> None:
         while self._pg_idle:
             conn = self._pg_idle.pop()
-            conn.sync_connection.connection.driver_connection.terminate()
+            _asyncpg(conn).terminate()
             await conn.invalidate()
             await conn.close()
 
@@ -670,6 +675,16 @@ class Database:
         except Exception:  # a health check reports; it never raises
             log.warning("database ping failed", exc_info=True)
             return False
+
+
+def _asyncpg(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under ``conn``: one from engine.connect(), open and never
+    invalidated (an invalidated one is closed, never kept), so it has one."""
+    sync = conn.sync_connection
+    assert sync is not None
+    driver = sync.connection.driver_connection
+    assert driver is not None
+    return driver
 
 
 def _locked(error: sqlite3.OperationalError) -> bool:

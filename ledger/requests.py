@@ -37,7 +37,20 @@ class PaymentRequest:
 
 
 def _request(row: Sequence[Any]) -> PaymentRequest:
-    return PaymentRequest(*row[:9], from_micros(row[9]))
+    """A row of ``_COLS``, field by field (a row of another length raises)."""
+    request_id, ref, requester, payer, amount, currency, memo, state, transfer_ref, created = row
+    return PaymentRequest(
+        id=request_id,
+        ref=ref,
+        requester_id=requester,
+        payer_id=payer,
+        amount=amount,
+        currency=currency,
+        memo=memo,
+        state=state,
+        transfer_ref=transfer_ref,
+        created_at=from_micros(created),
+    )
 
 
 class PaymentRequests:
