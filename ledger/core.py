@@ -1,7 +1,9 @@
 """The ledger: accounts, transfers (single- and two-phase), reversals, freezes, limits, audit.
 
 Every money movement is one statement (see ``ledger.db``); the triggers enforce the
-invariants, and this module translates their refusals into typed errors. Idempotency: each
+invariants, and this module translates their refusals into typed errors. The statement also
+returns both accounts' owners, so a movement's answer needs no read after its commit (a read
+failing there would report a payment that went through as failed). Idempotency: each
 movement carries a caller-chosen key, unique in the database; a retry with the same key and
 the same fields returns the original (``replayed=True``), with different fields it is
 refused naming the field.
@@ -12,7 +14,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -61,6 +62,21 @@ _T_COLS = (
     "idempotency_key, resolution_key"
 )
 _T_COLS_OF_T = ", ".join("t." + column.strip() for column in _T_COLS.split(","))  # joins
+
+
+def _owners(table: str) -> str:
+    """Both accounts' owners, read by the statement that writes or reads the transfer row
+    (``table``: its name or alias), so no second round trip looks them up: a read failing
+    after a committed payment would report it failed. Owner ids never change."""
+    return ", ".join(
+        f"(SELECT o.owner_id FROM accounts o WHERE o.id = {table}.{side}_account_id)"
+        for side in ("debit", "credit")
+    )
+
+
+# A transfer row: _T_COLS (0-16), then its debit and credit accounts' owners (17, 18).
+_T_ROW = f"{_T_COLS}, {_owners('transfers')}"
+_T_ROW_OF_T = f"{_T_COLS_OF_T}, {_owners('t')}"
 # An account's credits are its row's counters plus its shards' (account_credits, written
 # instead of the row on PostgreSQL: see migration 0003). One query reads both: the shards'
 # sums joined to the rows.
@@ -94,18 +110,18 @@ INSERT INTO transfers (ref, idempotency_key, kind, debit_account_id, credit_acco
 VALUES (:ref, :key, :kind, :debit, :credit, :amount, :currency, :state, :memo, :actor, :now,
         :expires, :reverses)
 ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING {_T_COLS}"""
+RETURNING {_T_ROW}"""
 
 _RESOLVE = f"""
 UPDATE transfers SET state = :state, resolved_at = :now, resolved_by = :actor,
                      resolution_key = :key
 WHERE ref = :ref AND state = 'pending' AND {{timing}}
-RETURNING {_T_COLS}"""
+RETURNING {_T_ROW}"""
 _RESOLVE_BEFORE_EXPIRY = _RESOLVE.format(timing="expires_at > :now")
 _RESOLVE_AFTER_EXPIRY = _RESOLVE.format(timing="expires_at <= :now")
-_SELECT_TRANSFER_BY = f"SELECT {_T_COLS} FROM transfers WHERE {{column}} = :value"
-_SELECT_TRANSFER_AND_CARD = (
-    f"SELECT {_T_COLS_OF_T}, c.chat_id, c.message_id, c.request_id "
+_SELECT_TRANSFER_BY = f"SELECT {_T_ROW} FROM transfers WHERE {{column}} = :value"
+_SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19, 20, 21
+    f"SELECT {_T_ROW_OF_T}, c.chat_id, c.message_id, c.request_id "
     "FROM transfers t LEFT JOIN cards c ON c.transfer_id = t.id WHERE t.ref = :ref"
 )
 
@@ -126,6 +142,11 @@ def new_ref(length: int = 10) -> str:
 
 
 def _row_to_transfer(row: Sequence[Any]) -> Transfer:
+    """A transfer row as ``_T_ROW`` lists it, owners included."""
+    return _transfer(row, row[17], row[18])
+
+
+def _transfer(row: Sequence[Any], debit_owner: int | None, credit_owner: int | None) -> Transfer:
     return Transfer(
         id=row[0],
         ref=row[1],
@@ -142,6 +163,8 @@ def _row_to_transfer(row: Sequence[Any]) -> Transfer:
         resolved_at=None if row[12] is None else from_micros(row[12]),
         resolved_by=row[13],
         reverses_id=row[14],
+        debit_owner=debit_owner,
+        credit_owner=credit_owner,
     )
 
 
@@ -474,7 +497,7 @@ class Ledger:
                     raise
                 raise await self._explain(refusal, params) from None
             if rows:
-                return await self._with_owners(_row_to_transfer(rows[0]))
+                return self._transfer_of(rows[0])
             return await self._replay(params)
         raise RuntimeError("could not allocate a unique transfer reference")
 
@@ -496,7 +519,7 @@ class Ledger:
         ):
             if old != new:
                 raise IdempotencyConflict(params["key"], field)
-        return (await self._with_owners(existing)).as_replay()
+        return existing.as_replay()
 
     async def _explain(self, refusal: str, params: dict[str, Any]) -> LedgerError:
         """Turn a trigger or constraint refusal into the typed error, with its figures."""
@@ -551,12 +574,12 @@ class Ledger:
                 raise AlreadyResolved(ref, existing.state) from None
             raise LedgerError(f"refused by the ledger: {refusal}") from None
         if rows:
-            return await self._with_owners(_row_to_transfer(rows[0]))
+            return self._transfer_of(rows[0])
         # Nothing matched: say why, from the transfer as it stands.
         rows = await self.db.read_one(_SELECT_TRANSFER_BY.format(column="ref"), {"value": ref})
         if not rows:
             raise TransferNotFound(ref)
-        existing = _row_to_transfer(rows[0])
+        existing = self._transfer_of(rows[0])
         resolution_key = rows[0][16]
         if existing.expires_at is None:
             raise NotPending(ref)
@@ -570,27 +593,28 @@ class Ledger:
                 raise AlreadyResolved(ref, resolved.state) from None
             raise AlreadyResolved(ref, "expired")
         if key is not None and existing.state == state and resolution_key == key:
-            return (await self._with_owners(existing)).as_replay()
+            return existing.as_replay()
         raise AlreadyResolved(ref, existing.state)
 
-    async def _with_owners(self, transfer: Transfer) -> Transfer:
-        return replace(
-            transfer,
-            debit_owner=await self.owner_of(transfer.debit_account_id),
-            credit_owner=await self.owner_of(transfer.credit_account_id),
-        )
+    def _transfer_of(self, row: Sequence[Any]) -> Transfer:
+        """The transfer of a ``_T_ROW`` row; its owners go to the caches on the way."""
+        transfer = _row_to_transfer(row)
+        if transfer.currency == self.currency.code:  # an owner's account in our currency
+            self._remember(transfer.debit_account_id, transfer.debit_owner)
+            self._remember(transfer.credit_account_id, transfer.credit_owner)
+        return transfer
 
     # --- reading ----------------------------------------------------------------------
 
     async def _find(self, column: str, value: Any) -> Transfer | None:
         rows = await self.db.read_one(_SELECT_TRANSFER_BY.format(column=column), {"value": value})
-        return _row_to_transfer(rows[0]) if rows else None
+        return self._transfer_of(rows[0]) if rows else None
 
     async def get_transfer(self, ref: str) -> Transfer:
         found = await self._find("ref", ref.strip().upper())
         if found is None:
             raise TransferNotFound(ref)
-        return await self._with_owners(found)
+        return found
 
     async def transfer_and_card(self, ref: str) -> tuple[Transfer, Card | None]:
         """A transfer and, if one was shown, its card, in one read (a button press needs
@@ -599,31 +623,32 @@ class Ledger:
         if not rows:
             raise TransferNotFound(ref)
         row = rows[0]
-        card = None if row[17] is None else (row[17], row[18], row[19])
-        return await self._with_owners(_row_to_transfer(row)), card
+        card = None if row[19] is None else (row[19], row[20], row[21])
+        return self._transfer_of(row), card
 
     async def transfer_by_key(self, key: str) -> Transfer | None:
         """The transfer made with idempotency ``key``, if any (a request's hold is keyed by
         the request, so it is found from the request)."""
-        found = await self._find("idempotency_key", key)
-        return None if found is None else await self._with_owners(found)
+        return await self._find("idempotency_key", key)
 
     async def transfer_by_id(self, transfer_id: int) -> Transfer:
         """A transfer by its internal id (a reversal names the transfer it reverses by id)."""
         found = await self._find("id", transfer_id)
         if found is None:
             raise TransferNotFound(str(transfer_id))
-        return await self._with_owners(found)
+        return found
 
     async def reversal_of(self, transfer_id: int) -> Transfer | None:
-        found = await self._find("reverses_id", transfer_id)
-        return None if found is None else await self._with_owners(found)
+        return await self._find("reverses_id", transfer_id)
 
     async def history(self, account_id: int, *, limit: int = 10, offset: int = 0) -> HistoryPage:
         """The account's transfers, newest first, ``limit`` at a time (a busy account's
         may be many rows to sort: off the event loop)."""
+        # The counterparty's account and owner (17, 18), then the account's own owner (19):
+        # one lookup for the page, not one per row.
         rows = await self.db.read_scan(
-            f"SELECT {_T_COLS_OF_T}, c.id, c.owner_id "
+            f"SELECT {_T_COLS_OF_T}, c.id, c.owner_id, "
+            "(SELECT o.owner_id FROM accounts o WHERE o.id = :acc) "
             "FROM transfers t JOIN accounts c ON c.id = CASE WHEN t.debit_account_id = :acc "
             "THEN t.credit_account_id ELSE t.debit_account_id END "
             "WHERE t.debit_account_id = :acc OR t.credit_account_id = :acc "
@@ -632,9 +657,10 @@ class Ledger:
         )
         items = []
         for row in rows[:limit]:
-            transfer = _row_to_transfer(row)
-            outgoing = transfer.debit_account_id == account_id
-            items.append(HistoryItem(transfer, "out" if outgoing else "in", row[17], row[18]))
+            outgoing = row[3] == account_id
+            other, own = row[18], row[19]
+            transfer = _transfer(row, own, other) if outgoing else _transfer(row, other, own)
+            items.append(HistoryItem(transfer, "out" if outgoing else "in", row[17], other))
         return HistoryPage(items, offset, len(rows) > limit)
 
     # --- limits -----------------------------------------------------------------------
@@ -797,20 +823,20 @@ class Ledger:
                         text(
                             "UPDATE transfers SET state = 'voided', resolved_at = :now, "
                             "resolved_by = :actor WHERE id = :id AND state = 'pending' "
-                            f"RETURNING {_T_COLS}"
+                            f"RETURNING {_T_ROW}"
                         ),
                         {"now": now, "actor": actor, "id": row[0]},
                     )
                 ).first()
                 if result is not None:
-                    voided.append(_row_to_transfer(result))
+                    voided.append(self._transfer_of(result))
             if changed:
                 action = "freeze" if status == "frozen" else "unfreeze"
                 await self._audit(conn, now, actor, action, account_id, None, None, reason)
             return changed, voided
 
         changed, voided = await self.db.transaction(work)
-        return FreezeResult(account_id, changed, [await self._with_owners(t) for t in voided])
+        return FreezeResult(account_id, changed, voided)
 
     async def _audit(
         self,
