@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -45,8 +45,7 @@ from bot.common import (
 from bot.people import check_recipient, language_for
 from bot.render import memo, minutes, money, who
 from bot.texts import t
-from ledger import Ledger, PaymentRequest, Person, Transfer
-from ledger.core import Card
+from ledger import Card, Ledger, PaymentRequest, Person, Transfer
 from ledger.errors import (
     AccountFrozen,
     AlreadyResolved,
@@ -304,39 +303,28 @@ async def _pressed_card(
     return found
 
 
-_UNHEARD_POSTS = "posts_unheard"
-
-
 async def _resolve_press(
     context: Context,
     query: CallbackQuery,
     transfer: Transfer,
     resolve: Callable[..., Awaitable[Transfer]],
     unavailable: str,
-    *,
-    posting: bool = False,
 ) -> Transfer | None:
     """Post or void a card's hold for a press (keyed by the press, so a redelivered press gets
     the same result); on a refusal answer the press with it and return None."""
     ledger, reader = ledger_of(context), lang(context)
-    # Posts whose outcome this process never heard (the answer was lost in an outage): if
-    # one turns out to have gone through, nobody has been told yet, so the late press tells.
-    unheard: set[str] = context.bot_data.setdefault(_UNHEARD_POSTS, set())
     try:
         return await resolve(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
     except DatabaseUnavailable:
-        if posting:
-            unheard.add(transfer.ref)
         await answer(query, t(reader, unavailable), alert=True)
     except AlreadyResolved as error:
         await answer(query, explain(reader, error, ledger.currency), alert=True)
         if error.state == "expired":  # a stale card: say so on it too
             await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
-        elif error.state == "posted":  # paid by a press whose answer was lost: the receipt
+        elif error.state == "posted":  # paid by another press (perhaps one whose answer was
+            # lost in an outage, so nobody was told): the receipt, and whoever is untold
             posted = await ledger.get_transfer(transfer.ref)
-            tell = transfer.ref in unheard
-            unheard.discard(transfer.ref)
-            await _after_posted(context.bot, ledger, posted, reader, None, tell=tell)
+            await _after_posted(context, posted, reader, None, fresh=False)
     except LedgerError as error:
         await answer(query, explain(reader, error, ledger.currency), alert=True)
     return None
@@ -360,19 +348,14 @@ async def confirm(update: Update, context: Context) -> None:
     ):
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
-    posted = await _resolve_press(
-        context, query, transfer, ledger.post, "card.confirm_unavailable", posting=True
-    )
+    posted = await _resolve_press(context, query, transfer, ledger.post, "card.confirm_unavailable")
     if posted is None:
         return
-    # Heard at last: everyone is told below, so a later stale press must not tell again.
-    context.bot_data.get(_UNHEARD_POSTS, set()).discard(posted.ref)
     note_money_moved(context, update)
     await answer(query, t(reader, "card.confirmed_answer"))
-    # A redelivered press gets the same result; the card is redrawn, nobody is told twice.
-    await _after_posted(
-        context.bot, ledger, posted, reader, card, tell=not posted.replayed, request=request
-    )
+    # A redelivered press gets the same result: the card is redrawn, and people are told
+    # only if nobody told them yet (the process that posted it stopped first).
+    await _after_posted(context, posted, reader, card, fresh=not posted.replayed, request=request)
 
 
 async def cancel(update: Update, context: Context) -> None:
@@ -417,20 +400,31 @@ async def _request_closed(
 # --- after the money moved ---------------------------------------------------------------
 
 
+_TOLD_HERE = "posts_told_here"  # bot_data: refs of payments this process told people about
+_TOLD_HERE_KEPT = 10_000  # the latest; a press older than these reads the card's told flag
+
+
 async def _after_posted(
-    bot: Bot,
-    ledger: Ledger,
+    context: Context,
     posted: Transfer,
     reader: str,
     card: Card | None,
-    tell: bool,
+    *,
+    fresh: bool,
     request: PaymentRequest | None = None,
 ) -> None:
     """The card becomes a receipt; the sender's balance goes to the sender only; the recipient
-    (or the requester) is told privately. ``card`` is the hold's card as read before, and
-    ``request`` the request it was shown for, if read already."""
-    if card is None:
+    (or the requester) is told privately, once: ``fresh`` when this press posted the payment,
+    otherwise only if the card says nobody was told yet (the press that posted it stopped
+    first, or never heard it went through). ``card`` is the hold's card as read before the
+    post, and ``request`` the request it was shown for, if read already."""
+    bot, ledger = context.bot, ledger_of(context)
+    if card is None or not fresh:  # a replay reads whether anyone was told since
         card = await ledger.card_of(posted.id)
+    # Told at most once: by this press if it posted or its card says nobody was told, and
+    # no other press of this process is telling or has told them (claimed synchronously).
+    tell = (fresh or card is not None) and not (card is not None and card.told)
+    tell = tell and _claim_telling(context, posted.ref)
     # Both balances in one read.
     accounts = await ledger.accounts([posted.debit_account_id, posted.credit_account_id])
     balance = accounts[posted.debit_account_id].available
@@ -443,19 +437,36 @@ async def _after_posted(
         )
     if not tell:
         return
-    if not in_private and posted.debit_owner is not None:
-        await send_private(bot, posted.debit_owner, receipt + "\n\n" + balance_line)
-    if card is not None and card[2] is not None:
-        await settle_request(
-            bot,
-            ledger,
-            request or card[2],
-            "paid",
-            posted,
-            accounts[posted.credit_account_id].available,
-        )
-    else:
-        await _tell_recipient(bot, ledger, posted, accounts[posted.credit_account_id].available)
+    try:
+        if not in_private and posted.debit_owner is not None:
+            await send_private(bot, posted.debit_owner, receipt + "\n\n" + balance_line)
+        if card is not None and card[2] is not None:
+            await settle_request(
+                bot,
+                ledger,
+                request or card[2],
+                "paid",
+                posted,
+                accounts[posted.credit_account_id].available,
+            )
+        else:
+            await _tell_recipient(bot, ledger, posted, accounts[posted.credit_account_id].available)
+    except BaseException:  # not told: a later press (or redelivery) may try again
+        context.bot_data[_TOLD_HERE].pop(posted.ref, None)
+        raise
+    if card is not None:
+        await ledger.mark_told(posted.id)
+
+
+def _claim_telling(context: Context, ref: str) -> bool:
+    """True for the first press of this process to tell about payment ``ref``: it tells."""
+    told: OrderedDict[str, None] = context.bot_data.setdefault(_TOLD_HERE, OrderedDict())
+    if ref in told:
+        return False
+    told[ref] = None
+    if len(told) > _TOLD_HERE_KEPT:
+        told.popitem(last=False)
+    return True
 
 
 async def _tell_recipient(bot: Bot, ledger: Ledger, posted: Transfer, available: int) -> None:

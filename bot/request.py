@@ -27,8 +27,7 @@ from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
 from bot.send import read_draft
 from bot.texts import t
-from ledger import Currency, PaymentRequest, Transfer
-from ledger.core import Card
+from ledger import Card, Currency, PaymentRequest, Transfer
 from ledger.errors import AlreadyResolved, LedgerError, OverTransferMax, TransferNotFound
 
 COMMANDS = [("request", "menu.request")]

@@ -8,6 +8,7 @@ from ledger.requests import PaymentRequest
 from ledger.types import (
     Account,
     AuditRecord,
+    Card,
     FreezeResult,
     HistoryItem,
     HistoryPage,
@@ -20,6 +21,7 @@ from ledger.types import (
 __all__ = [
     "Account",
     "AuditRecord",
+    "Card",
     "Currency",
     "FreezeResult",
     "HistoryItem",

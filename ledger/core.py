@@ -43,6 +43,7 @@ from ledger.money import MAX_MINOR, Currency
 from ledger.types import (
     Account,
     AuditRecord,
+    Card,
     FreezeResult,
     HistoryItem,
     HistoryPage,
@@ -53,7 +54,6 @@ from ledger.types import (
 )
 
 Clock = Callable[[], datetime]
-Card = tuple[int, int, int | None]  # where a pending transfer was shown: chat, message, request
 
 _REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 _T_COLS = (
@@ -120,8 +120,9 @@ RETURNING {_T_ROW}"""
 _RESOLVE_BEFORE_EXPIRY = _RESOLVE.format(timing="expires_at > :now")
 _RESOLVE_AFTER_EXPIRY = _RESOLVE.format(timing="expires_at <= :now")
 _SELECT_TRANSFER_BY = f"SELECT {_T_ROW} FROM transfers WHERE {{column}} = :value"
-_SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19, 20, 21
-    f"SELECT {_T_ROW_OF_T}, c.chat_id, c.message_id, c.request_id "
+_CARD_COLS = "c.chat_id, c.message_id, c.request_id, c.told_at IS NOT NULL"
+_SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19 to 22
+    f"SELECT {_T_ROW_OF_T}, {_CARD_COLS} "
     "FROM transfers t LEFT JOIN cards c ON c.transfer_id = t.id WHERE t.ref = :ref"
 )
 
@@ -166,6 +167,12 @@ def _transfer(row: Sequence[Any], debit_owner: int | None, credit_owner: int | N
         debit_owner=debit_owner,
         credit_owner=credit_owner,
     )
+
+
+def _row_to_card(row: Sequence[Any]) -> Card | None:
+    """A card from (chat_id, message_id, request_id, told); None when its columns are NULL
+    (no card, through a LEFT JOIN)."""
+    return None if row[0] is None else Card(row[0], row[1], row[2], bool(row[3]))
 
 
 def _row_to_account(row: Sequence[Any]) -> Account:
@@ -623,8 +630,7 @@ class Ledger:
         if not rows:
             raise TransferNotFound(ref)
         row = rows[0]
-        card = None if row[19] is None else (row[19], row[20], row[21])
-        return self._transfer_of(row), card
+        return self._transfer_of(row), _row_to_card(row[19:23])
 
     async def transfer_by_key(self, key: str) -> Transfer | None:
         """The transfer made with idempotency ``key``, if any (a request's hold is keyed by
@@ -985,9 +991,16 @@ class Ledger:
         )
 
     async def card_of(self, transfer_id: int) -> Card | None:
-        """(chat_id, message_id, request_id) of the transfer's card, if one was shown."""
+        """The transfer's card, if one was shown."""
         rows = await self.db.read_one(
-            "SELECT chat_id, message_id, request_id FROM cards WHERE transfer_id = :t",
-            {"t": transfer_id},
+            f"SELECT {_CARD_COLS} FROM cards c WHERE c.transfer_id = :t", {"t": transfer_id}
         )
-        return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
+        return _row_to_card(rows[0]) if rows else None
+
+    async def mark_told(self, transfer_id: int) -> None:
+        """Note, on its card, that the people a posted payment concerns were told of it (once
+        noted, a redelivered or late press tells nobody again)."""
+        await self.db.write_one(
+            "UPDATE cards SET told_at = :now WHERE transfer_id = :t AND told_at IS NULL",
+            {"t": transfer_id, "now": to_micros(self.clock())},
+        )

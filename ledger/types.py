@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +131,13 @@ class Stats:
     volume_today: int
     pending: int
     verify: VerifyReport
+
+
+class Card(NamedTuple):
+    """Where a pending transfer was shown (a chat message with buttons), the payment request
+    it was held for, if any, and whether the people its posting concerns were told."""
+
+    chat_id: int
+    message_id: int
+    request_id: int | None
+    told: bool = False

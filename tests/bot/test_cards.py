@@ -523,10 +523,11 @@ class _Trips:
         return counted
 
 
-async def test_a_confirm_press_reads_twice_and_writes_once(
+async def test_a_confirm_press_reads_twice_and_writes_twice(
     bot: ChatBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The transfer and its card in one read, the post, both balances in one read."""
+    """The transfer and its card in one read, the post, both balances in one read, and the
+    card noting that bob was told."""
     alice, bob = await alice_and_bob(bot)
     await bot.send(alice, "/send @bob 2")
     card = bot.last(alice)
@@ -535,7 +536,7 @@ async def test_a_confirm_press_reads_twice_and_writes_once(
     await bot.press(alice, card, "Confirm")
 
     assert bot.answer().text == "Payment sent."
-    assert (len(trips.reads), trips.writes) == (2, ["UPDATE"])
+    assert (len(trips.reads), trips.writes) == (2, ["UPDATE", "UPDATE"])  # post, told
     assert bot.texts(bob)[-1].endswith("Your balance: <b>2.00 USD</b>")
 
 
@@ -555,4 +556,4 @@ async def test_confirming_a_request_card_reads_the_request_once(
     await bot.press(bob, card, "Confirm")
 
     assert bot.texts(alice)[-1].endswith("Your balance: <b>20.00 USD</b>")
-    assert (len(trips.reads), trips.writes) == (3, ["UPDATE", "UPDATE"])
+    assert (len(trips.reads), trips.writes) == (3, ["UPDATE", "UPDATE", "UPDATE"])

@@ -232,4 +232,80 @@ async def test_a_send_redelivered_after_a_crash_before_its_card_shows_the_card(
     assert len(cards_shown) == 1
     assert bot.button(cards_shown[0], "Confirm") == f"p:c:{held.ref}"
     assert await bot.held(alice) == 700  # the same hold, not a second one
-    assert await ledger.card_of(held.id) == (alice["id"], cards_shown[0].result["message_id"], None)
+    card = await ledger.card_of(held.id)
+    assert card is not None
+    assert card[:3] == (alice["id"], cards_shown[0].result["message_id"], None)
+
+
+# --- told once, across a crash -----------------------------------------------------------
+
+
+async def test_a_confirm_redelivered_after_a_crash_before_bob_was_told_tells_him_once(
+    bot: ChatBot,
+) -> None:
+    """The process posted the payment and stopped before telling anyone. Telegram redelivers
+    the press to the restarted bot: the card becomes the receipt and bob is told, once."""
+    alice, bob = await scene(bot)
+    await bot.send(alice, "/send @bob 12.50 lunch")
+    card = bot.last(alice)
+    press = bot.tg.callback(alice, bot.button(card, "Confirm"), card)
+    query = press["callback_query"]
+    ref = query["data"].removeprefix("p:c:")
+    # What the crashed process wrote, and no more: the post, keyed by the press.
+    await bot.ledger.post(ref, key=f"press:{query['id']}", actor=alice["id"])
+    assert bot.to(bob) == []
+
+    await bot.deliver(press)
+    await bot.deliver(press)  # and once more: told once all the same
+
+    assert bot.texts(bob) == [
+        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\nYour balance: <b>12.50 USD</b>"
+    ]
+    assert bot.last(alice).text.startswith("✅ Paid <b>12.50 USD</b> to @bob")
+    assert await bot.balances(alice, bob) == [3_750, 1_250]
+
+
+async def test_after_a_restart_a_redelivered_confirm_does_not_tell_bob_again(
+    bot: ChatBot,
+) -> None:
+    """Bob was told before the crash; the restarted process (which remembers nothing) gets
+    the press again: the card says he was told, so he is not told twice."""
+    alice, bob = await scene(bot)
+    await bot.send(alice, "/send @bob 3 tea")
+    card = bot.last(alice)
+    press = await bot.press(alice, card, "Confirm")
+    assert len(bot.to(bob)) == 1
+    bot.app.bot_data.pop(cards._TOLD_HERE)  # a new process: it remembers nobody it told
+
+    await bot.deliver(press)
+    await bot.press(alice, card, "Confirm")  # another press on the old card
+
+    assert len(bot.to(bob)) == 1
+    assert await bot.balances(alice, bob) == [4_700, 300]
+
+
+async def test_a_request_paid_before_a_crash_is_settled_when_the_press_comes_again(
+    bot: ChatBot,
+) -> None:
+    """A request's payment was posted, then the process stopped before the request was
+    settled: the redelivered Confirm settles it and tells alice, once."""
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(alice)
+    await bot.register(bob, funds=5_000)
+    await bot.send(alice, "/request @bob 20 dinner")
+    await bot.press(bob, bot.last(bob), "Pay")
+    card = bot.last(bob)
+    press = bot.tg.callback(bob, bot.button(card, "Confirm"), card)
+    query = press["callback_query"]
+    ref = query["data"].removeprefix("p:c:")
+    await bot.ledger.post(ref, key=f"press:{query['id']}", actor=bob["id"])
+
+    await bot.deliver(press)
+    await bot.deliver(press)
+
+    paid = [text for text in bot.texts(alice) if text.startswith("✅ @bob paid your request")]
+    assert len(paid) == 1
+    _, shown = await bot.ledger.transfer_and_card(ref)
+    assert shown is not None and shown.told and shown.request_id is not None
+    assert (await bot.ledger.requests.by_id(shown.request_id)).state == "paid"
+    assert await bot.balances(alice, bob) == [2_000, 3_000]
