@@ -455,7 +455,7 @@ async def _after_posted(
         context.bot_data[_TOLD_HERE].pop(posted.ref, None)
         raise
     if card is not None:
-        await ledger.mark_told(posted.id)
+        ledger.mark_told(posted.id)
 
 
 def _claim_telling(context: Context, ref: str) -> bool:

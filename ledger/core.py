@@ -997,10 +997,11 @@ class Ledger:
         )
         return _row_to_card(rows[0]) if rows else None
 
-    async def mark_told(self, transfer_id: int) -> None:
+    def mark_told(self, transfer_id: int) -> None:
         """Note, on its card, that the people a posted payment concerns were told of it (once
-        noted, a redelivered or late press tells nobody again)."""
-        await self.db.write_one(
+        noted, a redelivered or late press tells nobody again). Deferred (``write_later``):
+        nobody waits for it, and a note lost in a crash means at most a second telling."""
+        self.db.write_later(
             "UPDATE cards SET told_at = :now WHERE transfer_id = :t AND told_at IS NULL",
             {"t": transfer_id, "now": to_micros(self.clock())},
         )

@@ -275,6 +275,7 @@ async def test_after_a_restart_a_redelivered_confirm_does_not_tell_bob_again(
     card = bot.last(alice)
     press = await bot.press(alice, card, "Confirm")
     assert len(bot.to(bob)) == 1
+    await bot.ledger.db.flush()  # a stop, as the program stops: its deferred writes done
     bot.app.bot_data.pop(cards._TOLD_HERE)  # a new process: it remembers nobody it told
 
     await bot.deliver(press)
@@ -305,6 +306,7 @@ async def test_a_request_paid_before_a_crash_is_settled_when_the_press_comes_aga
 
     paid = [text for text in bot.texts(alice) if text.startswith("✅ @bob paid your request")]
     assert len(paid) == 1
+    await bot.ledger.db.flush()  # the note that alice was told is a deferred write
     _, shown = await bot.ledger.transfer_and_card(ref)
     assert shown is not None and shown.told and shown.request_id is not None
     assert (await bot.ledger.requests.by_id(shown.request_id)).state == "paid"

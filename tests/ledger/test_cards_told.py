@@ -22,14 +22,17 @@ async def test_a_card_is_untold_until_marked_and_marking_twice_changes_nothing(
     await ledger.post(held.ref, key="p")
     assert await ledger.card_of(held.id) == Card(1, 55, None, told=False)
 
-    await ledger.mark_told(held.id)
+    ledger.mark_told(held.id)
+    await ledger.db.flush()
     clock.advance(seconds=60)
-    await ledger.mark_told(held.id)  # a second telling press: the first time stays
+    ledger.mark_told(held.id)  # a second telling press: the first time stays
+    await ledger.db.flush()
 
     assert await ledger.card_of(held.id) == Card(1, 55, None, told=True)
     rows = await ledger.db.read_one("SELECT told_at FROM cards", {})
     assert rows == [(int((clock() - timedelta(seconds=60)).timestamp() * 1_000_000),)]
-    await ledger.mark_told(held.id + 999)  # no card: nothing to note, no error
+    ledger.mark_told(held.id + 999)  # no card: nothing to note, no error
+    await ledger.db.flush()
 
 
 async def test_the_migration_counts_posted_payments_as_told_and_goes_back_down(
@@ -65,3 +68,21 @@ async def test_the_migration_counts_posted_payments_as_told_and_goes_back_down(
         assert [len(row) for row in rows] == [4, 4]  # told_at is gone
     finally:
         await old.close()
+
+
+async def test_a_deferred_note_is_written_by_close_at_the_latest(
+    database_url: str, clock: FakeClock, limits: Any
+) -> None:
+    ledger = await Ledger.open(database_url, "USD", clock=clock, default_limits=limits)
+    alice, bob = await funded(ledger, range(1, 3))
+    held = await ledger.create_pending(alice, bob, 100, key="h", expires_in=HOLD)
+    await ledger.remember_card(held.id, 1, 55)
+    await ledger.post(held.ref, key="p")
+    ledger.mark_told(held.id)
+    await ledger.close()  # the program stopping: what was deferred is written first
+
+    reopened = await Ledger.open(database_url, "USD", clock=clock, default_limits=limits)
+    try:
+        assert await reopened.card_of(held.id) == Card(1, 55, None, told=True)
+    finally:
+        await reopened.close()
