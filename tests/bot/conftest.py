@@ -169,6 +169,18 @@ class ChatBot:
                 await self.fund(user, funds)
         self.api.clear()
 
+    async def request_held(self, alice: User | None = None) -> tuple[User, User, Call, Call]:
+        """alice asks bob (50.00 USD) for 20.00 USD for dinner and bob presses Pay: the money
+        is held. Returns alice, bob, the request message as first sent (its buttons still on
+        some old screen) and the card it became."""
+        alice, bob = alice or self.user("alice"), self.user("bob")
+        await self.register(alice)
+        await self.register(bob, funds=5_000)
+        await self.send(alice, "/request @bob 20 dinner")
+        request = self.last(bob)
+        await self.press(bob, request, "Pay")
+        return alice, bob, request, self.last(bob)
+
     async def fund(self, user: User, amount: int) -> Transfer:
         account = await self.ledger.open_account(user["id"])
         return await self.ledger.transfer(

@@ -13,6 +13,7 @@ from telegram.error import Forbidden
 from bot.app import startup
 from ledger.errors import DatabaseUnavailable
 from tests.bot.conftest import SQLITE_ONLY, ChatBot
+from tests.round_trips import RoundTrips
 
 ALREADY = "Already confirmed: this payment went through once; nothing more was sent."
 
@@ -498,42 +499,6 @@ async def test_an_edit_that_changes_nothing_is_not_an_error(bot: ChatBot) -> Non
 # --- round trips -----------------------------------------------------------------------
 
 
-class _Trips:
-    """Counts the ledger's database statements (each one round trip) while it is on."""
-
-    def __init__(self, bot: ChatBot, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.reads: list[str] = []
-        self.writes: list[str] = []
-        self.later: list[str] = []  # deferred: in the next group commit, nobody waits
-        self.inside = 0
-        self._deferred: set[int] = set()  # params of write_later, run by write_one later
-        db = bot.ledger.db
-        for name, kept in (("read_one", self.reads), ("read_scan", self.reads)):
-            monkeypatch.setattr(db, name, self._counting(getattr(db, name), kept))
-        monkeypatch.setattr(db, "write_one", self._counting(db.write_one, self.writes))
-        real_later = db.write_later
-
-        def write_later(sql: str, params: dict) -> None:
-            self.later.append(sql.split()[0].upper())
-            self._deferred.add(id(params))
-            real_later(sql, params)
-
-        monkeypatch.setattr(db, "write_later", write_later)
-
-    def _counting(self, real, kept: list[str]):
-        async def counted(sql: str, params: dict) -> list:
-            # read_one is read_scan on PostgreSQL, write_later a write_one: one statement
-            if not self.inside and id(params) not in self._deferred:
-                kept.append(sql.split()[0].upper())
-            self.inside += 1
-            try:
-                return await real(sql, params)
-            finally:
-                self.inside -= 1
-
-        return counted
-
-
 async def test_a_confirm_press_reads_twice_and_writes_once_waiting(
     bot: ChatBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -542,7 +507,7 @@ async def test_a_confirm_press_reads_twice_and_writes_once_waiting(
     alice, bob = await alice_and_bob(bot)
     await bot.send(alice, "/send @bob 2")
     card = bot.last(alice)
-    trips = _Trips(bot, monkeypatch)
+    trips = RoundTrips(bot.ledger.db, monkeypatch)
 
     await bot.press(alice, card, "Confirm")
 
@@ -556,13 +521,8 @@ async def test_confirming_a_request_card_reads_the_request_once(
 ) -> None:
     """A request's card adds the request (read once) and its settling (one write); the
     requester's balance comes from the read made for the receipt."""
-    alice, bob = bot.user("alice"), bot.user("bob")
-    await bot.register(alice)
-    await bot.register(bob, funds=5_000)
-    await bot.send(alice, "/request @bob 20 dinner")
-    await bot.press(bob, bot.last(bob), "Pay")
-    card = bot.last(bob)
-    trips = _Trips(bot, monkeypatch)
+    alice, bob, _, card = await bot.request_held()
+    trips = RoundTrips(bot.ledger.db, monkeypatch)
 
     await bot.press(bob, card, "Confirm")
 

@@ -29,13 +29,7 @@ async def paid_once(bot: ChatBot, alice: User | None = None) -> tuple[User, User
     """alice asks bob (50.00 USD) for 20.00 USD for dinner and bob presses Pay: the money is
     held. Returns alice, bob, the request message as first sent (its buttons still on some
     old screen) and the card it became."""
-    alice, bob = alice or bot.user("alice"), bot.user("bob")
-    await bot.register(alice)
-    await bot.register(bob, funds=5_000)
-    await bot.send(alice, "/request @bob 20 dinner")
-    request = bot.last(bob)
-    await bot.press(bob, request, "Pay")
-    card = bot.last(bob)
+    alice, bob, request, card = await bot.request_held(alice)
     assert card.text.startswith("Send <b>20.00 USD</b> to @alice")
     assert await bot.held(bob) == 2_000
     return alice, bob, request, card

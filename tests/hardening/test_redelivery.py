@@ -290,12 +290,7 @@ async def test_a_request_paid_before_a_crash_is_settled_when_the_press_comes_aga
 ) -> None:
     """A request's payment was posted, then the process stopped before the request was
     settled: the redelivered Confirm settles it and tells alice, once."""
-    alice, bob = bot.user("alice"), bot.user("bob")
-    await bot.register(alice)
-    await bot.register(bob, funds=5_000)
-    await bot.send(alice, "/request @bob 20 dinner")
-    await bot.press(bob, bot.last(bob), "Pay")
-    card = bot.last(bob)
+    alice, bob, _, card = await bot.request_held()
     press = bot.tg.callback(bob, bot.button(card, "Confirm"), card)
     query = press["callback_query"]
     ref = query["data"].removeprefix("p:c:")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -98,3 +98,18 @@ async def fresh_database_url(database: str, tmp_path: Path, _cloned_databases: N
         return f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"
     _name, url = await clone_postgres_database()
     return url
+
+
+@pytest.fixture
+async def raw(fresh_database_url: str) -> AsyncIterator[object]:
+    """A PostgreSQL connection of the test's own to its fresh database (asyncpg), beside the
+    ledger's: to hold a transaction open across ledger calls, or to act as an operator."""
+    import asyncpg
+
+    conn = await asyncpg.connect(
+        fresh_database_url.replace("postgresql+asyncpg://", "postgresql://")
+    )
+    try:
+        yield conn
+    finally:
+        await conn.close()

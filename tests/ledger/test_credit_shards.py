@@ -53,16 +53,6 @@ async def ledger(migrated_url: str, clock: FakeClock, limits: Any) -> AsyncItera
         await ledger.close()
 
 
-@pytest.fixture
-async def raw(migrated_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection of the test's own, for a transaction held open across ledger calls."""
-    conn = await asyncpg.connect(migrated_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        yield conn
-    finally:
-        await conn.close()
-
-
 async def guarded(work: Awaitable[T]) -> T:
     """``work``, failing the test instead of hanging it if a lock is never granted."""
     return await asyncio.wait_for(work, HANG_GUARD_S)

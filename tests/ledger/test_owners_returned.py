@@ -16,6 +16,7 @@ import pytest
 from ledger import Card, Ledger
 from ledger.errors import DatabaseUnavailable
 from tests.conftest import FakeClock
+from tests.round_trips import RoundTrips
 
 ALICE, BOB = 101, 102
 HOLD = timedelta(minutes=5)
@@ -39,38 +40,9 @@ def forget_owners(ledger: Ledger) -> None:
     ledger._account_of_owner.clear()
 
 
-class RoundTrips:
-    """Counts the statements the ledger sends; a read_one that goes through read_scan (as on
-    PostgreSQL) is one round trip, counted once."""
-
-    def __init__(self, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.calls: list[str] = []
-        self._depth = 0
-        for name in ("read_one", "read_scan", "write_one"):
-            monkeypatch.setattr(ledger.db, name, self._counting(name, getattr(ledger.db, name)))
-
-    def _counting(
-        self, name: str, call: Callable[..., Awaitable[Any]]
-    ) -> Callable[..., Awaitable[Any]]:
-        async def counted(sql: str, params: dict[str, Any]) -> Any:
-            if self._depth == 0:
-                self.calls.append(name)
-            self._depth += 1
-            try:
-                return await call(sql, params)
-            finally:
-                self._depth -= 1
-
-        return counted
-
-    def take(self) -> list[str]:
-        calls, self.calls = self.calls, []
-        return calls
-
-
 @pytest.fixture
 def trips(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Iterator[RoundTrips]:
-    yield RoundTrips(ledger, monkeypatch)
+    yield RoundTrips(ledger.db, monkeypatch)
 
 
 def owners(transfer: Any) -> tuple[int | None, int | None]:

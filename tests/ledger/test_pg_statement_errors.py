@@ -11,7 +11,6 @@ statement then runs on the same server backend, with no reconnect.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -28,15 +27,6 @@ def database_url(fresh_database_url: str) -> str:
     return fresh_database_url
 
 
-@pytest.fixture
-async def admin(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        yield conn
-    finally:
-        await conn.close()
-
-
 async def backend(ledger: Ledger) -> int:
     return (await ledger.db.read_one("SELECT pg_backend_pid()", {}))[0][0]
 
@@ -51,12 +41,12 @@ async def test_bad_arguments_fail_alone_and_the_connection_is_kept(ledger: Ledge
 
 
 async def test_a_cancelled_statement_is_unavailable_and_the_connection_is_kept(
-    ledger: Ledger, admin: asyncpg.Connection
+    ledger: Ledger, raw: asyncpg.Connection
 ) -> None:
     before = await backend(ledger)
     sleeping = asyncio.create_task(ledger.db.read_one("SELECT pg_sleep(:s)", {"s": SLEEP_S}))
     for _ in range(200):  # until the server runs it
-        running = await admin.fetchval(
+        running = await raw.fetchval(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE pid = $1 AND query LIKE 'SELECT pg_sleep%'",
             before,
@@ -64,7 +54,7 @@ async def test_a_cancelled_statement_is_unavailable_and_the_connection_is_kept(
         if running:
             break
         await asyncio.sleep(0.01)
-    assert await admin.fetchval("SELECT pg_cancel_backend($1)", before)
+    assert await raw.fetchval("SELECT pg_cancel_backend($1)", before)
 
     with pytest.raises(DatabaseUnavailable):
         await asyncio.wait_for(sleeping, SLEEP_S / 2)
@@ -72,12 +62,12 @@ async def test_a_cancelled_statement_is_unavailable_and_the_connection_is_kept(
 
 
 async def test_a_statement_timeout_leaves_the_ledger_working(
-    ledger: Ledger, admin: asyncpg.Connection, database_url: str
+    ledger: Ledger, raw: asyncpg.Connection, database_url: str
 ) -> None:
     """The database's own statement_timeout (set by an operator) cancels a slow statement;
     the ledger says unavailable for it and goes on serving on the same connections."""
     name = database_url.rsplit("/", 1)[1]
-    await admin.execute(f'ALTER DATABASE "{name}" SET statement_timeout = 200')
+    await raw.execute(f'ALTER DATABASE "{name}" SET statement_timeout = 200')
     await ledger.close()
     reopened = await Ledger.open(database_url, "USD")
     try:
