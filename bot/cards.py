@@ -340,7 +340,11 @@ async def confirm(update: Update, context: Context) -> None:
     transfer, card = pressed  # a card, once remembered, never changes
     ledger, reader = ledger_of(context), lang(context)
     # A request's card: the request is read once, for the check below and the settling after.
-    request = None if card is None or card[2] is None else await ledger.requests.by_id(card[2])
+    request = (
+        None
+        if card is None or card.request_id is None
+        else await ledger.requests.by_id(card.request_id)
+    )
     if (
         request is not None
         and card is not None
@@ -421,30 +425,34 @@ async def _after_posted(
     bot, ledger = context.bot, ledger_of(context)
     if card is None or not fresh:  # a replay reads whether anyone was told since
         card = await ledger.card_of(posted.id)
-    # Told at most once: by this press if it posted or its card says nobody was told, and
-    # no other press of this process is telling or has told them (claimed synchronously).
-    tell = (fresh or card is not None) and not (card is not None and card.told)
-    tell = tell and _claim_telling(context, posted.ref)
+    # Told at most once: by this press if its card says nobody was told yet (without a card
+    # to note it on, only the press that posted tells), and no other press of this process
+    # is telling or has told them (claimed synchronously, before any await).
+    untold = fresh if card is None else not card.told
+    tell = untold and _claim_telling(context, posted.ref)
     # Both balances in one read.
     accounts = await ledger.accounts([posted.debit_account_id, posted.credit_account_id])
     balance = accounts[posted.debit_account_id].available
     balance_line = t(reader, "card.your_balance", available=money(reader, balance, ledger.currency))
     receipt = await card_text(ledger, posted, reader, "posted")
-    in_private = card is not None and card[0] == posted.debit_owner
+    in_private = card is not None and card.chat_id == posted.debit_owner
     if card is not None:
         await edit_message(
-            bot, card[0], card[1], receipt + ("\n\n" + balance_line if in_private else "")
+            bot,
+            card.chat_id,
+            card.message_id,
+            receipt + ("\n\n" + balance_line if in_private else ""),
         )
     if not tell:
         return
     try:
         if not in_private and posted.debit_owner is not None:
             await send_private(bot, posted.debit_owner, receipt + "\n\n" + balance_line)
-        if card is not None and card[2] is not None:
+        if card is not None and card.request_id is not None:
             await settle_request(
                 bot,
                 ledger,
-                request or card[2],
+                request or card.request_id,
                 "paid",
                 posted,
                 accounts[posted.credit_account_id].available,
@@ -562,8 +570,8 @@ async def finish(
             sender, _ = await _people(ledger, ended)
             reader = language_for(sender)
         text = await card_text(ledger, ended, reader, ended.state)
-        await edit_message(bot, card[0], card[1], text)
-    asked = request if request is not None else (card[2] if card is not None else None)
+        await edit_message(bot, card.chat_id, card.message_id, text)
+    asked = request if request is not None else (card.request_id if card is not None else None)
     if asked is None or (isinstance(asked, PaymentRequest) and asked.state != "open"):
         return False
     outcome, told = _ENDED[why]

@@ -220,7 +220,10 @@ async def decline(update: Update, context: Context) -> None:
         await answer(query, t(reader, f"request.already.{current.state}"), alert=True)
         return
     await answer(query, t(reader, "request.declined_answer"))
-    if card is not None and (card[0], card[1]) == (query.message.chat.id, query.message.message_id):
+    if card is not None and (card.chat_id, card.message_id) == (
+        query.message.chat.id,
+        query.message.message_id,
+    ):
         return  # Pay made this message the card, which now says the money was released
     requester = await ledger.directory.get(asked.requester_id)
     await edit_message(
