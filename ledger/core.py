@@ -217,7 +217,6 @@ class Ledger:
             max_transfer=1_000 * 10**currency.exponent, daily_limit=5_000 * 10**currency.exponent
         )
         self._account_of_owner: dict[int, int] = {}
-        self._owner_of_account: dict[int, int | None] = {}
         self._limits: tuple[float, Limits] | None = None
         self.issuance_account_id = 0
         from ledger.directory import Directory
@@ -288,7 +287,6 @@ class Ledger:
             return int(account_id)
 
         self.issuance_account_id = await self.db.transaction(setup)
-        self._owner_of_account[self.issuance_account_id] = None
 
     async def close(self) -> None:
         await self.db.close()
@@ -329,14 +327,7 @@ class Ledger:
         self._remember(int(rows[0][0]), owner_id)
         return int(rows[0][0])
 
-    async def owner_of(self, account_id: int) -> int | None:
-        if account_id in self._owner_of_account:
-            return self._owner_of_account[account_id]
-        account = await self.account(account_id)
-        return account.owner_id
-
     def _remember(self, account_id: int, owner_id: int | None) -> None:
-        self._owner_of_account[account_id] = owner_id
         if owner_id is not None:
             self._account_of_owner[owner_id] = account_id
 
