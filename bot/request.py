@@ -27,7 +27,7 @@ from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
 from bot.send import read_draft
 from bot.texts import t
-from ledger import Card, Currency, PaymentRequest, Transfer
+from ledger import Currency, PaymentRequest, Transfer
 from ledger.errors import AlreadyResolved, LedgerError, OverTransferMax, TransferNotFound
 
 COMMANDS = [("request", "menu.request")]
@@ -174,26 +174,19 @@ def _hold_key(asked: PaymentRequest) -> str:
     return f"request:{asked.ref}"
 
 
-async def _release_hold(
-    context: Context, asked: PaymentRequest
-) -> tuple[Transfer | None, Card | None] | None:
+async def _release_hold(context: Context, asked: PaymentRequest) -> Transfer | None:
     """Before ``asked`` is declined, the hold Pay made for it (a stale Decline button, still
     on another screen after Pay) is released, so the payer's money is free at once and the
-    request is never both declined and paid. Returns the hold released now (or None) and its
-    card; None when the hold was posted meanwhile (the request is being paid)."""
+    request is never both declined and paid. Returns that hold as it stands after: released
+    (now or before), or posted (Confirm is paying the request); None if Pay never held."""
     ledger = ledger_of(context)
     found = await ledger.transfer_by_key(_hold_key(asked))
-    if found is not None and found.state == "posted":
-        return None  # Confirm posted it this moment and is settling the request as paid
     if found is None or found.state != "pending":
-        return None, None  # never held, or its end was handled where it ended
+        return found
     try:
-        released = await ledger.void(found.ref, key=f"closed:{found.ref}", actor=asked.payer_id)
-    except AlreadyResolved as error:
-        if error.state == "posted":
-            return None
-        released = await ledger.get_transfer(found.ref)  # expired just now, or voided
-    return released, await ledger.card_of(released.id)
+        return await ledger.void(found.ref, key=f"closed:{found.ref}", actor=asked.payer_id)
+    except AlreadyResolved:  # resolved meanwhile (posted, expired): as it stands
+        return await ledger.get_transfer(found.ref)
 
 
 async def decline(update: Update, context: Context) -> None:
@@ -204,11 +197,11 @@ async def decline(update: Update, context: Context) -> None:
     if asked is None:
         return
     ledger, reader = ledger_of(context), lang(context)
-    released = await _release_hold(context, asked)
-    if released is None:
+    hold = await _release_hold(context, asked)
+    if hold is not None and hold.state == "posted":
         await answer(query, t(reader, "request.already.paid"), alert=True)
         return
-    hold, card = released
+    card = None if hold is None else await ledger.card_of(hold.id)
     if hold is None:
         settled = await cards.settle_request(context.bot, ledger, asked, "declined")
     else:  # its card says the money is released; the requester hears "declined"
