@@ -332,10 +332,8 @@ class _GroupCommit:
             self._start()
 
     async def close(self) -> None:
-        """Run what write_later left, let the running batch end, then stop the thread; it
-        closes its connection."""
-        if self._later:
-            self._flush_later()
+        """Let the running batch end, then stop the thread; it closes its connection. What
+        write_later left is written first (``Database.close`` flushes)."""
         await self._until_idle()
         self._fail(self._queue, RuntimeError("the database was closed"))
         self._queue.clear()
@@ -454,8 +452,7 @@ class Database:
         return 0 if self._group is None else self._group.commits
 
     async def close(self) -> None:
-        if self._later_tasks:
-            await asyncio.wait(list(self._later_tasks))
+        await self.flush()  # what write_later left is written first
         self._pg_idle_max = 0  # a call still running gives its connection back to the pool
         while self._pg_idle:
             await self._pg_idle.pop().close()
