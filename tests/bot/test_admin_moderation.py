@@ -4,6 +4,8 @@ what the admin sees, what the person concerned is told, the ledger's state and t
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from bot.fakeapi import Telegram
@@ -91,6 +93,37 @@ async def test_oscar_freezes_bob_whose_pending_payment_is_released_and_bob_is_to
     await ops.send(alice, "/send @bob 1 hi")
     assert ops.last(alice).text.startswith("The recipient's account is frozen")
     assert await ops.balances(alice, bob) == [5_000, 5_000]
+
+
+async def test_a_freeze_card_that_cannot_be_edited_does_not_keep_the_others_stale(
+    ops: ChatBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two holds released by one freeze; the edit of one card fails (Telegram down for a
+    moment): the other card is still updated, and the failure is logged."""
+    bob = ops.user("bob")
+    await ops.send(bob, "/send @alice 20 bike")
+    first = ops.last(bob)
+    await ops.send(bob, "/send @alice 5 lamp")
+    second = ops.last(bob)
+    await ops.send(OSCAR, "/freeze @bob fraud")
+    ops.api.fail_next["editMessageText"] = (500, "Internal Server Error: restart")
+
+    with caplog.at_level(logging.ERROR, logger="bot.admin_notices"):
+        await ops.press(OSCAR, ops.last(OSCAR), "Confirm")
+
+    edits = {  # the edits Telegram answered: done
+        c.params["message_id"]: c.text
+        for c in ops.to(bob)
+        if c.method == "editMessageText" and c.result is not None
+    }
+    cards = [first.result["message_id"], second.result["message_id"]]
+    edited = [edits[card] for card in cards if card in edits]
+    assert len(edited) == 1  # the other is the one whose edit failed, whichever came first
+    assert edited[0].startswith("Cancelled: <b>")
+    assert "its card was not updated" in caplog.text
+    account = await ops.account(bob)
+    assert account.frozen and account.on_hold == 0
+    assert ops.texts(bob)[-1].endswith("Your payments on hold were released (2); nothing was sent.")
 
 
 async def test_freezing_needs_a_reason_and_an_account_that_is_not_frozen_yet(
