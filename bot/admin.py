@@ -53,6 +53,7 @@ from bot.admin_views import (
     user_view,
 )
 from bot.common import Context, Refusal, lang, ledger_of, reply_unknown_command, settings_of
+from bot.outbox import deliver, payments_of
 from bot.render import money, who
 from bot.texts import t
 from ledger import Limits, Person
@@ -111,19 +112,16 @@ async def freeze(update: Update, context: Context, words: Words) -> None:
 @admin_only
 async def unfreeze(update: Update, context: Context, words: Words) -> None:
     """Unfreezes someone's account at once and tells them."""
-    reader, ledger = lang(context), ledger_of(context)
+    reader = lang(context)
     person, rest = await target_of(context, words, "admin.usage.unfreeze")
     check_target(_admin_id(update), person)
     reason = reason_of(reader, rest, "admin.usage.unfreeze", required=False)
-    account_id = await ledger.account_of(person.id)
-    result = None
-    if account_id is not None:
-        result = await ledger.unfreeze(account_id, actor=_admin_id(update), reason=reason)
-    if result is None or not result.changed:
+    payments = payments_of(context.bot_data)
+    unfrozen = await payments.unfreeze(_admin_id(update), person.id, reason)
+    if not unfrozen.changed:
         raise Refusal("admin.refusal.not_frozen", name=who(person, reader))
     await to_admin(update, context, t(reader, "admin.done.unfreeze", name=who(person, reader)))
-    told = await notice(ledger, person.id, "admin.notice.unfrozen", reason=reason)
-    await tell(context.bot, [told], "unfreeze")
+    await deliver(context.bot, payments, unfrozen.messages)  # they are told, by the outbox
 
 
 @admin_only

@@ -17,10 +17,12 @@ from telegram import Bot
 from bot.admin_notices import Notice, notice, release_cards, reversal_notices
 from bot.admin_views import person_name
 from bot.common import Refusal
+from bot.outbox import deliver
 from bot.render import money
 from bot.texts import t
 from ledger import Ledger
 from ledger.errors import DatabaseUnavailable, InsufficientFunds
+from ledger.payments import Payments
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +80,21 @@ async def _described(description: Awaitable[Effect], written: Effect, card: Admi
 
 
 async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
-    target_id = card.target_id  # a local: the narrowing below holds in describe() too
+    target_id = card.target_id
     assert target_id is not None
-    account_id = await ledger.open_account(target_id)
-    result = await ledger.freeze(account_id, actor=card.admin_id, reason=card.reason)
-    if not result.changed:
+    payments = Payments(ledger)
+    frozen = await payments.freeze(card.admin_id, target_id, card.reason)
+    if not frozen.changed:
         name = await person_name(ledger, target_id, card.lang)
         raise Refusal("admin.refusal.already_frozen", name=name)
-    holds = len(result.voided)
+    holds = len(frozen.released)
 
     async def describe() -> Effect:
-        await release_cards(bot, ledger, result.voided)
-        told = await notice(
-            ledger, target_id, "admin.notice.frozen", reason=card.reason, holds=holds
-        )
-        return Effect(t(card.lang, "admin.done.freeze", holds=holds), [told])
+        # The cards of the released holds say so; the person (and the requesters of
+        # requests those holds were for) are told by the outbox, written with the freeze.
+        await release_cards(bot, ledger, frozen.released)
+        await deliver(bot, payments, frozen.messages)
+        return Effect(t(card.lang, "admin.done.freeze", holds=holds))
 
     written = Effect(t(card.lang, "admin.done.freeze_untold", holds=holds))
     return await _described(describe(), written, card)

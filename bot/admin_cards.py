@@ -25,6 +25,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot import buttons
 from bot.admin_actions import AdminCard, act
 from bot.admin_notices import tell
 from bot.admin_views import admin_explain, person_name
@@ -51,7 +52,7 @@ from ledger.errors import DatabaseUnavailable, LedgerError
 
 log = logging.getLogger(__name__)
 
-PREFIX = "a:"
+PREFIX = buttons.ADMIN_CARD
 _DATA = re.compile(r"a:([cx]):([A-Za-z0-9_-]{16})")
 _CARDS = "admin_cards"
 

@@ -29,6 +29,7 @@ from bot.common import (
     lang,
     ledger_of,
 )
+from bot.outbox import payments_of
 from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
 from bot.texts import t
 from ledger import Person, parse_amount
@@ -147,7 +148,7 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
     assert message is not None
     assert draft.sender and draft.recipient and draft.amount
     try:
-        transfer = await cards.hold(
+        held = await cards.hold(
             context,
             draft.sender,
             draft.recipient,
@@ -158,9 +159,7 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
     except (Refusal, LedgerError) as error:
         await message.reply_text(explain(lang(context), error, ledger_of(context).currency))
         return
-    if transfer.replayed and await cards.shown_already(context, transfer):
-        return  # a redelivered /send: one card for one hold
-    await cards.show(context, transfer, reply_to=message)
+    await cards.show(context, held, reply_to=message)
 
 
 # --- the guided conversation -------------------------------------------------------------
@@ -206,7 +205,9 @@ async def answer_who(update: Update, context: Context) -> int:
             recipient = await by_username(context, message.text, draft.sender.id)
         check_recipient(context, draft.sender.id, recipient)
         if draft.amount is not None:
-            await cards.precheck(context, draft.sender, recipient, draft.amount)
+            await payments_of(context.bot_data).check_send(
+                draft.sender.id, recipient.id, draft.amount
+            )
     except (Refusal, LedgerError) as error:
         return await _retry(message, context, error, WHO)
     draft.recipient = recipient
@@ -221,7 +222,7 @@ async def answer_amount(update: Update, context: Context) -> int:
     assert draft.sender is not None and draft.recipient is not None
     try:
         amount = parse_amount(message.text, ledger_of(context).currency)
-        await cards.precheck(context, draft.sender, draft.recipient, amount)
+        await payments_of(context.bot_data).check_send(draft.sender.id, draft.recipient.id, amount)
     except (Refusal, LedgerError) as error:
         return await _retry(message, context, error, AMOUNT)
     draft.amount = amount

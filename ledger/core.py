@@ -35,6 +35,7 @@ from ledger.errors import (
     NotPending,
     NotReversible,
     OverTransferMax,
+    RequestClosed,
     SameAccount,
     TransferNotFound,
 )
@@ -106,9 +107,10 @@ _SELECT_ALL_ACCOUNTS = _select_accounts()
 
 _INSERT_TRANSFER = f"""
 INSERT INTO transfers (ref, idempotency_key, kind, debit_account_id, credit_account_id, amount,
-                       currency, state, memo, actor_id, created_at, expires_at, reverses_id)
+                       currency, state, memo, actor_id, created_at, expires_at, reverses_id,
+                       request_id)
 VALUES (:ref, :key, :kind, :debit, :credit, :amount, :currency, :state, :memo, :actor, :now,
-        :expires, :reverses)
+        :expires, :reverses, :request)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING {_T_ROW}"""
 
@@ -120,8 +122,8 @@ RETURNING {_T_ROW}"""
 _RESOLVE_BEFORE_EXPIRY = _RESOLVE.format(timing="expires_at > :now")
 _RESOLVE_AFTER_EXPIRY = _RESOLVE.format(timing="expires_at <= :now")
 _SELECT_TRANSFER_BY = f"SELECT {_T_ROW} FROM transfers WHERE {{column}} = :value"
-_CARD_COLS = "c.chat_id, c.message_id, c.request_id, c.told_at IS NOT NULL"
-_SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19 to 22
+_CARD_COLS = "c.chat_id, c.message_id, c.request_id"
+_SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19 to 21
     f"SELECT {_T_ROW_OF_T}, {_CARD_COLS} "
     "FROM transfers t LEFT JOIN cards c ON c.transfer_id = t.id WHERE t.ref = :ref"
 )
@@ -170,9 +172,9 @@ def _transfer(row: Sequence[Any], debit_owner: int | None, credit_owner: int | N
 
 
 def _row_to_card(row: Sequence[Any]) -> Card | None:
-    """A card from (chat_id, message_id, request_id, told); None when its columns are NULL
-    (no card, through a LEFT JOIN)."""
-    return None if row[0] is None else Card(row[0], row[1], row[2], bool(row[3]))
+    """A card from (chat_id, message_id, request_id); None when its columns are NULL (no
+    card, through a LEFT JOIN)."""
+    return None if row[0] is None else Card(row[0], row[1], row[2])
 
 
 def _row_to_account(row: Sequence[Any]) -> Account:
@@ -220,10 +222,12 @@ class Ledger:
         self._limits: tuple[float, Limits] | None = None
         self.issuance_account_id = 0
         from ledger.directory import Directory
+        from ledger.outbox import Outbox
         from ledger.requests import PaymentRequests
 
         self.directory = Directory(db, clock)
         self.requests = PaymentRequests(db, clock, currency)
+        self.outbox = Outbox(db, clock)
 
     @classmethod
     async def open(
@@ -378,12 +382,23 @@ class Ledger:
         memo: str = "",
         actor: int | None = None,
         kind: str = "payment",
+        request_id: int | None = None,
     ) -> Transfer:
-        """Reserve ``amount`` on the debit account until ``expires_in`` from now."""
+        """Reserve ``amount`` on the debit account until ``expires_in`` from now; with
+        ``request_id``, to pay that request (it settles with this hold, in the database)."""
         if expires_in <= timedelta(0):
             raise ValueError("a pending transfer needs a positive timeout")
         return await self._insert(
-            kind, "pending", debit, credit, amount, key, memo, actor, expires_in=expires_in
+            kind,
+            "pending",
+            debit,
+            credit,
+            amount,
+            key,
+            memo,
+            actor,
+            expires_in=expires_in,
+            request_id=request_id,
         )
 
     async def post(self, ref: str, *, key: str | None = None, actor: int | None = None) -> Transfer:
@@ -453,6 +468,7 @@ class Ledger:
         *,
         expires_in: timedelta | None = None,
         reverses: int | None = None,
+        request_id: int | None = None,
     ) -> Transfer:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise ValueError("amount must be a positive int of minor units")
@@ -480,6 +496,7 @@ class Ledger:
             "now": to_micros(now),
             "expires": None if expires_in is None else to_micros(now + expires_in),
             "reverses": reverses,
+            "request": request_id,
         }
         for _ in range(3):
             try:
@@ -546,6 +563,11 @@ class Ledger:
             return MemoTooLong(MEMO_MAX)
         if refusal == "same_account":
             return SameAccount()
+        if refusal == "request_closed":
+            rows = await self.db.read_one(
+                "SELECT ref, state FROM payment_requests WHERE id = :r", {"r": params["request"]}
+            )
+            return RequestClosed(rows[0][0], rows[0][1]) if rows else RequestClosed("", "closed")
         return LedgerError(f"refused by the ledger: {refusal}")
 
     async def _resolve(self, ref: str, state: str, key: str | None, actor: int | None) -> Transfer:
@@ -570,6 +592,13 @@ class Ledger:
                 raise AccountFrozen(account, side) from None
             if refusal == "already_resolved":
                 raise AlreadyResolved(ref, existing.state) from None
+            if refusal == "request_closed":
+                rows = await self.db.read_one(
+                    "SELECT r.ref, r.state FROM payment_requests r "
+                    "JOIN transfers t ON t.request_id = r.id WHERE t.ref = :ref",
+                    {"ref": ref},
+                )
+                raise RequestClosed(rows[0][0], rows[0][1]) from None
             raise LedgerError(f"refused by the ledger: {refusal}") from None
         if rows:
             return self._transfer_of(rows[0])
@@ -585,8 +614,8 @@ class Ledger:
             if state == "expired":
                 raise LedgerError(f"transfer {ref} has not expired yet")
             # Past its expiry: it can only expire now; say so to whoever pressed late.
-            try:
-                await self.expire(ref)
+            try:  # keyed, so the press that expired it delivers what that wrote
+                await self._resolve(ref, "expired", f"late:{ref}", None)
             except AlreadyResolved as resolved:  # resolved meanwhile (a freeze): say how
                 raise AlreadyResolved(ref, resolved.state) from None
             raise AlreadyResolved(ref, "expired")
@@ -621,7 +650,7 @@ class Ledger:
         if not rows:
             raise TransferNotFound(ref)
         row = rows[0]
-        return self._transfer_of(row), _row_to_card(row[19:23])
+        return self._transfer_of(row), _row_to_card(row[19:22])
 
     async def transfer_by_key(self, key: str) -> Transfer | None:
         """The transfer made with idempotency ``key``, if any (a request's hold is keyed by
@@ -742,7 +771,7 @@ class Ledger:
     async def _set_status(
         self, account_id: int, status: str, actor: int, reason: str
     ) -> FreezeResult:
-        async def work(conn: AsyncConnection) -> tuple[bool, list[Transfer]]:
+        async def work(conn: AsyncConnection) -> tuple[bool, list[Transfer], list[int]]:
             now = to_micros(self.clock())
             pending: list[Sequence[Any]] = []
             if status == "frozen" and not self.db.is_sqlite:
@@ -827,13 +856,29 @@ class Ledger:
                 ).first()
                 if result is not None:
                     voided.append(self._transfer_of(result))
+            notices: list[int] = []
             if changed:
                 action = "freeze" if status == "frozen" else "unfreeze"
                 await self._audit(conn, now, actor, action, account_id, None, None, reason)
-            return changed, voided
+                owner = (
+                    await conn.execute(
+                        text("SELECT owner_id FROM accounts WHERE id = :a"), {"a": account_id}
+                    )
+                ).scalar()
+                if owner is not None:  # the person is told, by the outbox (see ledger.outbox)
+                    notice = await self.outbox.write(
+                        conn,
+                        f"{action}:{account_id}:{now}",
+                        int(owner),
+                        status if status == "frozen" else "unfrozen",
+                        detail=len(voided),
+                        note=clean_text(reason)[:MEMO_MAX],
+                    )
+                    notices += [] if notice is None else [notice]
+            return changed, voided, notices
 
-        changed, voided = await self.db.transaction(work)
-        return FreezeResult(account_id, changed, voided)
+        changed, voided, notices = await self.db.transaction(work)
+        return FreezeResult(account_id, changed, voided, notices)
 
     async def _audit(
         self,
@@ -987,12 +1032,3 @@ class Ledger:
             f"SELECT {_CARD_COLS} FROM cards c WHERE c.transfer_id = :t", {"t": transfer_id}
         )
         return _row_to_card(rows[0]) if rows else None
-
-    def mark_told(self, transfer_id: int) -> None:
-        """Note, on its card, that the people a posted payment concerns were told of it (once
-        noted, a redelivered or late press tells nobody again). Deferred (``write_later``):
-        nobody waits for it, and a note lost in a crash means at most a second telling."""
-        self.db.write_later(
-            "UPDATE cards SET told_at = :now WHERE transfer_id = :t AND told_at IS NULL",
-            {"t": transfer_id, "now": to_micros(self.clock())},
-        )

@@ -108,6 +108,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "There is no transfer with reference {ref}.",
         "fr": "Il n'y a pas de transfert avec la référence {ref}.",
     },
+    "refusal.request_closed": {
+        "en": "This request is no longer open.",
+        "fr": "Cette demande n'est plus ouverte.",
+    },
+    "refusal.request_not_found": {
+        "en": "There is no payment request with reference {ref}.",
+        "fr": "Il n'y a pas de demande de paiement avec la référence {ref}.",
+    },
+    "refusal.not_yours": {
+        "en": "Only its sender can do that.",
+        "fr": "Seul son émetteur peut faire cela.",
+    },
     "refusal.already_resolved": {
         "en": "This payment is settled already.",
         "fr": "Ce paiement est déjà réglé.",
