@@ -107,12 +107,15 @@ _SELECT_ALL_ACCOUNTS = _select_accounts()
 
 _INSERT_TRANSFER = f"""
 INSERT INTO transfers (ref, idempotency_key, kind, debit_account_id, credit_account_id, amount,
-                       currency, state, memo, actor_id, created_at, expires_at, reverses_id,
-                       request_id)
+                       currency, state, memo, actor_id, created_at, expires_at, reverses_id)
 VALUES (:ref, :key, :kind, :debit, :credit, :amount, :currency, :state, :memo, :actor, :now,
-        :expires, :reverses, :request)
+        :expires, :reverses)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING {_T_ROW}"""
+# A hold that pays a payment request names it (migration 0007).
+_INSERT_REQUEST_HOLD = _INSERT_TRANSFER.replace(
+    "reverses_id)", "reverses_id, request_id)", 1
+).replace(":reverses)", ":reverses, :request)", 1)
 
 _RESOLVE = f"""
 UPDATE transfers SET state = :state, resolved_at = :now, resolved_by = :actor,
@@ -409,9 +412,9 @@ class Ledger:
         """Release a pending transfer's reservation."""
         return await self._resolve(ref, "voided", key, actor)
 
-    async def expire(self, ref: str) -> Transfer:
+    async def expire(self, ref: str, *, key: str | None = None) -> Transfer:
         """Mark an overdue pending transfer expired, releasing its reservation."""
-        return await self._resolve(ref, "expired", None, None)
+        return await self._resolve(ref, "expired", key, None)
 
     async def expire_overdue(self, limit: int = 200) -> list[Transfer]:
         """Expire every pending transfer whose time is up (the sweeper's one call)."""
@@ -500,7 +503,8 @@ class Ledger:
         }
         for _ in range(3):
             try:
-                rows = await self.db.write_one(_INSERT_TRANSFER, params)
+                insert = _INSERT_TRANSFER if request_id is None else _INSERT_REQUEST_HOLD
+                rows = await self.db.write_one(insert, params)
             except LedgerError:
                 raise
             except Exception as error:
@@ -615,7 +619,7 @@ class Ledger:
                 raise LedgerError(f"transfer {ref} has not expired yet")
             # Past its expiry: it can only expire now; say so to whoever pressed late.
             try:  # keyed, so the press that expired it delivers what that wrote
-                await self._resolve(ref, "expired", f"late:{ref}", None)
+                await self.expire(ref, key=f"late:{ref}")
             except AlreadyResolved as resolved:  # resolved meanwhile (a freeze): say how
                 raise AlreadyResolved(ref, resolved.state) from None
             raise AlreadyResolved(ref, "expired")

@@ -59,6 +59,11 @@ class Payments:
         self.ledger = ledger
         self.hold_expiry = hold_expiry
         self.outbox = ledger.outbox
+        # Transfers whose rows this process is delivering now (written by its own statement,
+        # so not claimed in the database): the same request delivered again at that moment
+        # (a redelivered press running alongside the first) leaves them to it. Across
+        # processes the claim in the database decides (``ledger.outbox``).
+        self._delivering: set[int] = set()
 
     # --- sending --------------------------------------------------------------------
 
@@ -149,11 +154,7 @@ class Payments:
         except AlreadyResolved as error:
             if error.state == "posted":  # by another press
                 posted = await ledger.get_transfer(transfer.ref)
-                messages = (
-                    await self.outbox.claim(key=earlier_key, transfer_id=posted.id)
-                    if earlier_key
-                    else []
-                )
+                messages = await self._take_over(earlier_key, posted.id) if earlier_key else []
                 available = await self._balances(posted)
                 return Confirmed(posted, card, available, already=True, messages=messages)
             await self._closed_request(card, error)
@@ -165,9 +166,9 @@ class Payments:
                 pass
             raise
         if posted.replayed:  # this press, again: it tells whoever its first delivery did not
-            messages = await self.outbox.claim(key=key, transfer_id=posted.id)
+            messages = await self._take_over(key, posted.id)
         else:
-            messages = await self.outbox.written(transfer_ids=[posted.id])
+            messages = await self._written([posted.id])
         available = await self._balances(posted)
         return Confirmed(posted, card, available, replayed=posted.replayed, messages=messages)
 
@@ -180,9 +181,10 @@ class Payments:
         except AlreadyResolved as error:
             await self._closed_request(card, error)
             raise
-        messages = [] if voided.replayed else await self.outbox.written(transfer_ids=[voided.id])
         if voided.replayed:
-            messages = await self.outbox.claim(key=key, transfer_id=voided.id)
+            messages = await self._take_over(key, voided.id)
+        else:
+            messages = await self._written([voided.id])
         return Cancelled(voided, card, messages)
 
     async def _closed_request(self, card: Card | None, error: AlreadyResolved) -> None:
@@ -215,7 +217,23 @@ class Payments:
         return await self.outbox.claim(limit=limit)
 
     async def delivered(self, messages: list[OutboxMessage]) -> None:
-        await self.outbox.mark_sent([m.id for m in messages])
+        """``messages`` were sent: marked so, nobody sends them again."""
+        try:
+            await self.outbox.mark_sent([m.id for m in messages])
+        finally:
+            self._delivering.difference_update(m.transfer_id for m in messages)
+
+    async def _written(self, transfer_ids: list[int]) -> list[OutboxMessage]:
+        self._delivering.update(transfer_ids)  # before the read: a replay now sees it
+        messages = await self.outbox.written(transfer_ids=transfer_ids)
+        if not messages:
+            self._delivering.difference_update(transfer_ids)
+        return messages
+
+    async def _take_over(self, key: str, transfer_id: int) -> list[OutboxMessage]:
+        if transfer_id in self._delivering:
+            return []
+        return await self.outbox.claim(key=key, transfer_id=transfer_id)
 
     async def _balances(self, transfer: Transfer) -> dict[int, int]:
         """Both accounts' balances, in one read."""

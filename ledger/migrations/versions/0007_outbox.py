@@ -29,11 +29,14 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 def upgrade() -> None:
     # A plain ADD COLUMN (a batch would rebuild transfers and lose its triggers).
-    kind = "BIGINT" if op.get_bind().dialect.name == "postgresql" else "INTEGER"
-    op.execute(
-        f"ALTER TABLE transfers ADD COLUMN request_id {kind} "
-        "CONSTRAINT fk_transfers_request_id REFERENCES payment_requests (id)"
-    )
+    bind = op.get_bind()
+    kind = "BIGINT" if bind.dialect.name == "postgresql" else "INTEGER"
+    if "request_id" not in {c["name"] for c in sa.inspect(bind).get_columns("transfers")}:
+        # (on SQLite a downgrade leaves it in place: see downgrade)
+        op.execute(
+            f"ALTER TABLE transfers ADD COLUMN request_id {kind} "
+            "CONSTRAINT fk_transfers_request_id REFERENCES payment_requests (id)"
+        )
     op.create_index("ix_transfers_request_id", "transfers", ["request_id"])
     op.create_table(
         "outbox",
