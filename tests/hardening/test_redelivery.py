@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import cards
+from bot import cards, outbox
 from bot.fakeapi import Call, Telegram
 from tests.bot.conftest import ChatBot, MakeBot
 from tests.hardening.chat_checks import assert_clear, said
@@ -310,3 +310,28 @@ async def test_a_request_paid_before_a_crash_is_settled_when_the_press_comes_aga
     assert [tuple(row) for row in rows] == [("request_paid", True)]  # alice told, marked
     assert (await bot.ledger.requests.by_id(shown.request_id)).state == "paid"
     assert await bot.balances(alice, bob) == [2_000, 3_000]
+
+
+async def test_a_payment_posted_by_a_process_that_stopped_is_told_by_the_outbox_job_once(
+    bot: ChatBot,
+) -> None:
+    """The process posted the payment and stopped before telling bob, and no press comes
+    again: once the row's claim is stale, the periodic delivery tells bob, once, on
+    whichever worker runs it first."""
+    alice, bob = await scene(bot)
+    await bot.send(alice, "/send @bob 12.50 lunch")
+    ref = bot.button(bot.last(alice), "Confirm").removeprefix(cards.CONFIRM)
+    await bot.ledger.post(ref, key="press:gone", actor=alice["id"])  # and no more
+
+    assert await outbox.deliver_stale(bot.app) == 0  # its claim is fresh: not taken over
+    bot.clock.advance(31)
+    assert await outbox.deliver_stale(bot.app) == 1
+    assert await outbox.deliver_stale(bot.app) == 0
+    bot.clock.advance(600)
+    assert await outbox.deliver_stale(bot.app) == 0
+
+    assert bot.texts(bob) == [
+        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\nYour balance: <b>12.50 USD</b>"
+    ]
+    assert bot.app.job_queue is not None
+    assert [job.name for job in bot.app.job_queue.get_jobs_by_name("outbox")] == ["outbox"]
