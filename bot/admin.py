@@ -134,19 +134,17 @@ async def credit(update: Update, context: Context, words: Words) -> None:
     check_target(_admin_id(update), person)
     amount, rest = amount_of(context, rest, "admin.usage.credit")
     reason = reason_of(reader, rest, "admin.usage.credit")
-    account_id = await ledger.open_account(person.id)
-    credited = await ledger.transfer(
-        ledger.issuance_account_id,
-        account_id,
+    credited = await payments_of(context.bot_data).credit(
+        _admin_id(update),
+        person.id,
         amount,
+        reason,
         # One credit per command message: a redelivered update finds this one again.
         key=f"admin:credit:{message.chat_id}:{message.message_id}",
-        kind="credit",
-        memo=reason,
-        actor=_admin_id(update),
     )
     if credited.replayed:
         return
+    account_id = credited.credit_account_id
     available = (await ledger.account(account_id)).available
     await to_admin(
         update,
@@ -288,7 +286,9 @@ async def limits(update: Update, context: Context, words: Words) -> None:
         raise Refusal("admin.usage.limits")
     amount, rest = amount_of(context, rest, "admin.usage.limits")
     reason = reason_of(reader, rest, "admin.usage.limits", required=False)
-    changed = await ledger.set_limits(actor=_admin_id(update), reason=reason, **{field: amount})
+    changed = await payments_of(context.bot_data).set_limits(
+        _admin_id(update), reason=reason, **{field: amount}
+    )
     text = (
         t(reader, "admin.limits.set")
         + "\n\n"

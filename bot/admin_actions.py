@@ -103,19 +103,13 @@ async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
 async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
     target_id = card.target_id  # a local: the narrowing below holds in describe() too
     assert target_id is not None
-    account_id = await ledger.open_account(target_id)
     try:
-        debited = await ledger.transfer(
-            account_id,
-            ledger.issuance_account_id,
-            card.amount,
-            key=f"admin:{card.id}",
-            kind="debit",
-            memo=card.reason,
-            actor=card.admin_id,
+        debited = await Payments(ledger).debit(
+            card.admin_id, target_id, card.amount, card.reason, key=f"admin:{card.id}"
         )
     except InsufficientFunds as error:
         raise await _short(ledger, card, "admin.refusal.debit_funds", error) from None
+    account_id = debited.debit_account_id
 
     async def describe() -> Effect:
         available = (await ledger.account(account_id)).available
@@ -143,8 +137,8 @@ async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
 
 async def _reverse(ledger: Ledger, card: AdminCard) -> Effect:
     try:
-        reversal = await ledger.reverse(
-            card.ref, key=f"admin:{card.id}", actor=card.admin_id, reason=card.reason
+        reversal = await Payments(ledger).reverse(
+            card.admin_id, card.ref, card.reason, key=f"admin:{card.id}"
         )
     except InsufficientFunds as error:
         raise await _short(ledger, card, "admin.refusal.reverse_funds", error) from None
