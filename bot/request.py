@@ -21,6 +21,7 @@ from bot.common import (
     explain,
     lang,
     ledger_of,
+    refuse,
     send_private,
 )
 from bot.people import check_recipient, language_for, registered_sender
@@ -57,7 +58,7 @@ async def request(update: Update, context: Context) -> None:
             key=f"request:{message.chat_id}:{message.message_id}",
         )
     except (Refusal, LedgerError) as error:
-        await message.reply_text(explain(reader, error, ledger.currency))
+        await refuse(update, context, error)
         return
     if asked.replayed:
         return  # the same update delivered again: the request already went out
