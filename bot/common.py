@@ -77,9 +77,10 @@ def explain(lang: str, error: Exception, currency: Currency) -> str:
 
 
 # Refusals that tell a figure (what someone has, may still send, a limit) or anything about
-# a person's account (frozen, unknown, never started). In a group they go to the sender
-# privately, and the group hears one line that is the same for every one of them, so it
-# cannot tell "unknown" from "not started" from "frozen", nor learn anyone's balance.
+# a person or their account (frozen, unknown, never started, blocked the bot). In a group
+# they go to the sender privately, and the group hears one line that is the same for every
+# one of them, so it cannot tell "unknown" from "not started" from "frozen", nor learn
+# anyone's balance.
 _DISCREET = frozenset(
     {
         "insufficient_funds",
@@ -88,6 +89,7 @@ _DISCREET = frozenset(
         "account_frozen",
         "people.unknown",
         "people.not_started",
+        "request.undeliverable",  # the payer blocked the bot
     }
 )
 

@@ -78,7 +78,8 @@ async def request(update: Update, context: Context) -> None:
     )
     if delivered is None:
         await ledger.requests.resolve(asked.ref, "cancelled")
-        await message.reply_text(t(reader, "request.undeliverable", payer=who(payer, reader)))
+        # Whether bob blocked the bot is his business: in a group, only the requester hears it.
+        await refuse(update, context, Refusal("request.undeliverable", payer=who(payer, reader)))
         return
     await message.reply_text(
         t(

@@ -5,6 +5,8 @@
     /send  ->  who?  ->  how much?  ->  a note? (/skip)  ->  the confirmation card; /cancel ends
 
 Every check happens before money moves; each failure is one message saying what to do next.
+In a group, a failure that tells a figure or anything about someone's account is said to the
+sender privately, and the group hears one neutral line (``bot.common.refuse``).
 """
 
 from __future__ import annotations

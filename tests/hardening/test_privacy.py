@@ -188,3 +188,16 @@ async def test_a_group_card_released_by_a_freeze_says_nothing_of_the_freeze(
     nothing_private_in(group_texts(bot, group))
     assert not any("frozen" in text for text in group_texts(bot, group) + bot.texts(alice))
     assert await bot.balances(alice, bob) == [1_234, 0]
+
+
+async def test_a_group_does_not_learn_that_someone_blocked_the_bot(bot: ChatBot) -> None:
+    alice, bob, _ = await scene(bot)
+    group = bot.group()
+    bot.api.fail_next["sendMessage"] = (403, "Forbidden: bot was blocked by the user")
+    await bot.send(alice, "/request @bob 5 dinner", chat=group)  # bob blocked the bot
+    assert bot.texts(group) == [NEUTRAL]
+    assert bot.last(alice).text == (
+        "I couldn't deliver your request: @bob has blocked me or closed our chat. "
+        "Nothing was requested."
+    )
+    assert bob
