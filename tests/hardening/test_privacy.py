@@ -99,6 +99,15 @@ async def test_a_group_cannot_tell_unknown_from_not_started_from_frozen(bot: Cha
     assert sends == {NEUTRAL}
     assert {replies["ghost", "/request"], replies["dave", "/request"]} == {NEUTRAL}
     nothing_private_in(group_texts(bot, group))
+
+    erin = bot.user("erin")  # a stranger, who never started the bot, hears one reply too
+    strangers = set()
+    for name in ("ghost", "dave", "bob"):
+        await bot.send(erin, f"/send @{name} 5", chat=group)
+        strangers.add(bot.last(group).text)
+    assert strangers == {
+        f"You don't have an account yet: open {LINK} and press Start, then try again."
+    }
     assert await bot.books() == before
     assert dave
 
