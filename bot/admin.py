@@ -58,7 +58,7 @@ from bot.outbox import deliver, payments_of
 from bot.render import money, who
 from bot.texts import t
 from ledger import Limits, Person
-from ledger.errors import AlreadyReversed, LedgerError
+from ledger.errors import LedgerError
 
 AdminHandler = Callable[[Update, Context, Words], Awaitable[None]]
 
@@ -199,11 +199,8 @@ async def reverse(update: Update, context: Context, words: Words) -> None:
     if token is None or REF.fullmatch(token) is None:
         raise Refusal("admin.usage.reverse")
     reason = reason_of(reader, rest, "admin.usage.reverse")
-    original = await ledger.get_transfer(token)
+    original = await payments_of(context.bot_data).reversal_candidate(token)
     check_not_party(_admin_id(update), original)
-    reversal = await ledger.reversal_of(original.id)
-    if reversal is not None:
-        raise AlreadyReversed(original.ref, reversal.ref)
     if original.kind == "reversal":
         raise Refusal("admin.refusal.reverse_reversal", ref=original.ref)
     if original.state != "posted":

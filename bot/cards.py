@@ -46,6 +46,7 @@ from ledger.errors import (
     DatabaseUnavailable,
     LedgerError,
     NotYours,
+    OutcomeUnknown,
     RequestClosed,
     TransferNotFound,
 )
@@ -261,13 +262,15 @@ async def confirm(update: Update, context: Context) -> None:
         done = await payments.confirm(
             ref, query.from_user.id, key=key, earlier_key=abandoned.pop(ref, None)
         )
-    except DatabaseUnavailable:
+    except OutcomeUnknown:
         # Perhaps posted and unheard: the next press of this process delivers what it wrote.
         abandoned[ref] = key
         if len(abandoned) > _ABANDONED_KEPT:
             abandoned.popitem(last=False)
         await answer(query, t(reader, "card.confirm_unavailable"), alert=True)
         return
+    except DatabaseUnavailable:
+        raise  # nothing was sent: the error handler says nothing was charged
     except RequestClosed:
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
@@ -277,7 +280,7 @@ async def confirm(update: Update, context: Context) -> None:
     if done.already:
         await answer(
             query,
-            explain(reader, AlreadyResolved(ref, "posted"), ledger_of(context).currency),
+            t(reader, "refusal.already_resolved.posted"),
             alert=True,
         )
     else:
@@ -299,9 +302,11 @@ async def cancel(update: Update, context: Context) -> None:
     payments = payments_of(context.bot_data)
     try:
         done = await payments.cancel(ref, query.from_user.id, key=f"press:{query.id}")
-    except DatabaseUnavailable:
+    except OutcomeUnknown:
         await answer(query, t(reader, "card.cancel_unavailable"), alert=True)
         return
+    except DatabaseUnavailable:
+        raise  # nothing was sent: the error handler says so
     except RequestClosed:
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return

@@ -114,9 +114,7 @@ async def _pressed_request(update: Update, context: Context, prefix: str) -> Pay
     reader = lang(context)
     ref = cards.pressed_ref(query.data, prefix)
     try:
-        if ref is None:
-            raise TransferNotFound("")
-        asked = await payments_of(context.bot_data).request_for(ref, query.from_user.id)
+        asked = await payments_of(context.bot_data).request_for(ref or "", query.from_user.id)
     except TransferNotFound:
         await answer(query, t(reader, "card.invalid"))
         return None

@@ -36,7 +36,7 @@ from bot.people import by_user, by_username, check_recipient, registered_sender,
 from bot.texts import t
 from ledger import Person, parse_amount
 from ledger.errors import LedgerError, MemoTooLong
-from ledger.models import MEMO_MAX
+from ledger.payments.service import check_note
 
 COMMANDS = [("send", "menu.send")]
 
@@ -115,8 +115,7 @@ async def read_draft(context: Context, message: Message, sender: Person) -> Draf
         draft.recipient = await by_user(context, author)
     if amount_text is not None:
         draft.amount = parse_amount(amount_text, ledger.currency)
-    if len(note) > MEMO_MAX:
-        raise MemoTooLong(MEMO_MAX)
+    check_note(note)
     return draft
 
 
@@ -236,8 +235,10 @@ async def answer_note(update: Update, context: Context) -> int:
     assert message is not None and message.text is not None
     draft = _drafts(context)[message.chat_id]
     note = message.text.strip()
-    if len(note) > MEMO_MAX:
-        return await _retry(update, context, MemoTooLong(MEMO_MAX), NOTE)
+    try:
+        check_note(note)
+    except MemoTooLong as error:
+        return await _retry(update, context, error, NOTE)
     draft.note = note
     return await _finish(update, context)
 

@@ -252,3 +252,10 @@ class DatabaseUnavailable(LedgerError):
     """The ledger's database can't be reached right now."""
 
     code = "database_unavailable"
+
+
+class OutcomeUnknown(DatabaseUnavailable):
+    """The database went away while the change was on its way: it may or may not have been
+    made. Doing it again with the same idempotency key is safe."""
+
+    code = "outcome_unknown"

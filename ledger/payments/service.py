@@ -8,20 +8,26 @@ pays it, a declined request is never paid, and every message owed is an outbox r
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from ledger.core import Ledger
 from ledger.errors import (
     AccountFrozen,
     AlreadyResolved,
+    AlreadyReversed,
     DailyLimitExceeded,
+    DatabaseUnavailable,
     InsufficientFunds,
+    MemoTooLong,
     NotYours,
+    OutcomeUnknown,
     OverTransferMax,
     RequestClosed,
     SameAccount,
     TransferNotFound,
 )
+from ledger.models import MEMO_MAX
 from ledger.outbox import OutboxMessage
 from ledger.payments.outcomes import (
     Cancelled,
@@ -34,6 +40,12 @@ from ledger.payments.outcomes import (
 )
 from ledger.requests import PaymentRequest
 from ledger.types import Card, Limits, Transfer
+
+
+def check_note(note: str) -> None:
+    """A payment's note (or an admin's reason) fits the ledger's memo (``MemoTooLong``)."""
+    if len(note) > MEMO_MAX:
+        raise MemoTooLong(MEMO_MAX)
 
 
 def check_parties(sender_id: int, recipient_id: int) -> None:
@@ -50,6 +62,17 @@ def request_hold_key(request_ref: str) -> str:
 def late_expiry_key(ref: str) -> str:
     """The resolution key of a hold expired by a late press (its rows are that press's)."""
     return f"late:{ref}"
+
+
+async def _sent(movement: Awaitable[Transfer]) -> Transfer:
+    """A movement whose statement was sent: losing the database now leaves its outcome
+    unknown (``OutcomeUnknown``), unlike losing it before (``DatabaseUnavailable``)."""
+    try:
+        return await movement
+    except OutcomeUnknown:
+        raise
+    except DatabaseUnavailable as error:
+        raise OutcomeUnknown() from error
 
 
 class Payments:
@@ -146,11 +169,12 @@ class Payments:
         delivered again gets the same result, and delivers what its first delivery did not);
         ``earlier_key``, an earlier press of this caller's whose answer was lost: what it
         wrote is delivered now. Refused when the hold ended (``AlreadyResolved``) or its
-        request was declined (``RequestClosed``)."""
+        request was declined (``RequestClosed``); ``DatabaseUnavailable`` before anything was
+        sent, ``OutcomeUnknown`` when the post was sent and its answer lost."""
         transfer, card = await self._pressed(ref, presser_id)
         ledger = self.ledger
         try:
-            posted = await ledger.post(transfer.ref, key=key, actor=presser_id)
+            posted = await _sent(ledger.post(transfer.ref, key=key, actor=presser_id))
         except AlreadyResolved as error:
             if error.state == "posted":  # by another press
                 posted = await ledger.get_transfer(transfer.ref)
@@ -177,7 +201,7 @@ class Payments:
         declined, by the database). Refused when the hold ended already."""
         transfer, card = await self._pressed(ref, presser_id)
         try:
-            voided = await self.ledger.void(transfer.ref, key=key, actor=presser_id)
+            voided = await _sent(self.ledger.void(transfer.ref, key=key, actor=presser_id))
         except AlreadyResolved as error:
             await self._closed_request(card, error)
             raise
@@ -341,6 +365,15 @@ class Payments:
             memo=reason,
             actor=admin_id,
         )
+
+    async def reversal_candidate(self, ref: str) -> Transfer:
+        """The transfer ``ref`` an admin asks to reverse, unless it was reversed already
+        (``AlreadyReversed`` naming the reversal); the reversal itself checks the rest."""
+        original = await self.ledger.get_transfer(ref)
+        reversal = await self.ledger.reversal_of(original.id)
+        if reversal is not None:
+            raise AlreadyReversed(original.ref, reversal.ref)
+        return original
 
     async def reverse(self, admin_id: int, ref: str, reason: str, *, key: str) -> Transfer:
         return await self.ledger.reverse(ref, key=key, actor=admin_id, reason=reason)

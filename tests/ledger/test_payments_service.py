@@ -3,6 +3,7 @@ SQLite and PostgreSQL, asserted on the outcome, the ledger's state and the outbo
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -181,3 +182,29 @@ async def test_a_freeze_tells_its_person_by_the_outbox(ledger: Ledger) -> None:
     assert [(m.kind, m.recipient_id, m.detail, m.note) for m in frozen.messages] == [
         ("frozen", ALICE, 1, "fraud")
     ]
+
+
+async def test_decline_and_confirm_at_the_same_moment_never_both_win(ledger: Ledger) -> None:
+    """Bob's request to alice: alice presses Confirm on its card as she presses Decline on
+    the request, twenty times over. Each time exactly one wins: paid with the hold posted,
+    or declined with the hold released; never declined and paid."""
+    payments = await funded(ledger)
+    for n in range(20):
+        asked = await payments.request(BOB, ALICE, 10, "", key=f"race:{n}")
+        started = await payments.pay(asked.ref, ALICE)
+        ref = started.held.transfer.ref
+        results = await asyncio.gather(
+            payments.confirm(ref, ALICE, key=f"press:race:{n}"),
+            payments.decline(asked.ref, ALICE),
+            return_exceptions=True,
+        )
+        request = await ledger.requests.get(asked.ref)
+        hold = await ledger.get_transfer(ref)
+        assert (request.state, hold.state) in {("paid", "posted"), ("declined", "voided")}
+        winners = [r for r in results if not isinstance(r, BaseException)]
+        assert len(winners) == 1, results
+        assert all(
+            isinstance(r, (AlreadyResolved, RequestClosed)) for r in results if r not in winners
+        )
+    assert (await ledger.verify()).ok
+    assert (await ledger.account(await ledger.open_account(ALICE))).on_hold == 0
