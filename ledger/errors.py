@@ -70,7 +70,7 @@ class AmbiguousDecimalMark(AmountError):
 
 
 class AmbiguousThousands(AmountError):
-    """1,000 could be a thousand or one: write 1000 or 1 000 for a thousand, 1.5 for decimals."""
+    """1,000 could be a thousand or one: write 1000 for a thousand, 1.5 for decimals."""
 
     code = "amount_thousands"
 
