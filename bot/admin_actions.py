@@ -1,9 +1,9 @@
 """The admin actions that wait for a confirmation card, carried out once the admin confirms:
 freeze, debit, reverse, and a credit above the per-transfer maximum (a credit within it is
 carried out at once, by the same code). Each is one ledger call (audited by the ledger in the
-same transaction); credit, debit and reverse carry the idempotency key ``admin:<card id>``,
-and a freeze changes an account at most once, so repeating a call moves no money and tells
-nobody twice.
+same transaction); debit and reverse carry the idempotency key ``admin:<card id>``, a credit
+the key of its command message, and a freeze changes an account at most once, so repeating a
+call moves no money and tells nobody twice.
 """
 
 from __future__ import annotations

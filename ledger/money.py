@@ -212,7 +212,9 @@ def parse_amount(text: str | None, currency: Currency, *, maximum: int | None = 
     """Turn what a person typed into minor units, or raise the AmountError that says why not.
 
     Accepts ``12``, ``12.5``, ``12.50``, ``12,50`` and space-grouped thousands
-    (``1 000,50``), optionally with the currency's code or symbol around it.
+    (``1 000,50``), optionally with the currency's code or symbol before or after it.
+    Another currency's is refused by name, and ``1,000`` (a thousand, or one with three
+    decimals?) is refused in every currency.
     """
     raw = (text or "").strip()
     # Invisible characters (zero-width, bidi marks) never make an amount valid.
@@ -294,7 +296,9 @@ def format_amount(minor: int, currency: Currency, *, style: str = "en", code: bo
     """Write minor units the way a language writes money: ``1 234.50 USD`` / ``1 234,50 USD``.
 
     Thousands are grouped with a no-break space, which the parser accepts, so
-    ``parse_amount(format_amount(x)) == x`` for every valid amount in both styles.
+    ``parse_amount(format_amount(x)) == x`` for every valid amount in both styles, except in
+    three-decimal currencies from 1 to 999.999: "1.500 KWD" has the "1,000" shape the parser
+    refuses as a thousand-or-decimals.
     """
     sign = "-" if minor < 0 else ""
     whole, frac = divmod(abs(minor), 10**currency.exponent)
