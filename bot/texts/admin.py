@@ -87,7 +87,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "“{numbers}” is two numbers in a row; I read only one amount and nothing was "
         "done. In a reply the person is the author of the message and the first number is "
         "the amount. Start the reason with a word. {usage}",
-        "fr": "« {numbers} » fait deux nombres à la suite ; je ne lis qu'un montant et rien "
+        "fr": "« {numbers} » : deux nombres à la suite ; je ne lis qu'un montant, et rien "
         "n'a été fait. En réponse à un message, la personne est son auteur et le premier "
         "nombre est le montant. Commencez le motif par un mot. {usage}",
     },
