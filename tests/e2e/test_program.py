@@ -282,6 +282,8 @@ def test_webhook_takes_updates_only_with_the_right_secret(
     assert request(port, "/tg-hook", b"not json", secret=SECRET)[0] == 400
     assert request(port, "/tg-hook", b"[1, 2]", secret=SECRET)[0] == 400
     assert request(port, "/tg-hook", b'{"no": "update_id"}', secret=SECRET)[0] == 400
+    deep = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert request(port, "/tg-hook", deep, secret=SECRET)[0] == 400  # not a crash's 500
     too_large = request(port, "/tg-hook", b"{}", secret=SECRET, length=2 * 1024 * 1024)
     assert too_large[0] == 400
     assert request(port, "/tg-hook")[0] == 405  # GET on the hook
