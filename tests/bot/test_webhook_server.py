@@ -16,12 +16,16 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
+from bot import webhook_server
 from bot.logs import Throttled
 from bot.webhook_server import WebhookServer
 
 
 class Ok(RequestHandler):
     def get(self) -> None:
+        self.write("ok")
+
+    def post(self) -> None:
         self.write("ok")
 
 
@@ -87,6 +91,41 @@ async def test_out_of_descriptors_a_connection_is_closed_and_the_server_goes_on(
             os.close(taken.pop())  # room again: the next client is served
             assert (await get(second, port)).endswith(b"\r\n\r\nok")
     finally:
+        server.stop()
+        await server.close_all_connections()
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"POST / HTTP/1.1\r\nHost: x\r\n",  # headers that never end
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",  # a body that stops
+    ],
+    ids=["headers", "body"],
+)
+async def test_a_client_that_stops_sending_is_let_go(
+    monkeypatch: pytest.MonkeyPatch, sent: bytes
+) -> None:
+    # The real timeouts are 10 and 20 s; tornado's own, an hour and never.
+    monkeypatch.setattr(webhook_server, "HEADER_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(webhook_server, "BODY_TIMEOUT_SECONDS", 0.5)
+    server = WebhookServer(
+        WebApplication([("/", Ok)]),
+        max_body_size=1024,
+        limit=100,
+        refusals=Throttled(logging.getLogger("tests.webhook")),
+    )
+    [listening] = bind_sockets(0, "127.0.0.1")
+    server.add_sockets([listening])
+    loop = asyncio.get_running_loop()
+    client = socket.socket()
+    client.setblocking(False)
+    try:
+        await loop.sock_connect(client, listening.getsockname())
+        await loop.sock_sendall(client, sent)
+        assert await asyncio.wait_for(loop.sock_recv(client, 4096), 5) == b""
+    finally:
+        client.close()
         server.stop()
         await server.close_all_connections()
 
