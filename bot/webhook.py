@@ -104,7 +104,7 @@ class UpdateReceiver(RequestHandler):
         try:
             return Update.de_json(data, self.bot_app.bot)
         except Exception as error:  # whatever de_json trips on, the body was not an Update
-            self.refuse(400, f"the body is not an Update ({type(error).__name__})")
+            self.refuse(400, f"the body is not an Update ({str(error)[:200]})")
             return None
 
 
