@@ -33,6 +33,7 @@ from bot import (
     common,
     errors,
     forwarded,
+    funding,
     history,
     language,
     outbox,
@@ -60,6 +61,7 @@ FEATURES: tuple[ModuleType, ...] = (
     history,
     language,
     admin,
+    funding,
 )
 
 

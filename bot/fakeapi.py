@@ -107,6 +107,8 @@ class RecordingRequest(BaseRequest):
             return BOT_USER
         if method == "getUpdates":
             return []
+        if method == "sendInvoice":
+            return self._invoice(params)
         if method in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
             if method != "sendMessage" and "inline_message_id" in params:
                 return True
@@ -127,6 +129,25 @@ class RecordingRequest(BaseRequest):
                 message["reply_markup"] = markup
             return message
         return True
+
+    def _invoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        prices = params.get("prices") or []
+        if isinstance(prices, str):
+            prices = json.loads(prices)
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": BOT_USER,
+            "invoice": {
+                "title": params.get("title", ""),
+                "description": params.get("description", ""),
+                "start_parameter": "",
+                "currency": params.get("currency", ""),
+                "total_amount": sum(int(p["amount"]) for p in prices),
+            },
+        }
 
     # --- what the tests read ----------------------------------------------------------
 
@@ -264,6 +285,55 @@ class Telegram:
                 "chat_instance": "ci",
                 "data": data,
                 "message": message,
+            },
+        }
+
+    def pre_checkout_query(
+        self,
+        payer: dict[str, Any],
+        payload: str,
+        total_amount: int,
+        currency: str = "USD",
+        *,
+        query_id: str | None = None,
+    ) -> dict[str, Any]:
+        """An Update for Telegram asking whether the payer may pay the invoice ``payload``."""
+        return {
+            "update_id": next(self._update_ids),
+            "pre_checkout_query": {
+                "id": query_id or f"pcq{next(self._callback_ids)}",
+                "from": payer,
+                "currency": currency,
+                "total_amount": total_amount,
+                "invoice_payload": payload,
+            },
+        }
+
+    def successful_payment(
+        self,
+        payer: dict[str, Any],
+        payload: str,
+        total_amount: int,
+        charge_id: str,
+        currency: str = "USD",
+        *,
+        provider_charge_id: str = "provider-charge",
+    ) -> dict[str, Any]:
+        """An Update carrying the service message of a payment Telegram took."""
+        return {
+            "update_id": next(self._update_ids),
+            "message": {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": payer["id"], "type": "private", "first_name": payer["first_name"]},
+                "from": payer,
+                "successful_payment": {
+                    "currency": currency,
+                    "total_amount": total_amount,
+                    "invoice_payload": payload,
+                    "telegram_payment_charge_id": charge_id,
+                    "provider_payment_charge_id": provider_charge_id,
+                },
             },
         }
 

@@ -8,7 +8,7 @@ rendered at delivery in its recipient's language, sent, then marked sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
 from telegram import Bot
@@ -24,6 +24,8 @@ from ledger.payments import Payments
 
 log = logging.getLogger(__name__)
 _ACTION = {"frozen": "admin freeze", "unfrozen": "admin unfreeze"}  # for the log
+# Kinds a feature renders itself (kind -> the text for its reader), sent privately.
+RENDERERS: dict[str, Callable[[Ledger, OutboxMessage, str], Awaitable[str]]] = {}
 
 
 def payments_of(bot_data: dict) -> Payments:  # type: ignore[type-arg]
@@ -168,6 +170,10 @@ async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
             paid = await known.transfer(message.transfer_id)
             text += "\n\n" + balance(await known.available(paid.credit_account_id))
         await _send(bot, message, text)
+        return
+    render = RENDERERS.get(message.kind)
+    if render is not None:
+        await _send(bot, message, await render(ledger, message, reader))
         return
     log.error("outbox %s: unknown kind %r", message.event_key, message.kind)
 

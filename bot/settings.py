@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     max_transfer: str = "1000"
     daily_limit: str = "5000"
     welcome_credit: str = "0"
+    # Money in and out (issue 15): Telegram Payments when a provider token is set, else the
+    # emulated card; the daily limits' starting values (kept in the database).
+    payment_provider_token: SecretStr | None = None
+    topup_daily_limit: str = "1000"
+    payout_daily_limit: str = "1000"
+    payout_settle_seconds: int = Field(10, ge=1, le=86_400)
     hold_expiry_seconds: int = Field(300, ge=10, le=86_400)
     sweep_interval_seconds: int = Field(30, ge=1, le=3_600)
     # Payment commands a user may issue per minute before being asked to slow down.
@@ -179,6 +185,14 @@ class Settings(BaseSettings):
     @property
     def daily_limit_minor(self) -> int:
         return parse_amount(self.daily_limit, self.money)
+
+    @property
+    def topup_daily_limit_minor(self) -> int:
+        return parse_amount(self.topup_daily_limit, self.money)
+
+    @property
+    def payout_daily_limit_minor(self) -> int:
+        return parse_amount(self.payout_daily_limit, self.money)
 
     @property
     def welcome_credit_minor(self) -> int:

@@ -1,0 +1,464 @@
+"""Money in and out: /card, /topup, /withdraw, Telegram Payments, and the admin's /refund.
+
+    /card 4242 4242 4242 4242 12/29      link an emulated Visa test card (privately)
+    /topup 50                            a Telegram invoice (PAYMENT_PROVIDER_TOKEN set), else
+                                         a confirmation card charging the linked card
+    /withdraw 20                         a confirmation card; Confirm holds, the processor
+                                         settles (or returns) after PAYOUT_SETTLE_SECONDS
+    /refund <reference> <reason>         (admins) a top-up's credit reversed, once
+
+Handlers parse, call the service (``ledger.payments.funding``), render and reply; the
+messages a movement owes are outbox rows, delivered here at once or by the periodic job.
+A card number is read here and passed on; it is never stored, logged or echoed back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import LabeledPrice, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    filters,
+)
+
+from bot import outbox
+from bot.admin import admin_only
+from bot.admin_parse import Words
+from bot.common import (
+    Context,
+    Refusal,
+    answer,
+    edit_message,
+    explain,
+    is_private,
+    keyboard,
+    lang,
+    ledger_of,
+    reply,
+    settings_of,
+)
+from bot.outbox import deliver, payments_of
+from bot.people import registered_sender
+from bot.render import money
+from bot.texts import t
+from ledger import Ledger, parse_amount
+from ledger.errors import LedgerError
+from ledger.outbox import OutboxMessage
+from ledger.payments.cards_processor import CardRefused
+from ledger.payments.funding import (
+    CardDeclined,
+    FundingLimit,
+    FundingLimits,
+    Fundings,
+    ToppedUp,
+)
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [("topup", "menu.topup"), ("withdraw", "menu.withdraw"), ("card", "menu.card")]
+ADMIN_COMMANDS = [("refund", "menu.refund")]
+
+TOPUP_CONFIRM, TOPUP_CANCEL = "f:t:", "f:x:"
+PAYOUT_CONFIRM, PAYOUT_CANCEL = "f:w:", "f:y:"
+SETTLE_TIMER = "payout-settle"
+
+
+def funding_of(bot_data: dict) -> Fundings:  # type: ignore[type-arg]
+    """The funding service over the application's ledger (made on first use)."""
+    ledger: Ledger = bot_data["ledger"]
+    service: Fundings | None = bot_data.get("fundings")
+    if service is None or service.ledger is not ledger:
+        settings = bot_data["settings"]
+        service = bot_data["fundings"] = Fundings(
+            ledger,
+            settle_after=timedelta(seconds=settings.payout_settle_seconds),
+            default_limits=FundingLimits(
+                settings.topup_daily_limit_minor, settings.payout_daily_limit_minor
+            ),
+        )
+    return service
+
+
+def _why(reader: str, error: Exception, context: Context) -> str:
+    """The refusal in words; the processor's reasons each have their own."""
+    if isinstance(error, CardDeclined):
+        return t(reader, f"funding.decline.{error.reason}")
+    if isinstance(error, CardRefused):
+        return t(reader, f"funding.card_refused.{error.reason}")
+    currency = ledger_of(context).currency
+    if isinstance(error, FundingLimit):
+        return t(
+            reader,
+            f"funding.limit.{error.direction}",
+            limit=money(reader, error.limit, currency),
+            remaining=money(reader, error.remaining, currency),
+        )
+    return explain(reader, error, currency)
+
+
+async def _amount(update: Update, context: Context, usage: str) -> int | None:
+    """The amount after the command, or None once the user was told what is wrong."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    reader = lang(context)
+    try:
+        await registered_sender(context, user)
+        words = (message.text or "").split(maxsplit=1)
+        if len(words) < 2:
+            raise Refusal(usage)
+        return parse_amount(words[1], ledger_of(context).currency)
+    except (Refusal, LedgerError) as error:
+        await message.reply_text(_why(reader, error, context))
+        return None
+
+
+# --- /card -------------------------------------------------------------------------------
+
+
+async def card(update: Update, context: Context) -> None:
+    """Links an emulated test card; the message with the number is deleted."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    reader = lang(context)
+    fundings = funding_of(context.bot_data)
+    words = (message.text or "").split()[1:]
+    if not words:
+        linked = await fundings.card_of(user.id)
+        key = "funding.card.none" if linked is None else "funding.card.linked"
+        last4 = linked.last4 if linked else ""
+        await message.reply_text(t(reader, key, last4=last4))
+        return
+    try:
+        await _delete(message)
+        if not is_private(update):
+            raise Refusal("funding.card.private")
+        if len(words) < 2:
+            raise Refusal("funding.card.usage")
+        linked = await fundings.link_card(user.id, " ".join(words[:-1]), words[-1])
+    except (Refusal, LedgerError) as error:
+        await reply(message, _why(reader, error, context))
+        return
+    text = t(
+        reader,
+        "funding.card.done",
+        last4=linked.last4,
+        expiry=f"{linked.exp_month:02d}/{linked.exp_year % 100:02d}",
+    )
+    await reply(message, text)
+
+
+async def _delete(message: object) -> None:
+    """The message that carried a card number leaves the chat (best effort)."""
+    try:
+        await message.delete()  # type: ignore[attr-defined]
+    except TelegramError as error:
+        log.info("a /card message could not be deleted: %s", error.message)
+
+
+# --- /topup ------------------------------------------------------------------------------
+
+
+async def topup(update: Update, context: Context) -> None:
+    """A Telegram invoice, or a confirmation card charging the linked emulated card."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    amount = await _amount(update, context, "funding.topup.usage")
+    if amount is None:
+        return
+    reader = lang(context)
+    fundings = funding_of(context.bot_data)
+    settings = settings_of(context)
+    currency = ledger_of(context).currency
+    try:
+        if settings.payment_provider_token is not None:
+            invoice = await fundings.propose_invoice(user.id, amount)
+        else:
+            proposed = await fundings.propose_topup(user.id, amount)
+    except LedgerError as error:
+        await message.reply_text(_why(reader, error, context))
+        return
+    if settings.payment_provider_token is not None:
+        await context.bot.send_invoice(
+            chat_id=user.id,
+            title=t(reader, "funding.invoice.title"),
+            description=t(
+                reader, "funding.invoice.description", amount=money(reader, amount, currency)
+            ),
+            payload=invoice.token,
+            provider_token=settings.payment_provider_token.get_secret_value(),
+            currency=currency.code,
+            prices=[LabeledPrice(t(reader, "funding.invoice.label"), amount)],
+        )
+        return
+    text = t(
+        reader,
+        "funding.topup.card",
+        amount=money(reader, amount, currency),
+        last4=proposed.card_last4 or "",
+    )
+    buttons = [
+        (t(reader, "card.confirm_button"), TOPUP_CONFIRM + proposed.token),
+        (t(reader, "card.cancel_button"), TOPUP_CANCEL + proposed.token),
+    ]
+    await reply(message, text, keyboard(buttons))
+
+
+async def topup_pressed(update: Update, context: Context) -> None:
+    """Confirm charges the card and credits once; Cancel drops the top-up."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and query.message is not None
+    reader = lang(context)
+    fundings = funding_of(context.bot_data)
+    currency = ledger_of(context).currency
+    confirm = query.data.startswith(TOPUP_CONFIRM)
+    token = query.data[len(TOPUP_CONFIRM) :]
+    try:
+        if not confirm:
+            cancelled = await fundings.cancel(token, query.from_user.id)
+            await answer(query)
+            await _edit(
+                context,
+                query,
+                t(reader, "funding.cancelled", amount=money(reader, cancelled.amount, currency)),
+            )
+            return
+        done = await fundings.confirm_topup(token, query.from_user.id)
+    except LedgerError as error:
+        await answer(query, _why(reader, error, context), alert=True)
+        if isinstance(error, CardDeclined):
+            await _edit(context, query, _why(reader, error, context))
+        return
+    await answer(query, t(reader, "funding.already") if done.already else None)
+    await _edit(context, query, _topped_up_text(reader, done, context))
+    # The card became the notice: its outbox row is delivered by this edit.
+    await payments_of(context.bot_data).delivered(done.messages)
+
+
+def _topped_up_text(reader: str, done: ToppedUp, context: Context) -> str:
+    currency = ledger_of(context).currency
+    return t(
+        reader,
+        "funding.topped_up",
+        amount=money(reader, done.transfer.amount, currency),
+        available=money(reader, done.available, currency),
+        ref=done.transfer.ref,
+    )
+
+
+async def _edit(context: Context, query: object, text: str) -> None:
+    message = query.message  # type: ignore[attr-defined]
+    await edit_message(context.bot, message.chat.id, message.message_id, text)
+
+
+# --- Telegram Payments -------------------------------------------------------------------
+
+
+async def pre_checkout(update: Update, context: Context) -> None:
+    """Yes only for an invoice this bot made, unpaid, for this payer, into an account that
+    can receive it within the limits; otherwise no, with the reason the payer reads."""
+    query = update.pre_checkout_query
+    assert query is not None
+    reader = lang(context)
+    try:
+        await funding_of(context.bot_data).pre_checkout(
+            query.invoice_payload, query.from_user.id, query.currency, query.total_amount
+        )
+    except LedgerError as error:
+        await query.answer(ok=False, error_message=_plain(_why(reader, error, context)))
+        return
+    await query.answer(ok=True)
+
+
+def _plain(text: str) -> str:
+    from bot.render import plain
+
+    return plain(text)[:200]
+
+
+async def successful_payment(update: Update, context: Context) -> None:
+    """Telegram took the money: credited once per charge id, the payer told."""
+    message = update.effective_message
+    assert message is not None and message.successful_payment is not None
+    assert message.from_user is not None
+    paid = message.successful_payment
+    done = await funding_of(context.bot_data).telegram_paid(
+        paid.invoice_payload,
+        message.from_user.id,
+        paid.currency,
+        paid.total_amount,
+        paid.telegram_payment_charge_id,
+        paid.provider_payment_charge_id,
+    )
+    await deliver(context.bot, payments_of(context.bot_data), done.messages, [done.transfer])
+
+
+# --- /withdraw ---------------------------------------------------------------------------
+
+
+async def withdraw(update: Update, context: Context) -> None:
+    """A confirmation card for a payout to the linked card."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    amount = await _amount(update, context, "funding.withdraw.usage")
+    if amount is None:
+        return
+    reader = lang(context)
+    currency = ledger_of(context).currency
+    try:
+        proposed = await funding_of(context.bot_data).propose_payout(user.id, amount)
+    except LedgerError as error:
+        await message.reply_text(_why(reader, error, context))
+        return
+    text = t(
+        reader,
+        "funding.withdraw.card",
+        amount=money(reader, amount, currency),
+        last4=proposed.card_last4 or "",
+    )
+    buttons = [
+        (t(reader, "card.confirm_button"), PAYOUT_CONFIRM + proposed.token),
+        (t(reader, "card.cancel_button"), PAYOUT_CANCEL + proposed.token),
+    ]
+    await reply(message, text, keyboard(buttons))
+
+
+async def withdraw_pressed(update: Update, context: Context) -> None:
+    """Confirm holds the amount and hands it to the processor; Cancel drops it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and query.message is not None
+    reader = lang(context)
+    fundings = funding_of(context.bot_data)
+    currency = ledger_of(context).currency
+    token = query.data[len(PAYOUT_CONFIRM) :]
+    try:
+        if query.data.startswith(PAYOUT_CANCEL):
+            cancelled = await fundings.cancel(token, query.from_user.id)
+            await answer(query)
+            await _edit(
+                context,
+                query,
+                t(reader, "funding.cancelled", amount=money(reader, cancelled.amount, currency)),
+            )
+            return
+        held = await fundings.confirm_payout(token, query.from_user.id)
+    except LedgerError as error:
+        await answer(query, _why(reader, error, context), alert=True)
+        return
+    await answer(query, t(reader, "funding.already") if held.already else None)
+    text = t(
+        reader,
+        "funding.withdraw.held",
+        amount=money(reader, held.transfer.amount, currency),
+        last4=held.funding.card_last4 or "",
+        available=money(reader, held.available, currency),
+        ref=held.transfer.ref,
+    )
+    await _edit(context, query, text)
+    if not held.already and context.job_queue is not None:
+        context.job_queue.run_once(
+            settle_job, when=fundings.settle_after.total_seconds() + 0.5, name=SETTLE_TIMER
+        )
+
+
+async def settle(application: Application) -> int:  # type: ignore[type-arg]
+    """The processor's answers for the payouts due (settled or returned), and the charges
+    Telegram reported whose credit a stopped process left: each once, people told."""
+    fundings = funding_of(application.bot_data)
+    payments = payments_of(application.bot_data)
+    settled = await fundings.settle_due()
+    await deliver(application.bot, payments, settled.messages, settled.transfers)
+    for done in await fundings.credit_recorded_charges():
+        await deliver(application.bot, payments, done.messages, [done.transfer])
+    return len(settled.transfers)
+
+
+async def settle_job(context: Context) -> None:
+    """Runs ``settle`` on the job queue's schedule (and once a payout is due)."""
+    count = await settle(context.application)
+    if count:
+        log.info("processor settled or returned %d payout(s)", count)
+
+
+# --- what the outbox says ----------------------------------------------------------------
+
+
+async def _notice(ledger: Ledger, message: OutboxMessage, reader: str) -> str:
+    assert message.transfer_id is not None
+    transfer = await ledger.transfer_by_id(message.transfer_id)
+    mine = (
+        transfer.debit_account_id
+        if message.kind != "topup_credited"
+        else (transfer.credit_account_id)
+    )
+    available = (await ledger.account(mine)).available
+    return t(
+        reader,
+        f"funding.notice.{message.kind}",
+        amount=money(reader, transfer.amount, ledger.currency),
+        available=money(reader, available, ledger.currency),
+        ref=transfer.ref,
+        memo=transfer.memo,
+    )
+
+
+for _kind in ("topup_credited", "topup_refunded", "payout_settled", "payout_returned"):
+    outbox.RENDERERS[_kind] = _notice
+
+
+# --- /refund -----------------------------------------------------------------------------
+
+
+@admin_only
+async def refund(update: Update, context: Context, words: Words) -> None:
+    """A top-up's credit reversed, once; a Telegram Stars payment refunded through Telegram."""
+    message, admin = update.effective_message, update.effective_user
+    assert message is not None and admin is not None
+    reader = lang(context)
+    parts = (message.text or "").split(maxsplit=2)
+    if len(parts) < 3:
+        raise Refusal("funding.refund.usage")
+    ref, reason = parts[1].upper(), parts[2].strip()
+    fundings = funding_of(context.bot_data)
+    currency = ledger_of(context).currency
+    done = await fundings.refund(
+        admin.id, ref, reason, key=f"refund:{message.chat_id}:{message.message_id}"
+    )
+    await deliver(context.bot, payments_of(context.bot_data), done.messages, [done.reversal])
+    text = t(
+        reader,
+        "funding.refund.done",
+        ref=ref,
+        reversal=done.reversal.ref,
+        amount=money(reader, done.reversal.amount, currency),
+    )
+    if done.funding is not None and done.funding.method == "telegram":
+        text += "\n" + t(reader, "funding.refund.provider")
+    await reply(message, text)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    message = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("card", card, filters=message))
+    application.add_handler(CommandHandler("topup", topup, filters=message))
+    application.add_handler(CommandHandler("withdraw", withdraw, filters=message))
+    application.add_handler(CommandHandler("refund", refund, filters=message))
+    application.add_handler(
+        CallbackQueryHandler(topup_pressed, pattern=f"^({TOPUP_CONFIRM}|{TOPUP_CANCEL})")
+    )
+    application.add_handler(
+        CallbackQueryHandler(withdraw_pressed, pattern=f"^({PAYOUT_CONFIRM}|{PAYOUT_CANCEL})")
+    )
+    application.add_handler(PreCheckoutQueryHandler(pre_checkout))
+    application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
+    assert application.job_queue is not None
+    interval = application.bot_data["settings"].sweep_interval_seconds
+    application.job_queue.run_repeating(
+        settle_job, interval=interval, first=interval, name="payouts"
+    )

@@ -1,0 +1,227 @@
+"""Stories of money in and out through the chat, driven by the Update JSON Telegram sends:
+/card, /topup by the emulated card or a Telegram invoice (pre_checkout_query and
+successful_payment, redelivered and out of order), /withdraw settling and returning, a
+restart between a settlement and its notice, and an admin's /refund. Both databases."""
+
+from __future__ import annotations
+
+from bot import funding
+from tests.bot.conftest import ChatBot, MakeBot
+
+GOOD = "4242 4242 4242 4242"
+TOKEN = "284685063:TEST:NjQ0YzFhZDM3ZTcw"
+
+
+async def link(bot: ChatBot, user: dict, number: str = GOOD) -> None:
+    await bot.send(user, f"/card {number} 12/29")
+
+
+async def test_alice_links_a_card_and_tops_up_once_however_often_she_presses(bot: ChatBot):
+    alice = bot.user("alice")
+    await bot.register(alice)
+    await link(bot, alice)
+    assert "Visa •••• 4242" in bot.last(alice).text
+    assert bot.calls("deleteMessage"), "the message with the card number is deleted"
+    assert not any("4242424242424242" in repr(c.params) for c in bot.api.calls)
+    await bot.send(alice, "/topup 50")
+    card = bot.last(alice)
+    assert "50.00 USD" in card.text and "4242" in card.text
+    assert await bot.balances(alice) == [0]
+    await bot.press(alice, card, "Confirm")
+    await bot.press(alice, card, "Confirm")  # a second press, or a redelivered one
+    assert await bot.balances(alice) == [5_000]
+    assert "50.00 USD added to your balance" in bot.last(alice).text
+    assert bot.answer().params["text"] == "Already done."
+    await bot.sweep()
+    from bot.outbox import deliver_stale
+
+    bot.clock.advance(seconds=60)
+    assert await deliver_stale(bot.app) == 0, "the card was the notice: nothing more to send"
+
+
+async def test_a_declined_card_credits_nothing_and_says_why_in_french(bot: ChatBot):
+    alice = bot.user("alice", lang="fr")
+    await bot.register(alice)
+    await link(bot, alice, "4000 0000 0000 9995")
+    await bot.send(alice, "/topup 50")
+    before = await bot.books()
+    await bot.press(alice, bot.last(alice), "Confirmer")
+    assert "fonds insuffisants" in bot.last(alice).text
+    assert await bot.books() == before
+
+
+async def test_bad_card_input_gets_one_message_and_keeps_nothing(bot: ChatBot):
+    alice = bot.user("alice")
+    await bot.register(alice)
+    await bot.send(alice, "/card 4242 4242 4242 4241 12/29")
+    assert "not valid" in bot.last(alice).text
+    await bot.send(alice, "/card 4111 1111 1111 1111 12/29")
+    assert "never a real card" in bot.last(alice).text
+    await bot.send(alice, "/topup 50")
+    assert "Link a card first" in bot.last(alice).text
+    await bot.send(alice, "/topup lots")
+    assert len(bot.to(alice)) == 4
+    assert await bot.ledger.db.read_one("SELECT COUNT(*) FROM payment_cards", {}) == [(0,)]
+
+
+async def invoice(bot: ChatBot, user: dict, amount: str = "25") -> str:
+    await bot.send(user, f"/topup {amount}")
+    sent = bot.calls("sendInvoice")[-1]
+    return str(sent.params["payload"])
+
+
+def answers(bot: ChatBot) -> list[tuple[bool, str]]:
+    return [
+        (bool(c.params["ok"]), str(c.params.get("error_message", "")))
+        for c in bot.calls("answerPreCheckoutQuery")
+    ]
+
+
+async def test_a_telegram_payment_is_credited_once_per_charge(make_bot: MakeBot):
+    bot = await make_bot(payment_provider_token=TOKEN)
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(alice, bob)
+    payload = await invoice(bot, alice)
+    sent = bot.calls("sendInvoice")[-1]
+    assert sent.params["currency"] == "USD" and sent.params["provider_token"] == TOKEN
+    assert '"amount": 2500' in str(sent.params["prices"]) or "2500" in str(sent.params["prices"])
+    await bot.deliver(bot.tg.pre_checkout_query(alice, payload, 2_500))
+    await bot.deliver(bot.tg.pre_checkout_query(bob, payload, 2_500))  # another user's
+    await bot.deliver(bot.tg.pre_checkout_query(alice, "forged", 2_500))
+    assert [ok for ok, _ in answers(bot)] == [True, False, False]
+    assert "not made" not in answers(bot)[1][1] and answers(bot)[1][1]
+    paid = bot.tg.successful_payment(alice, payload, 2_500, "tg-charge-1")
+    await bot.deliver(paid)
+    await bot.deliver(paid)  # redelivered twice
+    await bot.deliver(paid)
+    assert await bot.balances(alice) == [2_500]
+    told = [m for m in bot.texts(alice) if "added to your balance" in m]
+    assert len(told) == 1 and "25.00 USD" in told[0]
+    # Out of order: the query for a payload already paid comes (again) after the payment.
+    await bot.deliver(bot.tg.pre_checkout_query(alice, payload, 2_500))
+    ok, reason = answers(bot)[-1]
+    assert not ok and "no longer open" in reason
+    assert await bot.balances(alice) == [2_500]
+
+
+async def test_a_frozen_account_is_refused_at_checkout(make_bot: MakeBot):
+    bot = await make_bot(payment_provider_token=TOKEN)
+    alice = bot.user("alice", lang="fr")
+    await bot.register(alice)
+    payload = await invoice(bot, alice)
+    await bot.freeze(alice)
+    await bot.deliver(bot.tg.pre_checkout_query(alice, payload, 2_500))
+    ok, reason = answers(bot)[-1]
+    assert not ok and "gel" in reason.lower()
+    # Telegram took money anyway (frozen between checkout and payment): it is credited,
+    # stays frozen with the account, and can be refunded.
+    await bot.deliver(bot.tg.successful_payment(alice, payload, 2_500, "tg-charge-2"))
+    assert (await bot.account(alice)).available == 2_500
+
+
+async def test_alice_withdraws_and_the_processor_settles_once(bot: ChatBot):
+    alice = bot.user("alice")
+    await bot.register(alice, funds=10_000)
+    await link(bot, alice)
+    await bot.send(alice, "/withdraw 20")
+    card = bot.last(alice)
+    assert "20.00 USD" in card.text
+    await bot.press(alice, card, "Confirm")
+    await bot.press(alice, card, "Confirm")
+    assert await bot.balances(alice) == [8_000] and await bot.held(alice) == 2_000
+    assert await funding.settle(bot.app) == 0  # not due yet
+    bot.clock.advance(seconds=10)
+    assert await funding.settle(bot.app) == 1
+    assert await funding.settle(bot.app) == 0
+    arrived = [m for m in bot.texts(alice) if "arrived on your card" in m]
+    assert len(arrived) == 1 and "20.00 USD" in arrived[0]
+    assert await bot.balances(alice) == [8_000] and await bot.held(alice) == 0
+    await bot.books()
+
+
+async def test_a_payout_to_a_card_that_cannot_receive_comes_back(bot: ChatBot):
+    alice = bot.user("alice", lang="fr")
+    await bot.register(alice, funds=10_000)
+    await link(bot, alice, "4000 0000 0000 0077")
+    await bot.send(alice, "/withdraw 30")
+    await bot.press(alice, bot.last(alice), "Confirmer")
+    bot.clock.advance(seconds=10)
+    await funding.settle(bot.app)
+    back = [m for m in bot.texts(alice) if "revenu sur votre solde" in m]
+    assert len(back) == 1
+    assert await bot.balances(alice) == [10_000] and await bot.held(alice) == 0
+
+
+async def test_withdraw_refusals_change_nothing(bot: ChatBot):
+    alice = bot.user("alice")
+    await bot.register(alice, funds=1_000)
+    await link(bot, alice)
+    await funding.funding_of(bot.app.bot_data).settlement_account_id()  # made at first use
+    before = await bot.books()
+    await bot.send(alice, "/withdraw 20")
+    assert "10.00 USD" in bot.last(alice).text  # what she has
+    await bot.send(alice, "/withdraw 5000")
+    assert "daily withdrawal limit" in bot.last(alice).text
+    await bot.freeze(alice)
+    await bot.send(alice, "/withdraw 5")
+    assert "frozen" in bot.last(alice).text.lower()
+    assert await bot.books() == before
+
+
+async def test_a_restart_between_settlement_and_notice_tells_alice_once(
+    bot: ChatBot, make_bot: MakeBot
+):
+    alice = bot.user("alice")
+    await bot.register(alice, funds=10_000)
+    await link(bot, alice)
+    await bot.send(alice, "/withdraw 20")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    bot.clock.advance(seconds=10)
+    # The processor's settlement commits, and the process dies before telling anyone.
+    settled = await funding.funding_of(bot.app.bot_data).settle_due()
+    assert len(settled.transfers) == 1
+    restarted = await make_bot()
+    bot.clock.advance(seconds=31)
+    from bot.app import startup
+
+    await startup(restarted.app)  # the new process's first pass
+    await funding.settle(restarted.app)
+    arrived = [m for m in restarted.texts(alice) if "arrived on your card" in m]
+    assert len(arrived) == 1
+    bot.clock.advance(seconds=60)
+    await startup(restarted.app)
+    assert len([m for m in restarted.texts(alice) if "arrived on your card" in m]) == 1
+    assert await bot.balances(alice) == [8_000] and await bot.held(alice) == 0
+
+
+async def test_an_admin_refunds_a_top_up_once_and_not_when_spent(make_bot: MakeBot):
+    bot = await make_bot(admin_ids="900")
+    admin, alice, bob = bot.user("admin900"), bot.user("alice"), bot.user("bob")
+    admin["id"] = 900
+    await bot.register(alice, bob)
+    await link(bot, alice)
+    await bot.send(alice, "/topup 50")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    ref = (await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'topup'", {}))[0][0]
+    await bot.send(admin, f"/refund {ref} customer asked")
+    assert "Refunded" in bot.last(admin).text
+    assert "top-up was refunded" in bot.last(alice).text
+    assert await bot.balances(alice) == [0]
+    await bot.send(admin, f"/refund {ref} again")
+    assert "already" in bot.last(admin).text.lower()
+    await bot.send(alice, "/topup 40")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    await bot.fund(bob, 0) if False else None
+    await bot.send(alice, "/send @bob 30")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    second = (
+        await bot.ledger.db.read_one(
+            "SELECT ref FROM transfers WHERE kind = 'topup' ORDER BY id DESC", {}
+        )
+    )[0][0]
+    before = await bot.books()
+    await bot.send(admin, f"/refund {second} too late")
+    assert "was spent" in bot.last(admin).text and "10.00 USD" in bot.last(admin).text
+    assert await bot.books() == before
+    await bot.send(bob, f"/refund {second} sneaky")  # not an admin: an unknown command
+    assert "Refunded" not in bot.last(bob).text
