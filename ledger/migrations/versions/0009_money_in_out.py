@@ -90,7 +90,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("fundings")
     op.drop_table("payment_cards")
-    with op.batch_alter_table("ledger_limits") as batch_op:
-        batch_op.drop_column("payout_daily_limit")
-        batch_op.drop_column("topup_daily_limit")
+    # Plain DROP COLUMNs (SQLite 3.35+): a batch would rebuild the table under its triggers.
+    op.execute("ALTER TABLE ledger_limits DROP COLUMN payout_daily_limit")
+    op.execute("ALTER TABLE ledger_limits DROP COLUMN topup_daily_limit")
     sql_0009.downgrade(op.get_bind())
