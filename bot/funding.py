@@ -177,14 +177,15 @@ async def topup(update: Update, context: Context) -> None:
     settings = settings_of(context)
     currency = ledger_of(context).currency
     try:
-        if settings.payment_provider_token is not None:
+        if settings.telegram_payments:
             invoice = await fundings.propose_invoice(user.id, amount)
         else:
             proposed = await fundings.propose_topup(user.id, amount)
     except LedgerError as error:
         await message.reply_text(_why(reader, error, context))
         return
-    if settings.payment_provider_token is not None:
+    if settings.telegram_payments:
+        token = settings.payment_provider_token
         await context.bot.send_invoice(
             chat_id=user.id,
             title=t(reader, "funding.invoice.title"),
@@ -192,7 +193,8 @@ async def topup(update: Update, context: Context) -> None:
                 reader, "funding.invoice.description", amount=money(reader, amount, currency)
             ),
             payload=invoice.token,
-            provider_token=settings.payment_provider_token.get_secret_value(),
+            # Telegram Stars need no provider (the token is left out).
+            provider_token=token.get_secret_value() if token is not None else None,
             currency=currency.code,
             prices=[LabeledPrice(t(reader, "funding.invoice.label"), amount)],
         )
@@ -438,7 +440,15 @@ async def refund(update: Update, context: Context, words: Words) -> None:
         reversal=done.reversal.ref,
         amount=money(reader, done.reversal.amount, currency),
     )
-    if done.funding is not None and done.funding.method == "telegram":
+    if done.telegram_due and done.funding is not None and done.funding.charge_id:
+        try:
+            await context.bot.refund_star_payment(done.funding.owner_id, done.funding.charge_id)
+        except TelegramError as error:
+            text += "\n" + t(reader, "funding.refund.stars_failed", reason=error.message)
+        else:
+            await fundings.stars_refunded(done.funding)
+            text += "\n" + t(reader, "funding.refund.stars")
+    elif done.funding is not None and done.funding.method == "telegram":
         text += "\n" + t(reader, "funding.refund.provider")
     await reply(message, text)
 

@@ -187,6 +187,12 @@ class Settings(BaseSettings):
         return parse_amount(self.daily_limit, self.money)
 
     @property
+    def telegram_payments(self) -> bool:
+        """Top-ups through Telegram's invoices: a provider token is set, or the currency is
+        Telegram Stars (which needs none)."""
+        return self.payment_provider_token is not None or self.currency.upper() == "XTR"
+
+    @property
     def topup_daily_limit_minor(self) -> int:
         return parse_amount(self.topup_daily_limit, self.money)
 

@@ -51,6 +51,7 @@ _EXPONENTS = {
     "ILS": 2,
     "AED": 2,
     "XOF": 0,
+    "XTR": 0,  # Telegram Stars (not ISO 4217): whole stars, paid through Telegram only
     "XAF": 0,
     "JPY": 0,
     "KRW": 0,

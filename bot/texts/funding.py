@@ -187,6 +187,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Elle a été payée par Telegram Payments : remboursez aussi le paiement dans le "
         "tableau de bord du prestataire (le côté du registre est fait).",
     },
+    "funding.refund.stars": {
+        "en": "Telegram gave the stars back to the payer (refundStarPayment).",
+        "fr": "Telegram a rendu les étoiles au payeur (refundStarPayment).",
+    },
+    "funding.refund.stars_failed": {
+        "en": "The ledger's side is done, but Telegram did not give the stars back: {reason}. "
+        "Send the same /refund again to retry that part.",
+        "fr": "Le côté du registre est fait, mais Telegram n'a pas rendu les étoiles : "
+        "{reason}. Renvoyez le même /refund pour réessayer cette partie.",
+    },
     # names of the kinds
     "history.kind.topup": {"en": "card top-up", "fr": "recharge par carte"},
     "history.kind.payout": {"en": "to your card", "fr": "vers votre carte"},

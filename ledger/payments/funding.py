@@ -153,9 +153,13 @@ class Settled:
 
 @dataclass(frozen=True, slots=True)
 class Refunded:
+    """``telegram_due``: a Telegram Stars payment whose stars are still to be given back
+    through Telegram (``refundStarPayment``), then ``stars_refunded``."""
+
     reversal: Transfer
     funding: Funding | None
     messages: list[OutboxMessage]
+    telegram_due: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -692,20 +696,31 @@ class Fundings:
 
     async def refund(self, admin_id: int, ref: str, reason: str, *, key: str) -> Refunded:
         """Reverse a top-up's credit, once: refused when it was refunded already or its
-        money was spent (what is left is named)."""
+        money was spent (what is left is named). The ledger goes first (it is what can
+        refuse); a Telegram Stars payment is then ``telegram_due`` until ``stars_refunded``
+        (asking again retries only that part)."""
+        ledger = self.ledger
+        original = await ledger.get_transfer(ref)
+        funding = await self.by_transfer(original.id)
+        stars = funding is not None and funding.method == "telegram" and funding.currency == "XTR"
+        reversal = await ledger.reversal_of(original.id)
+        if reversal is not None and stars and funding is not None and funding.state == "paid":
+            return Refunded(reversal, funding, [], telegram_due=True)
         original, funding = await self.refund_candidate(ref)
         try:
-            reversal = await self.ledger.reverse(ref, key=key, actor=admin_id, reason=reason)
+            reversal = await ledger.reverse(ref, key=key, actor=admin_id, reason=reason)
         except InsufficientFunds as error:
             raise RefundSpent(original.ref, error.available, original.amount) from None
-        if funding is not None:
+        if funding is not None and not stars:
             await self._set_state(funding.id, "refunded")
         messages = (
-            []
-            if reversal.replayed
-            else await self.ledger.outbox.written(transfer_ids=[reversal.id])
+            [] if reversal.replayed else await ledger.outbox.written(transfer_ids=[reversal.id])
         )
-        return Refunded(reversal, funding, messages)
+        return Refunded(reversal, funding, messages, telegram_due=stars)
+
+    async def stars_refunded(self, funding: Funding) -> None:
+        """Telegram gave the stars back: the refund is complete."""
+        await self._set_state(funding.id, "refunded")
 
     # --- the books -------------------------------------------------------------------
 

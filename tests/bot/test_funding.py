@@ -5,8 +5,18 @@ restart between a settlement and its notice, and an admin's /refund. Both databa
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
 from bot import funding
+from bot.app import build_application
+from bot.fakeapi import RecordingRequest
+from bot.settings import load_settings
+from ledger import Ledger
+from tests.bot.conftest import TOKEN as BOT_TOKEN
 from tests.bot.conftest import ChatBot, MakeBot
+from tests.conftest import FakeClock
 
 GOOD = "4242 4242 4242 4242"
 TOKEN = "284685063:TEST:NjQ0YzFhZDM3ZTcw"
@@ -225,3 +235,62 @@ async def test_an_admin_refunds_a_top_up_once_and_not_when_spent(make_bot: MakeB
     assert await bot.books() == before
     await bot.send(bob, f"/refund {second} sneaky")  # not an admin: an unknown command
     assert "Refunded" not in bot.last(bob).text
+
+
+@pytest.fixture
+async def stars_bot(database_url: str, clock: FakeClock) -> AsyncIterator[ChatBot]:
+    """The bot with CURRENCY=XTR (Telegram Stars), on a ledger in stars."""
+    ledger = await Ledger.open(database_url, "XTR", clock=clock, sqlite_synchronous="NORMAL")
+    api = RecordingRequest()
+    settings = load_settings(_env_file=None, bot_token=BOT_TOKEN, currency="XTR", admin_ids="900")
+    app = build_application(settings, ledger=ledger, request=api, clock=clock, rate_limiter=False)
+    await app.initialize()
+    api.clear()
+    yield ChatBot(app, api, ledger, clock)
+    await app.shutdown()
+    await ledger.close()
+
+
+async def test_stars_top_up_and_refund_through_telegram(stars_bot: ChatBot):
+    bot = stars_bot
+    admin, alice = bot.user("admin900"), bot.user("alice")
+    admin["id"] = 900
+    await bot.register(alice)
+    payload = await invoice(bot, alice, "50")
+    sent = bot.calls("sendInvoice")[-1]
+    assert sent.params["currency"] == "XTR" and "provider_token" not in sent.params
+    assert "50" in str(sent.params["prices"])
+    await bot.deliver(bot.tg.pre_checkout_query(alice, payload, 50, "XTR"))
+    assert answers(bot)[-1] == (True, "")
+    await bot.deliver(bot.tg.successful_payment(alice, payload, 50, "stxCHARGE", "XTR"))
+    assert await bot.balances(alice) == [50]
+    ref = (await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'topup'", {}))[0][0]
+    bot.api.fail_next["refundStarPayment"] = (400, "Bad Request: temporarily unavailable")
+    await bot.send(admin, f"/refund {ref} wrong amount")
+    assert "did not give the stars back" in bot.last(admin).text
+    assert await bot.balances(alice) == [0]  # the ledger's side is done, once
+    await bot.send(admin, f"/refund {ref} wrong amount")
+    refunds = bot.calls("refundStarPayment")
+    assert len(refunds) == 2
+    assert refunds[-1].params["telegram_payment_charge_id"] == "stxCHARGE"
+    assert int(refunds[-1].params["user_id"]) == alice["id"]
+    assert "gave the stars back" in bot.last(admin).text
+    await bot.send(admin, f"/refund {ref} wrong amount")
+    assert "already" in bot.last(admin).text.lower()
+    assert len(bot.calls("refundStarPayment")) == 2
+    assert await bot.balances(alice) == [0]
+
+
+async def test_a_card_number_never_reaches_the_logs(bot: ChatBot, caplog):
+    import logging
+
+    alice = bot.user("alice")
+    await bot.register(alice)
+    caplog.set_level(logging.DEBUG)
+    await bot.send(alice, "/card 4242 4242 4242 4242 12/29")
+    await bot.send(alice, "/card 4242-4242-4242-4241 12/29")
+    await bot.send(alice, f"/card {GOOD} 12/29", chat=bot.group())
+    logged = "\n".join(r.getMessage() + repr(r.args) for r in caplog.records)
+    for number in ("4242424242424242", "4242 4242 4242 4242", "4242-4242-4242-4241"):
+        assert number not in logged
+    assert "private chat" in bot.last(bot.group()).text
