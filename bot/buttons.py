@@ -17,4 +17,20 @@ HISTORY_PAGE = "h:"
 # /language's choices (bot.language): l:<code>
 LANGUAGE = "l:"
 
-ALL = (CARD_CONFIRM, CARD_CANCEL, REQUEST_PAY, REQUEST_DECLINE, ADMIN_CARD, HISTORY_PAGE, LANGUAGE)
+# Money in and out (bot.funding): f:t:/f:x:<token> a top-up's card, f:w:/f:y:<token> a
+# payout's, f:m: the [Top up] button under /balance, f:a:<minor units> an amount it offers
+FUNDING = "f:"
+TOPUP_CONFIRM, TOPUP_CANCEL = "f:t:", "f:x:"
+PAYOUT_CONFIRM, PAYOUT_CANCEL = "f:w:", "f:y:"
+TOPUP_MENU, TOPUP_AMOUNT = "f:m:", "f:a:"
+
+ALL = (
+    CARD_CONFIRM,
+    CARD_CANCEL,
+    REQUEST_PAY,
+    REQUEST_DECLINE,
+    ADMIN_CARD,
+    HISTORY_PAGE,
+    LANGUAGE,
+    FUNDING,
+)

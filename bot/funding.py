@@ -31,8 +31,17 @@ from telegram.ext import (
 from bot import outbox
 from bot.admin import admin_only
 from bot.admin_parse import Words
+from bot.buttons import (
+    PAYOUT_CANCEL,
+    PAYOUT_CONFIRM,
+    TOPUP_AMOUNT,
+    TOPUP_CANCEL,
+    TOPUP_CONFIRM,
+    TOPUP_MENU,
+)
 from bot.common import (
     Context,
+    Markup,
     Refusal,
     answer,
     edit_message,
@@ -42,6 +51,7 @@ from bot.common import (
     lang,
     ledger_of,
     reply,
+    send_text,
     settings_of,
 )
 from bot.outbox import deliver, payments_of
@@ -65,8 +75,6 @@ log = logging.getLogger(__name__)
 COMMANDS = [("topup", "menu.topup"), ("withdraw", "menu.withdraw"), ("card", "menu.card")]
 ADMIN_COMMANDS = [("refund", "menu.refund")]
 
-TOPUP_CONFIRM, TOPUP_CANCEL = "f:t:", "f:x:"
-PAYOUT_CONFIRM, PAYOUT_CANCEL = "f:w:", "f:y:"
 SETTLE_TIMER = "payout-settle"
 
 
@@ -173,21 +181,27 @@ async def topup(update: Update, context: Context) -> None:
     if amount is None:
         return
     reader = lang(context)
-    fundings = funding_of(context.bot_data)
-    settings = settings_of(context)
-    currency = ledger_of(context).currency
     try:
-        if settings.telegram_payments:
-            invoice = await fundings.propose_invoice(user.id, amount)
-        else:
-            proposed = await fundings.propose_topup(user.id, amount)
+        card = await _offer_topup(context, user.id, reader, amount)
     except LedgerError as error:
         await message.reply_text(_why(reader, error, context))
         return
+    if card is not None:
+        await reply(message, *card)
+
+
+async def _offer_topup(
+    context: Context, user_id: int, reader: str, amount: int
+) -> tuple[str, Markup] | None:
+    """Sends the invoice (None), or returns the confirmation card to show."""
+    fundings = funding_of(context.bot_data)
+    settings = settings_of(context)
+    currency = ledger_of(context).currency
     if settings.telegram_payments:
+        invoice = await fundings.propose_invoice(user_id, amount)
         token = settings.payment_provider_token
         await context.bot.send_invoice(
-            chat_id=user.id,
+            chat_id=user_id,
             title=t(reader, "funding.invoice.title"),
             description=t(
                 reader, "funding.invoice.description", amount=money(reader, amount, currency)
@@ -198,7 +212,8 @@ async def topup(update: Update, context: Context) -> None:
             currency=currency.code,
             prices=[LabeledPrice(t(reader, "funding.invoice.label"), amount)],
         )
-        return
+        return None
+    proposed = await fundings.propose_topup(user_id, amount)
     text = t(
         reader,
         "funding.topup.card",
@@ -209,7 +224,43 @@ async def topup(update: Update, context: Context) -> None:
         (t(reader, "card.confirm_button"), TOPUP_CONFIRM + proposed.token),
         (t(reader, "card.cancel_button"), TOPUP_CANCEL + proposed.token),
     ]
-    await reply(message, text, keyboard(buttons))
+    return text, keyboard(buttons)
+
+
+_PRESETS = (10, 20, 50, 100)
+
+
+async def topup_menu(update: Update, context: Context) -> None:
+    """[Top up] under /balance: amounts to pick; a picked one goes on as /topup would."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    reader = lang(context)
+    currency = ledger_of(context).currency
+    if query.data.startswith(TOPUP_MENU):
+        await answer(query)
+        buttons = [
+            (
+                money(reader, units * 10**currency.exponent, currency),
+                f"{TOPUP_AMOUNT}{units * 10**currency.exponent}",
+            )
+            for units in _PRESETS
+        ]
+        await send_text(
+            context.bot, query.from_user.id, t(reader, "funding.topup.how_much"), keyboard(buttons)
+        )
+        return
+    written = query.data[len(TOPUP_AMOUNT) :]
+    if not written.isdigit() or int(written) <= 0:
+        await answer(query)  # not a button this bot made
+        return
+    await answer(query)
+    try:
+        card = await _offer_topup(context, query.from_user.id, reader, int(written))
+    except LedgerError as error:
+        await send_text(context.bot, query.from_user.id, _why(reader, error, context))
+        return
+    if card is not None:
+        await send_text(context.bot, query.from_user.id, *card)
 
 
 async def topup_pressed(update: Update, context: Context) -> None:
@@ -453,6 +504,69 @@ async def refund(update: Update, context: Context, words: Words) -> None:
     await reply(message, text)
 
 
+# --- for /limits and /stats (bot.admin) ---------------------------------------------------
+
+LIMIT_FIELDS = {"topup": "topup_daily", "payout": "payout_daily"}
+
+
+async def limits_text(context: Context, reader: str) -> str:
+    """The daily top-up and payout limits, for /limits."""
+    limits = await funding_of(context.bot_data).limits()
+    currency = ledger_of(context).currency
+    return t(
+        reader,
+        "funding.limits.show",
+        topup=money(reader, limits.topup_daily, currency),
+        payout=money(reader, limits.payout_daily, currency),
+    )
+
+
+async def set_limit(context: Context, admin_id: int, which: str, rest: str) -> str:
+    """``/limits topup 2000 [reason]`` or ``/limits payout 500 [reason]``: set, audited."""
+    from bot.admin_parse import amount_of, reason_of
+
+    reader = lang(context)
+    amount, rest = amount_of(context, rest, "funding.limits.usage")
+    reason = reason_of(reader, rest, "funding.limits.usage", required=False)
+    await funding_of(context.bot_data).set_limits(
+        admin_id, reason=reason, **{LIMIT_FIELDS[which]: amount}
+    )
+    return t(reader, "admin.limits.set") + "\n\n" + await limits_text(context, reader)
+
+
+async def stats_lines(context: Context, reader: str) -> list[str]:
+    """The day's top-ups, payouts and refunds, and the books' identity, for /stats."""
+    fundings = funding_of(context.bot_data)
+    currency = ledger_of(context).currency
+    day = await fundings.day_totals()
+    books = await fundings.books()
+
+    def m(amount: int) -> str:
+        return money(reader, amount, currency)
+
+    return [
+        t(
+            reader,
+            "funding.stats.day",
+            topups=day.topups,
+            topped_up=m(day.topped_up),
+            payouts=day.payouts,
+            paid_out=m(day.paid_out),
+            refunds=day.refunds,
+            refunded=m(day.refunded),
+        ),
+        t(
+            reader,
+            "funding.stats.books_ok" if books.balanced else "funding.stats.books_broken",
+            issued=m(books.issued),
+            topped_up=m(books.topped_up),
+            paid_out=m(books.paid_out),
+            refunded=m(books.refunded),
+            users=m(books.users),
+        ),
+    ]
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     message = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("card", card, filters=message))
@@ -464,6 +578,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     )
     application.add_handler(
         CallbackQueryHandler(withdraw_pressed, pattern=f"^({PAYOUT_CONFIRM}|{PAYOUT_CANCEL})")
+    )
+    application.add_handler(
+        CallbackQueryHandler(topup_menu, pattern=f"^({TOPUP_MENU}|{TOPUP_AMOUNT})")
     )
     application.add_handler(PreCheckoutQueryHandler(pre_checkout))
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))

@@ -108,6 +108,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "How much? For example <code>/topup 50</code>.",
         "fr": "Combien ? Par exemple <code>/topup 50</code>.",
     },
+    "funding.topup_button": {"en": "➕ Top up", "fr": "➕ Recharger"},
+    "funding.topup.how_much": {
+        "en": "How much do you want to add? (Or send <code>/topup 35</code> for another amount.)",
+        "fr": "Combien voulez-vous ajouter ? (Ou envoyez <code>/topup 35</code> pour un autre "
+        "montant.)",
+    },
     "funding.topup.card": {
         "en": "⚠️ Add <b>{amount}</b> to your balance from Visa •••• {last4}?\n"
         "(Emulated card: no real money moves.)",
@@ -196,6 +202,39 @@ TEXTS: dict[str, dict[str, str]] = {
         "Send the same /refund again to retry that part.",
         "fr": "Le côté du registre est fait, mais Telegram n'a pas rendu les étoiles : "
         "{reason}. Renvoyez le même /refund pour réessayer cette partie.",
+    },
+    # /limits and /stats
+    "funding.limits.show": {
+        "en": "Daily top-up limit: <b>{topup}</b>\nDaily withdrawal limit: <b>{payout}</b>\n"
+        "(change them with <code>/limits topup 2000</code> or <code>/limits payout 500</code>)",
+        "fr": "Plafond quotidien de recharge : <b>{topup}</b>\nPlafond quotidien de retrait : "
+        "<b>{payout}</b>\n(modifiez-les avec <code>/limits topup 2000</code> ou "
+        "<code>/limits payout 500</code>)",
+    },
+    "funding.limits.usage": {
+        "en": "Write it like <code>/limits topup 2000</code> or <code>/limits payout 500</code>, "
+        "optionally followed by a reason.",
+        "fr": "Écrivez-la comme <code>/limits topup 2000</code> ou "
+        "<code>/limits payout 500</code>, éventuellement suivi d'un motif.",
+    },
+    "funding.stats.day": {
+        "en": "Today: top-ups {topups} (<b>{topped_up}</b>) · payouts {payouts} "
+        "(<b>{paid_out}</b>) · refunds {refunds} (<b>{refunded}</b>)",
+        "fr": "Aujourd'hui : recharges {topups} (<b>{topped_up}</b>) · retraits {payouts} "
+        "(<b>{paid_out}</b>) · remboursements {refunds} (<b>{refunded}</b>)",
+    },
+    "funding.stats.books_ok": {
+        "en": "✅ Money in and out: issued {issued} + topped up {topped_up} − paid out "
+        "{paid_out} − refunded {refunded} = {users} held by users.",
+        "fr": "✅ Entrées et sorties : émis {issued} + rechargé {topped_up} − retiré "
+        "{paid_out} − remboursé {refunded} = {users} détenus par les utilisateurs.",
+    },
+    "funding.stats.books_broken": {
+        "en": "❌ Money in and out does not add up: issued {issued} + topped up {topped_up} − "
+        "paid out {paid_out} − refunded {refunded} ≠ {users} held by users.",
+        "fr": "❌ Les entrées et sorties ne tombent pas juste : émis {issued} + rechargé "
+        "{topped_up} − retiré {paid_out} − remboursé {refunded} ≠ {users} détenus par les "
+        "utilisateurs.",
     },
     # names of the kinds
     "history.kind.topup": {"en": "card top-up", "fr": "recharge par carte"},

@@ -180,6 +180,22 @@ class DayTotals:
     refunded: int
 
 
+@dataclass(frozen=True, slots=True)
+class Books:
+    """issued + topped_up - paid_out - refunded must equal users' money (available and on
+    hold): money only enters by issuance or a top-up and leaves by a payout or a refund."""
+
+    issued: int
+    topped_up: int
+    paid_out: int
+    refunded: int
+    users: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.issued + self.topped_up - self.paid_out - self.refunded == self.users
+
+
 _F_COLS = (
     "id, token, kind, method, owner_id, amount, currency, state, card_last4, charge_id, "
     "decline, transfer_id, card_token"
@@ -273,25 +289,58 @@ class Fundings:
         return FundingLimits(int(rows[0][0]), int(rows[0][1]))
 
     async def set_limits(
-        self, admin_id: int, *, topup_daily: int | None = None, payout_daily: int | None = None
+        self,
+        admin_id: int,
+        *,
+        reason: str = "",
+        topup_daily: int | None = None,
+        payout_daily: int | None = None,
     ) -> FundingLimits:
+        """Change the daily top-up and/or payout limit, on the record (audit log)."""
         for value in (topup_daily, payout_daily):
-            if value is not None and value <= 0:
+            if value is not None and (not isinstance(value, int) or value <= 0):
                 raise ValueError("limits must be positive ints of minor units")
         await self.settlement_account_id()
-        await self.db.write_one(
-            "UPDATE ledger_limits SET topup_daily_limit = COALESCE(:t, topup_daily_limit), "
-            "payout_daily_limit = COALESCE(:p, payout_daily_limit), updated_at = :now, "
-            "updated_by = :a WHERE currency = :c",
-            {
-                "t": topup_daily,
-                "p": payout_daily,
-                "now": to_micros(self.ledger.clock()),
-                "a": admin_id,
-                "c": self.ledger.currency.code,
-            },
-        )
-        return await self.limits()
+        ledger = self.ledger
+
+        async def work(conn: AsyncConnection) -> FundingLimits:
+            now = to_micros(ledger.clock())
+            row = (
+                await conn.execute(
+                    text(
+                        "UPDATE ledger_limits SET "
+                        "topup_daily_limit = COALESCE(:t, topup_daily_limit), "
+                        "payout_daily_limit = COALESCE(:p, payout_daily_limit), "
+                        "updated_at = :now, updated_by = :a WHERE currency = :c "
+                        "RETURNING topup_daily_limit, payout_daily_limit"
+                    ),
+                    {
+                        "t": topup_daily,
+                        "p": payout_daily,
+                        "now": now,
+                        "a": admin_id,
+                        "c": ledger.currency.code,
+                    },
+                )
+            ).one()
+            limits = FundingLimits(int(row[0]), int(row[1]))
+            note = (
+                f"topup_daily_limit={limits.topup_daily} payout_daily_limit={limits.payout_daily}"
+            )
+            # The ledger's own audit row, in this transaction (as its limit changes).
+            await ledger._audit(
+                conn,
+                now,
+                admin_id,
+                "limits",
+                None,
+                None,
+                None,
+                note + (f"; {reason}" if reason else ""),
+            )
+            return limits
+
+        return await self.db.transaction(work)
 
     def _today(self) -> date:
         return self.ledger.clock().date()
@@ -754,3 +803,35 @@ class Fundings:
         )
         topped_up, paid_out, refunded = (int(v) for v in rows[0])
         return {"topped_up": topped_up, "paid_out": paid_out, "refunded": refunded}
+
+    async def books(self) -> Books:
+        """The identity money in and out must keep, both sides read in one snapshot (and
+        nothing written: the settlement account may not exist yet)."""
+        params = {"c": self.ledger.currency.code, "i": self.ledger.issuance_account_id}
+        async with self.db.reading() as conn:
+            moved = (
+                await conn.execute(
+                    text(
+                        "SELECT "
+                        "COALESCE(SUM(CASE WHEN debit_account_id = :i THEN amount END), 0) - "
+                        "COALESCE(SUM(CASE WHEN credit_account_id = :i THEN amount END), 0), "
+                        "COALESCE(SUM(CASE WHEN kind = 'topup' THEN amount END), 0), "
+                        "COALESCE(SUM(CASE WHEN kind = 'payout' THEN amount END), 0), "
+                        "COALESCE(SUM(CASE WHEN kind = 'reversal' AND credit_account_id = ("
+                        "SELECT id FROM accounts WHERE kind = 'settlement' AND currency = :c) "
+                        "THEN amount END), 0) FROM transfers WHERE state = 'posted'"
+                    ),
+                    params,
+                )
+            ).one()
+            users = (
+                await conn.execute(
+                    text(
+                        "SELECT COALESCE(SUM(a.credits_posted - a.debits_posted + COALESCE(("
+                        "SELECT SUM(c.credits_posted) FROM account_credits c "
+                        "WHERE c.account_id = a.id), 0)), 0) FROM accounts a WHERE a.kind = 'user'"
+                    )
+                )
+            ).scalar_one()
+        issued, topped_up, paid_out, refunded = (int(v) for v in moved)
+        return Books(issued, topped_up, paid_out, refunded, int(users))

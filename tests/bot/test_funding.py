@@ -294,3 +294,59 @@ async def test_a_card_number_never_reaches_the_logs(bot: ChatBot, caplog):
     for number in ("4242424242424242", "4242 4242 4242 4242", "4242-4242-4242-4241"):
         assert number not in logged
     assert "private chat" in bot.last(bot.group()).text
+
+
+async def test_the_top_up_button_under_balance_offers_amounts(bot: ChatBot):
+    alice = bot.user("alice")
+    await bot.register(alice)
+    await link(bot, alice)
+    await bot.send(alice, "/balance")
+    await bot.press(alice, bot.last(alice), "➕ Top up")
+    menu = bot.last(alice)
+    assert "How much" in menu.text
+    await bot.press(alice, menu, "20.00 USD")
+    card = bot.last(alice)
+    assert "Add <b>20.00 USD</b>" in card.text
+    await bot.press(alice, card, "Confirm")
+    assert await bot.balances(alice) == [2_000]
+    before = await bot.books()
+    await bot.press_data(alice, menu, "f:a:-5")  # forged: nothing happens
+    await bot.press_data(alice, menu, "f:a:abc")
+    assert await bot.books() == before
+
+
+async def test_admins_see_money_in_and_out_in_stats_tx_and_limits(make_bot: MakeBot):
+    bot = await make_bot(admin_ids="900")
+    admin, alice = bot.user("admin900", lang="fr"), bot.user("alice")
+    admin["id"] = 900
+    await bot.register(alice, funds=1_000)
+    await link(bot, alice)
+    await bot.send(alice, "/topup 50")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    await bot.send(alice, "/withdraw 20")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    bot.clock.advance(seconds=10)
+    await funding.settle(bot.app)
+    await bot.send(admin, "/stats")
+    stats = "\n".join(bot.texts(admin))
+    assert "recharges 1 (<b>50,00 USD</b>)" in stats and "retraits 1 (<b>20,00 USD</b>)" in stats
+    assert "✅ Entrées et sorties : émis 10,00 USD + rechargé 50,00 USD − retiré 20,00 USD" in stats
+    assert "= 40,00 USD" in stats
+    ref = (await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'topup'", {}))[0][0]
+    await bot.send(admin, f"/tx {ref}")
+    assert "recharge" in bot.last(admin).text
+    await bot.send(admin, "/limits topup 2000 card testing")
+    assert "Plafond quotidien de recharge : <b>2\xa0000,00 USD</b>" in bot.last(admin).text
+    await bot.send(alice, "/topup 1950")  # 50 topped up already today
+    assert "Add <b>1\xa0950.00 USD</b>" in bot.last(alice).text
+    await bot.send(alice, "/topup 1950.01")
+    assert "you can add 1\xa0950.00 USD more today" in bot.last(alice).text
+    audit = await bot.ledger.audit_log(limit=1)
+    assert audit[0].action == "limits" and "topup_daily_limit=200000" in audit[0].reason
+    before = await bot.books()
+    await bot.send(admin, "/limits payout lots")
+    assert "Je ne sais pas lire ce montant" in bot.last(admin).text
+    await bot.send(admin, "/limits payout")
+    assert "/limits payout 500" in bot.last(admin).text
+    assert await bot.books() == before
+    assert (await funding.funding_of(bot.app.bot_data).limits()).payout_daily == 100_000

@@ -57,6 +57,8 @@ async def books_hold(ledger: Ledger, fundings: Fundings) -> None:
         account = await ledger.account(account_id)
         total += account.available + account.on_hold
     assert issued + flows["topped_up"] - flows["paid_out"] - flows["refunded"] == total
+    books = await fundings.books()
+    assert books.balanced and books.users == total and books.issued == issued
 
 
 async def test_a_card_is_kept_as_last_four_and_a_token_never_the_number(
