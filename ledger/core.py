@@ -794,6 +794,9 @@ class Ledger:
                             text(
                                 f"SELECT {_T_COLS} FROM transfers WHERE state = 'pending' AND "
                                 "(debit_account_id = :a OR credit_account_id = :a) "
+                                # A payout in flight is the card processor's now: it settles
+                                # or returns by itself (ledger.payments.funding).
+                                "AND kind <> 'payout' "
                                 f"ORDER BY id{lock}"
                             ),
                             {"a": account_id},
@@ -839,7 +842,8 @@ class Ledger:
                     await conn.execute(
                         text(
                             "SELECT id FROM transfers WHERE state = 'pending' AND "
-                            "(debit_account_id = :a OR credit_account_id = :a)"
+                            "(debit_account_id = :a OR credit_account_id = :a) "
+                            "AND kind <> 'payout'"
                         ),
                         {"a": account_id},
                     )

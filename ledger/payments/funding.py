@@ -616,6 +616,8 @@ class Fundings:
             funding = None
         # Record the charge first: a crash before the credit leaves a row that says paid,
         # and the next delivery of the update (or the sweep) credits it under the same key.
+        if funding is not None and funding.owner_id != user_id:
+            funding = None  # someone else's invoice: the payer is credited, it stays open
         if funding is not None and funding.charge_id is None:
             await self.db.write_one(
                 "UPDATE fundings SET state = 'charging', charge_id = :c, provider_charge_id = :p "

@@ -107,11 +107,20 @@ async def test_a_telegram_payment_is_credited_once_per_charge(make_bot: MakeBot)
     assert await bot.balances(alice) == [2_500]
     told = [m for m in bot.texts(alice) if "added to your balance" in m]
     assert len(told) == 1 and "25.00 USD" in told[0]
+    # bob somehow pays alice's invoice: he paid, so he is credited; alice's stays hers.
+    await bot.deliver(bot.tg.successful_payment(bob, payload, 2_500, "tg-charge-bob"))
+    assert await bot.balances(alice, bob) == [2_500, 2_500]
+    # A second charge for a payload already paid (Telegram took the money twice): each
+    # charge is money received, credited once.
+    await bot.deliver(bot.tg.successful_payment(alice, payload, 2_500, "tg-charge-again"))
+    await bot.deliver(bot.tg.successful_payment(alice, payload, 2_500, "tg-charge-again"))
+    assert await bot.balances(alice) == [5_000]
     # Out of order: the query for a payload already paid comes (again) after the payment.
     await bot.deliver(bot.tg.pre_checkout_query(alice, payload, 2_500))
     ok, reason = answers(bot)[-1]
     assert not ok and "no longer open" in reason
-    assert await bot.balances(alice) == [2_500]
+    assert await bot.balances(alice) == [5_000]
+    await bot.books()
 
 
 async def test_a_frozen_account_is_refused_at_checkout(make_bot: MakeBot):

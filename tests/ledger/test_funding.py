@@ -247,6 +247,36 @@ async def test_a_payout_to_a_card_that_cannot_receive_is_returned(
     await books_hold(ledger, fundings)
 
 
+async def test_a_freeze_does_not_recall_a_payout_in_flight(
+    ledger: Ledger, fundings: Fundings, clock: FakeClock
+) -> None:
+    """Once Confirm handed it to the processor, a payout settles even if the account is
+    frozen meanwhile (the freeze releases payment holds only)."""
+    await funded(ledger, ALICE, 10_000)
+    await fundings.link_card(ALICE, GOOD, "12/29")
+    await fundings.confirm_payout((await fundings.propose_payout(ALICE, 2_000)).token, ALICE)
+    frozen = await ledger.freeze(await ledger.open_account(ALICE), actor=1, reason="test")
+    assert frozen.voided == []
+    clock.advance(seconds=10)
+    assert [t.state for t in (await fundings.settle_due()).transfers] == ["posted"]
+    assert await balance(ledger, ALICE) == (8_000, 0)
+
+
+async def test_a_payout_the_processor_never_answers_is_returned_by_the_hold_sweeper(
+    ledger: Ledger, fundings: Fundings, clock: FakeClock
+) -> None:
+    await funded(ledger, ALICE, 10_000)
+    await fundings.link_card(ALICE, GOOD, "12/29")
+    await fundings.confirm_payout((await fundings.propose_payout(ALICE, 2_000)).token, ALICE)
+    clock.advance(days=7)
+    expired = await ledger.expire_overdue()
+    assert [t.kind for t in expired] == ["payout"]
+    rows = await ledger.outbox.written(transfer_ids=[expired[0].id])
+    assert [m.kind for m in rows] == ["payout_returned"]
+    assert (await fundings.settle_due()).transfers == []
+    assert await balance(ledger, ALICE) == (10_000, 0)
+
+
 async def test_payout_refusals_change_nothing(ledger: Ledger, fundings: Fundings) -> None:
     await funded(ledger, ALICE, 30_000)
     with pytest.raises(NoCard):
