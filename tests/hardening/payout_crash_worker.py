@@ -25,17 +25,20 @@ async def main(url: str, log: str, gen: int) -> None:
     ledger = await Ledger.open(url, "USD", clock=lambda: utcnow() + ahead, **options)
     fundings = Fundings(ledger, settle_after=timedelta(0))
     print("ready", flush=True)
-    with open(log, "a") as told:
+    # Blocking writes on purpose: "told" must be on disk before the row is marked sent.
+    told = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
         while True:
             settled = await fundings.settle_due(limit=1)
             rows = settled.messages + await ledger.outbox.claim(limit=20)
             for row in rows:
-                told.write(f"{row.event_key}\n")
-                told.flush()
-                os.fsync(told.fileno())
+                os.write(told, f"{row.event_key}\n".encode())
+                os.fsync(told)
             await ledger.outbox.mark_sent([row.id for row in rows])
             if not settled.transfers and not rows:
                 break
+    finally:
+        os.close(told)
     await ledger.close()
     print("done", flush=True)
 

@@ -110,7 +110,7 @@ async def test_payouts_settle_once_and_are_told_through_kills(
             {},
         )
         assert len(rows) == len(settles), context
-        for transfer_id, state, owner, amount in rows:
+        for _id, state, owner, amount in rows:
             assert state == ("posted" if settles[owner] else "voided"), f"{context} {owner}"
             account = await ledger.account(await ledger.open_account(owner))
             paid = amount if settles[owner] else 0
