@@ -15,6 +15,7 @@ A card number is read here and passed on; it is never stored, logged or echoed b
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import LabeledPrice, Update
@@ -51,6 +52,7 @@ from bot.common import (
     lang,
     ledger_of,
     reply,
+    send_private,
     send_text,
     settings_of,
 )
@@ -59,7 +61,7 @@ from bot.people import registered_sender
 from bot.render import money
 from bot.texts import t
 from ledger import Ledger, parse_amount
-from ledger.errors import LedgerError
+from ledger.errors import DatabaseUnavailable, LedgerError
 from ledger.outbox import OutboxMessage
 from ledger.payments.cards_processor import CardRefused
 from ledger.payments.funding import (
@@ -117,6 +119,8 @@ async def _amount(update: Update, context: Context, usage: str) -> int | None:
     assert message is not None and user is not None
     reader = lang(context)
     try:
+        if not is_private(update):  # a card shows the balance: it belongs in private
+            raise Refusal("funding.private")
         await registered_sender(context, user)
         words = (message.text or "").split(maxsplit=1)
         if len(words) < 2:
@@ -336,12 +340,13 @@ def _plain(text: str) -> str:
 
 
 async def successful_payment(update: Update, context: Context) -> None:
-    """Telegram took the money: credited once per charge id, the payer told."""
+    """Telegram took the money: credited once per charge id, the payer told. If the ledger
+    cannot be reached now, the payer hears the payment is safe and the credit is retried."""
     message = update.effective_message
     assert message is not None and message.successful_payment is not None
     assert message.from_user is not None
     paid = message.successful_payment
-    done = await funding_of(context.bot_data).telegram_paid(
+    charge = Charge(
         paid.invoice_payload,
         message.from_user.id,
         paid.currency,
@@ -349,7 +354,71 @@ async def successful_payment(update: Update, context: Context) -> None:
         paid.telegram_payment_charge_id,
         paid.provider_payment_charge_id,
     )
-    await deliver(context.bot, payments_of(context.bot_data), done.messages, [done.transfer])
+    try:
+        await _credit(context.application, charge)
+    except DatabaseUnavailable:
+        reader = lang(context)
+        currency = ledger_of(context).currency
+        log.error(
+            "payment %s of user %s (provider charge %s) not credited yet: database "
+            "unavailable; retrying",
+            charge.charge_id,
+            charge.user_id,
+            charge.provider_charge_id,
+        )
+        await send_private(
+            context.bot,
+            charge.user_id,
+            t(reader, "funding.payment_delayed", amount=money(reader, charge.amount, currency)),
+        )
+        _retry_later(context.application, charge, RETRY_FIRST_S)
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A payment Telegram reported (its successful_payment), kept to credit it again."""
+
+    payload: str
+    user_id: int
+    currency: str
+    amount: int
+    charge_id: str
+    provider_charge_id: str
+
+
+RETRY_FIRST_S, RETRY_MAX_S = 5.0, 600.0
+
+
+async def _credit(application: Application, charge: Charge) -> None:  # type: ignore[type-arg]
+    done = await funding_of(application.bot_data).telegram_paid(
+        charge.payload,
+        charge.user_id,
+        charge.currency,
+        charge.amount,
+        charge.charge_id,
+        charge.provider_charge_id,
+    )
+    payments = payments_of(application.bot_data)
+    await deliver(application.bot, payments, done.messages, [done.transfer])
+
+
+def _retry_later(application: Application, charge: Charge, delay: float) -> None:  # type: ignore[type-arg]
+    assert application.job_queue is not None
+    application.job_queue.run_once(
+        retry_credit_job, when=delay, data=(charge, delay), name=f"credit:{charge.charge_id}"
+    )
+
+
+async def retry_credit_job(context: Context) -> None:
+    """Credits a reported payment the ledger could not take before (backing off)."""
+    charge, delay = context.job.data  # type: ignore[union-attr,misc]
+    try:
+        await _credit(context.application, charge)
+    except DatabaseUnavailable:
+        log.error("payment %s still not credited: database unavailable", charge.charge_id)
+        _retry_later(context.application, charge, min(delay * 2, RETRY_MAX_S))
+        return
+    log.info("payment %s credited after a retry", charge.charge_id)
 
 
 # --- /withdraw ---------------------------------------------------------------------------

@@ -5,6 +5,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "menu.withdraw": {"en": "Send money to your card", "fr": "Envoyer de l'argent sur votre carte"},
     "menu.card": {"en": "Link a (test) card", "fr": "Lier une carte (de test)"},
     "menu.refund": {"en": "Refund a top-up", "fr": "Rembourser une recharge"},
+    "funding.private": {
+        "en": "Top-ups and withdrawals happen in our private chat: send it to me there.",
+        "fr": "Les recharges et les retraits se font dans notre conversation privée : "
+        "envoyez-la-moi là.",
+    },
+    "funding.payment_delayed": {
+        "en": "Your payment of {amount} was received. I can't reach the ledger right now, so "
+        "it will be added to your balance in a moment; you will get a message then.",
+        "fr": "Votre paiement de {amount} a bien été reçu. Je n'arrive pas à joindre le "
+        "registre pour l'instant : il sera ajouté à votre solde dans un instant, et vous "
+        "recevrez un message.",
+    },
     # /card
     "funding.card.usage": {
         "en": "Link a card like this: <code>/card 4242 4242 4242 4242 12/29</code> "

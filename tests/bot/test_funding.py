@@ -359,3 +359,53 @@ async def test_admins_see_money_in_and_out_in_stats_tx_and_limits(make_bot: Make
     assert "/limits payout 500" in bot.last(admin).text
     assert await bot.books() == before
     assert (await funding.funding_of(bot.app.bot_data).limits()).payout_daily == 100_000
+
+
+async def test_cancel_forged_and_foreign_presses_move_nothing(bot: ChatBot):
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(alice, funds=5_000)
+    await bot.register(bob)
+    await link(bot, alice)
+    await bot.send(alice, "/withdraw 20")
+    payout = bot.last(alice)
+    await bot.send(alice, "/topup 30")
+    topup = bot.last(alice)
+    before = await bot.books()
+    await bot.press(bob, topup, "Confirm")  # bob presses alice's cards (a forwarded message)
+    assert bot.answer().params["show_alert"] is True
+    await bot.press(bob, payout, "Confirm")
+    await bot.press_data(alice, topup, "f:t:not-a-token")
+    assert await bot.books() == before
+    await bot.press(alice, topup, "Cancel")
+    assert "Cancelled: 30.00 USD did not move." in bot.last(alice).text
+    await bot.press(alice, topup, "Confirm")  # the old card, pressed after Cancel
+    assert "no longer open" in bot.answer().params["text"]
+    await bot.press(alice, payout, "Cancel")
+    await bot.press(alice, payout, "Confirm")
+    assert await bot.books() == before
+
+
+async def test_top_ups_and_withdrawals_are_refused_in_groups(bot: ChatBot):
+    alice = bot.user("alice", lang="fr")
+    await bot.register(alice, funds=5_000)
+    await link(bot, alice)
+    group = bot.group()
+    await bot.send(alice, "/topup 50", chat=group)
+    assert "conversation privée" in bot.last(group).text
+    await bot.send(alice, "/withdraw 5", chat=group)
+    assert "conversation privée" in bot.last(group).text
+    assert await bot.balances(alice) == [5_000]
+
+
+async def test_history_names_top_ups_and_payouts(bot: ChatBot):
+    alice = bot.user("alice")
+    await bot.register(alice)
+    await link(bot, alice)
+    await bot.send(alice, "/topup 50")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    await bot.send(alice, "/withdraw 20")
+    await bot.press(alice, bot.last(alice), "Confirm")
+    await bot.send(alice, "/history")
+    shown = bot.last(alice).text
+    assert "+50.00 USD" in shown and "card top-up" in shown
+    assert "−20.00 USD" in shown and "to your card" in shown and "on hold" in shown
