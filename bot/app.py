@@ -34,7 +34,9 @@ from bot import (
     errors,
     forwarded,
     funding,
+    funding_admin,
     history,
+    invoices,
     language,
     outbox,
     people,
@@ -62,6 +64,8 @@ FEATURES: tuple[ModuleType, ...] = (
     language,
     admin,
     funding,
+    invoices,
+    funding_admin,
 )
 
 

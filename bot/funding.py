@@ -1,11 +1,11 @@
-"""Money in and out: /card, /topup, /withdraw, Telegram Payments, and the admin's /refund.
+"""Money in and out: /card, /topup, /withdraw (Telegram's pre-checkout and payments are in
+``bot.invoices``, the admin's /refund, limits and figures in ``bot.funding_admin``).
 
     /card 4242 4242 4242 4242 12/29      link an emulated Visa test card (privately)
     /topup 50                            a Telegram invoice (PAYMENT_PROVIDER_TOKEN set), else
                                          a confirmation card charging the linked card
     /withdraw 20                         a confirmation card; Confirm holds, the processor
                                          settles (or returns) after PAYOUT_SETTLE_SECONDS
-    /refund <reference> <reason>         (admins) a top-up's credit reversed, once
 
 Handlers parse, call the service (``ledger.payments.funding``), render and reply; the
 messages a movement owes are outbox rows, delivered here at once or by the periodic job.
@@ -15,7 +15,6 @@ A card number is read here and passed on; it is never stored, logged or echoed b
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import LabeledPrice, Update
@@ -24,14 +23,10 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    PreCheckoutQueryHandler,
     filters,
 )
 
 from bot import outbox
-from bot.admin import admin_only
-from bot.admin_parse import Words
 from bot.buttons import (
     PAYOUT_CANCEL,
     PAYOUT_CONFIRM,
@@ -52,7 +47,6 @@ from bot.common import (
     lang,
     ledger_of,
     reply,
-    send_private,
     send_text,
     settings_of,
 )
@@ -61,7 +55,7 @@ from bot.people import registered_sender
 from bot.render import money
 from bot.texts import t
 from ledger import Ledger, parse_amount
-from ledger.errors import DatabaseUnavailable, LedgerError
+from ledger.errors import LedgerError
 from ledger.outbox import OutboxMessage
 from ledger.payments.cards_processor import CardRefused
 from ledger.payments.funding import (
@@ -75,7 +69,6 @@ from ledger.payments.funding import (
 log = logging.getLogger(__name__)
 
 COMMANDS = [("topup", "menu.topup"), ("withdraw", "menu.withdraw"), ("card", "menu.card")]
-ADMIN_COMMANDS = [("refund", "menu.refund")]
 
 SETTLE_TIMER = "payout-settle"
 
@@ -96,7 +89,7 @@ def funding_of(bot_data: dict) -> Fundings:  # type: ignore[type-arg]
     return service
 
 
-def _why(reader: str, error: Exception, context: Context) -> str:
+def refusal_text(reader: str, error: Exception, context: Context) -> str:
     """The refusal in words; the processor's reasons each have their own."""
     if isinstance(error, CardDeclined):
         return t(reader, f"funding.decline.{error.reason}")
@@ -127,7 +120,7 @@ async def _amount(update: Update, context: Context, usage: str) -> int | None:
             raise Refusal(usage)
         return parse_amount(words[1], ledger_of(context).currency)
     except (Refusal, LedgerError) as error:
-        await message.reply_text(_why(reader, error, context))
+        await message.reply_text(refusal_text(reader, error, context))
         return None
 
 
@@ -155,7 +148,7 @@ async def card(update: Update, context: Context) -> None:
             raise Refusal("funding.card.usage")
         linked = await fundings.link_card(user.id, " ".join(words[:-1]), words[-1])
     except (Refusal, LedgerError) as error:
-        await reply(message, _why(reader, error, context))
+        await reply(message, refusal_text(reader, error, context))
         return
     text = t(
         reader,
@@ -188,7 +181,7 @@ async def topup(update: Update, context: Context) -> None:
     try:
         card = await _offer_topup(context, user.id, reader, amount)
     except LedgerError as error:
-        await message.reply_text(_why(reader, error, context))
+        await message.reply_text(refusal_text(reader, error, context))
         return
     if card is not None:
         await reply(message, *card)
@@ -261,7 +254,7 @@ async def topup_menu(update: Update, context: Context) -> None:
     try:
         card = await _offer_topup(context, query.from_user.id, reader, int(written))
     except LedgerError as error:
-        await send_text(context.bot, query.from_user.id, _why(reader, error, context))
+        await send_text(context.bot, query.from_user.id, refusal_text(reader, error, context))
         return
     if card is not None:
         await send_text(context.bot, query.from_user.id, *card)
@@ -288,9 +281,9 @@ async def topup_pressed(update: Update, context: Context) -> None:
             return
         done = await fundings.confirm_topup(token, query.from_user.id)
     except LedgerError as error:
-        await answer(query, _why(reader, error, context), alert=True)
+        await answer(query, refusal_text(reader, error, context), alert=True)
         if isinstance(error, CardDeclined):
-            await _edit(context, query, _why(reader, error, context))
+            await _edit(context, query, refusal_text(reader, error, context))
         return
     await answer(query, t(reader, "funding.already") if done.already else None)
     await _edit(context, query, _topped_up_text(reader, done, context))
@@ -314,113 +307,6 @@ async def _edit(context: Context, query: object, text: str) -> None:
     await edit_message(context.bot, message.chat.id, message.message_id, text)
 
 
-# --- Telegram Payments -------------------------------------------------------------------
-
-
-async def pre_checkout(update: Update, context: Context) -> None:
-    """Yes only for an invoice this bot made, unpaid, for this payer, into an account that
-    can receive it within the limits; otherwise no, with the reason the payer reads."""
-    query = update.pre_checkout_query
-    assert query is not None
-    reader = lang(context)
-    try:
-        await funding_of(context.bot_data).pre_checkout(
-            query.invoice_payload, query.from_user.id, query.currency, query.total_amount
-        )
-    except LedgerError as error:
-        await query.answer(ok=False, error_message=_plain(_why(reader, error, context)))
-        return
-    await query.answer(ok=True)
-
-
-def _plain(text: str) -> str:
-    from bot.render import plain
-
-    return plain(text)[:200]
-
-
-async def successful_payment(update: Update, context: Context) -> None:
-    """Telegram took the money: credited once per charge id, the payer told. If the ledger
-    cannot be reached now, the payer hears the payment is safe and the credit is retried."""
-    message = update.effective_message
-    assert message is not None and message.successful_payment is not None
-    assert message.from_user is not None
-    paid = message.successful_payment
-    charge = Charge(
-        paid.invoice_payload,
-        message.from_user.id,
-        paid.currency,
-        paid.total_amount,
-        paid.telegram_payment_charge_id,
-        paid.provider_payment_charge_id,
-    )
-    try:
-        await _credit(context.application, charge)
-    except DatabaseUnavailable:
-        reader = lang(context)
-        currency = ledger_of(context).currency
-        log.error(
-            "payment %s of user %s (provider charge %s) not credited yet: database "
-            "unavailable; retrying",
-            charge.charge_id,
-            charge.user_id,
-            charge.provider_charge_id,
-        )
-        await send_private(
-            context.bot,
-            charge.user_id,
-            t(reader, "funding.payment_delayed", amount=money(reader, charge.amount, currency)),
-        )
-        _retry_later(context.application, charge, RETRY_FIRST_S)
-
-
-@dataclass(frozen=True, slots=True)
-class Charge:
-    """A payment Telegram reported (its successful_payment), kept to credit it again."""
-
-    payload: str
-    user_id: int
-    currency: str
-    amount: int
-    charge_id: str
-    provider_charge_id: str
-
-
-RETRY_FIRST_S, RETRY_MAX_S = 5.0, 600.0
-
-
-async def _credit(application: Application, charge: Charge) -> None:  # type: ignore[type-arg]
-    done = await funding_of(application.bot_data).telegram_paid(
-        charge.payload,
-        charge.user_id,
-        charge.currency,
-        charge.amount,
-        charge.charge_id,
-        charge.provider_charge_id,
-    )
-    payments = payments_of(application.bot_data)
-    await deliver(application.bot, payments, done.messages, [done.transfer])
-
-
-def _retry_later(application: Application, charge: Charge, delay: float) -> None:  # type: ignore[type-arg]
-    assert application.job_queue is not None
-    application.job_queue.run_once(
-        retry_credit_job, when=delay, data=(charge, delay), name=f"credit:{charge.charge_id}"
-    )
-
-
-async def retry_credit_job(context: Context) -> None:
-    """Credits a reported payment the ledger could not take before (backing off)."""
-    charge, delay = context.job.data  # type: ignore[union-attr,misc]
-    try:
-        await _credit(context.application, charge)
-    except DatabaseUnavailable:
-        log.error("payment %s still not credited: database unavailable", charge.charge_id)
-        _retry_later(context.application, charge, min(delay * 2, RETRY_MAX_S))
-        return
-    log.info("payment %s credited after a retry", charge.charge_id)
-
-
 # --- /withdraw ---------------------------------------------------------------------------
 
 
@@ -436,7 +322,7 @@ async def withdraw(update: Update, context: Context) -> None:
     try:
         proposed = await funding_of(context.bot_data).propose_payout(user.id, amount)
     except LedgerError as error:
-        await message.reply_text(_why(reader, error, context))
+        await message.reply_text(refusal_text(reader, error, context))
         return
     text = t(
         reader,
@@ -471,7 +357,7 @@ async def withdraw_pressed(update: Update, context: Context) -> None:
             return
         held = await fundings.confirm_payout(token, query.from_user.id)
     except LedgerError as error:
-        await answer(query, _why(reader, error, context), alert=True)
+        await answer(query, refusal_text(reader, error, context), alert=True)
         return
     await answer(query, t(reader, "funding.already") if held.already else None)
     text = t(
@@ -534,114 +420,11 @@ for _kind in ("topup_credited", "topup_refunded", "payout_settled", "payout_retu
     outbox.RENDERERS[_kind] = _notice
 
 
-# --- /refund -----------------------------------------------------------------------------
-
-
-@admin_only
-async def refund(update: Update, context: Context, words: Words) -> None:
-    """A top-up's credit reversed, once; a Telegram Stars payment refunded through Telegram."""
-    message, admin = update.effective_message, update.effective_user
-    assert message is not None and admin is not None
-    reader = lang(context)
-    parts = (message.text or "").split(maxsplit=2)
-    if len(parts) < 3:
-        raise Refusal("funding.refund.usage")
-    ref, reason = parts[1].upper(), parts[2].strip()
-    fundings = funding_of(context.bot_data)
-    currency = ledger_of(context).currency
-    done = await fundings.refund(
-        admin.id, ref, reason, key=f"refund:{message.chat_id}:{message.message_id}"
-    )
-    await deliver(context.bot, payments_of(context.bot_data), done.messages, [done.reversal])
-    text = t(
-        reader,
-        "funding.refund.done",
-        ref=ref,
-        reversal=done.reversal.ref,
-        amount=money(reader, done.reversal.amount, currency),
-    )
-    if done.telegram_due and done.funding is not None and done.funding.charge_id:
-        try:
-            await context.bot.refund_star_payment(done.funding.owner_id, done.funding.charge_id)
-        except TelegramError as error:
-            text += "\n" + t(reader, "funding.refund.stars_failed", reason=error.message)
-        else:
-            await fundings.stars_refunded(done.funding)
-            text += "\n" + t(reader, "funding.refund.stars")
-    elif done.funding is not None and done.funding.method == "telegram":
-        text += "\n" + t(reader, "funding.refund.provider")
-    await reply(message, text)
-
-
-# --- for /limits and /stats (bot.admin) ---------------------------------------------------
-
-LIMIT_FIELDS = {"topup": "topup_daily", "payout": "payout_daily"}
-
-
-async def limits_text(context: Context, reader: str) -> str:
-    """The daily top-up and payout limits, for /limits."""
-    limits = await funding_of(context.bot_data).limits()
-    currency = ledger_of(context).currency
-    return t(
-        reader,
-        "funding.limits.show",
-        topup=money(reader, limits.topup_daily, currency),
-        payout=money(reader, limits.payout_daily, currency),
-    )
-
-
-async def set_limit(context: Context, admin_id: int, which: str, rest: str) -> str:
-    """``/limits topup 2000 [reason]`` or ``/limits payout 500 [reason]``: set, audited."""
-    from bot.admin_parse import amount_of, reason_of
-
-    reader = lang(context)
-    amount, rest = amount_of(context, rest, "funding.limits.usage")
-    reason = reason_of(reader, rest, "funding.limits.usage", required=False)
-    await funding_of(context.bot_data).set_limits(
-        admin_id, reason=reason, **{LIMIT_FIELDS[which]: amount}
-    )
-    return t(reader, "admin.limits.set") + "\n\n" + await limits_text(context, reader)
-
-
-async def stats_lines(context: Context, reader: str) -> list[str]:
-    """The day's top-ups, payouts and refunds, and the books' identity, for /stats."""
-    fundings = funding_of(context.bot_data)
-    currency = ledger_of(context).currency
-    day = await fundings.day_totals()
-    books = await fundings.books()
-
-    def m(amount: int) -> str:
-        return money(reader, amount, currency)
-
-    return [
-        t(
-            reader,
-            "funding.stats.day",
-            topups=day.topups,
-            topped_up=m(day.topped_up),
-            payouts=day.payouts,
-            paid_out=m(day.paid_out),
-            refunds=day.refunds,
-            refunded=m(day.refunded),
-        ),
-        t(
-            reader,
-            "funding.stats.books_ok" if books.balanced else "funding.stats.books_broken",
-            issued=m(books.issued),
-            topped_up=m(books.topped_up),
-            paid_out=m(books.paid_out),
-            refunded=m(books.refunded),
-            users=m(books.users),
-        ),
-    ]
-
-
 def register(application: Application) -> None:  # type: ignore[type-arg]
     message = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("card", card, filters=message))
     application.add_handler(CommandHandler("topup", topup, filters=message))
     application.add_handler(CommandHandler("withdraw", withdraw, filters=message))
-    application.add_handler(CommandHandler("refund", refund, filters=message))
     application.add_handler(
         CallbackQueryHandler(topup_pressed, pattern=f"^({TOPUP_CONFIRM}|{TOPUP_CANCEL})")
     )
@@ -651,8 +434,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(
         CallbackQueryHandler(topup_menu, pattern=f"^({TOPUP_MENU}|{TOPUP_AMOUNT})")
     )
-    application.add_handler(PreCheckoutQueryHandler(pre_checkout))
-    application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
     assert application.job_queue is not None
     interval = application.bot_data["settings"].sweep_interval_seconds
     application.job_queue.run_repeating(
