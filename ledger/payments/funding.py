@@ -54,6 +54,7 @@ from ledger.payments.funding_outcomes import (
 from ledger.types import Transfer
 
 PAYOUT_HOLD_LIMIT = timedelta(days=7)  # a payout the processor never answers is returned
+RESUME_AFTER = timedelta(seconds=30)  # a card charge left "charging" this long was abandoned
 
 
 _F_COLS = (
@@ -241,7 +242,22 @@ class Fundings:
                     "now": now,
                 },
             )
+            # On the record, as the person's own action (not an admin's).
+            await conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor_id, action, admin, account_id, reason) "
+                    "VALUES (:now, :o, 'card.linked', :admin, :a, :r)"
+                ),
+                {
+                    "now": now,
+                    "o": user_id,
+                    "admin": False,
+                    "a": account_id,
+                    "r": f"Visa •••• {card.last4} {card.exp_month:02d}/{card.exp_year}",
+                },
+            )
 
+        account_id = await self.ledger.open_account(user_id)
         await self.db.transaction(work)
         return card
 
@@ -375,17 +391,21 @@ class Fundings:
         await self.check_topup(user_id, amount)
         return await self._propose("topup", "card", user_id, amount, card)
 
-    async def confirm_topup(self, token: str, presser_id: int) -> ToppedUp:
+    async def confirm_topup(self, token: str, presser_id: int, resume: bool = False) -> ToppedUp:
         """Charge the card and credit the account, once however often it is pressed:
-        ``CardDeclined`` (nothing credited) or the top-up."""
+        ``CardDeclined`` (nothing credited) or the top-up. ``resume``: finish a charge a
+        stopped process started (its checks were made then)."""
         funding = await self._own(token, presser_id, "topup")
         ledger = self.ledger
         if funding.state in ("paid", "refunded"):
             return await self._topped_up(topup_key(token), already=True)
         if funding.state not in ("proposed", "charging"):
             raise FundingClosed(funding.state)
-        account_id = await self.check_topup(presser_id, funding.amount)
-        await self._set_state(funding.id, "charging")
+        if resume:
+            account_id = await ledger.open_account(presser_id)
+        else:
+            account_id = await self.check_topup(presser_id, funding.amount)
+            await self._set_state(funding.id, "charging")
         card = await self._card_by_token(funding.card_token) if funding.card_token else None
         decline = "card_declined" if card is None else processor.charge(card, self._today())
         if decline is not None:
@@ -504,15 +524,23 @@ class Fundings:
         return ToppedUp(credited, available, messages, already=credited.replayed)
 
     async def credit_recorded_charges(self) -> list[ToppedUp]:
-        """Charges Telegram reported whose credit a crash interrupted: credited now."""
+        """Charges whose credit a crash interrupted, credited now: those Telegram reported,
+        and card charges Confirm started (the processor charges a token once: charging it
+        again is answered the same) more than ``RESUME_AFTER`` ago."""
         rows = await self.db.read_one(
-            f"SELECT {_F_COLS} FROM fundings WHERE method = 'telegram' AND state = 'charging' "
-            "AND charge_id IS NOT NULL",
-            {},
+            f"SELECT {_F_COLS} FROM fundings WHERE kind = 'topup' AND state = 'charging' "
+            "AND (charge_id IS NOT NULL OR (method = 'card' AND resolved_at <= :stale))",
+            {"stale": to_micros(self.ledger.clock() - RESUME_AFTER)},
         )
         done = []
         for row in rows:
             funding = _funding(row)
+            if funding.method == "card":
+                try:
+                    done.append(await self.confirm_topup(funding.token, funding.owner_id, True))
+                except CardDeclined:
+                    pass  # recorded as declined: nothing to credit
+                continue
             assert funding.charge_id is not None
             done.append(
                 await self.telegram_paid(

@@ -9,6 +9,7 @@ import pytest
 
 from ledger import Ledger
 from ledger.errors import AccountFrozen, AlreadyReversed, InsufficientFunds, NotYours
+from ledger.models import to_micros
 from ledger.payments.cards_processor import CardRefused
 from ledger.payments.funding import (
     CardDeclined,
@@ -69,6 +70,14 @@ async def test_a_card_is_kept_as_last_four_and_a_token_never_the_number(
     rows = await ledger.db.read_one("SELECT * FROM payment_cards", {})
     assert "4242424242424242" not in repr(rows)
     assert (await fundings.card_of(ALICE)) == card
+    linked = (await ledger.audit_log(admin_only=False))[0]
+    assert (linked.action, linked.actor_id, linked.reason) == (
+        "card.linked",
+        ALICE,
+        "Visa •••• 4242 12/2029",
+    )
+    again = await fundings.link_card(ALICE, "4000 0566 5566 5556", "01/30")  # replaces it
+    assert (await fundings.card_of(ALICE)) == again
 
 
 @pytest.mark.parametrize(
@@ -198,6 +207,27 @@ async def test_a_charge_recorded_before_a_crash_is_credited_by_the_sweep(
     assert [d.transfer.amount for d in done] == [2_500]
     assert await fundings.credit_recorded_charges() == []
     assert await balance(ledger, ALICE) == (2_500, 0)
+
+
+async def test_a_card_charge_a_crash_interrupted_is_credited_by_the_sweep_once(
+    ledger: Ledger, fundings: Fundings, clock: FakeClock
+) -> None:
+    await fundings.link_card(ALICE, GOOD, "12/29")
+    proposed = await fundings.propose_topup(ALICE, 3_000)
+    # Confirm began the charge, and the process stopped before the credit.
+    await ledger.db.write_one(
+        "UPDATE fundings SET state = 'charging', resolved_at = :now WHERE token = :t",
+        {"t": proposed.token, "now": to_micros(clock())},
+    )
+    assert await fundings.credit_recorded_charges() == []  # maybe still running: not yet
+    clock.advance(seconds=31)
+    done = await fundings.credit_recorded_charges()
+    assert [(d.transfer.amount, [m.kind for m in d.messages]) for d in done] == [
+        (3_000, ["topup_credited"])
+    ]
+    assert await fundings.credit_recorded_charges() == []
+    assert (await fundings.confirm_topup(proposed.token, ALICE)).already
+    assert await balance(ledger, ALICE) == (3_000, 0)
 
 
 # --- payouts ---------------------------------------------------------------------------
