@@ -409,3 +409,27 @@ async def test_history_names_top_ups_and_payouts(bot: ChatBot):
     shown = bot.last(alice).text
     assert "+50.00 USD" in shown and "card top-up" in shown
     assert "−20.00 USD" in shown and "to your card" in shown and "on hold" in shown
+
+
+async def test_refunding_a_provider_payment_tells_the_admin_what_the_provider_must_do(
+    make_bot: MakeBot,
+):
+    bot = await make_bot(payment_provider_token=TOKEN, admin_ids="900")
+    admin, alice = bot.user("admin900"), bot.user("alice")
+    admin["id"] = 900
+    await bot.register(alice)
+    payload = await invoice(bot, alice)
+    await bot.deliver(bot.tg.successful_payment(alice, payload, 2_500, "tg-charge-r"))
+    ref = (await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'topup'", {}))[0][0]
+    await bot.send(admin, f"/refund {ref.lower()} duplicate order")
+    said = bot.last(admin).text
+    assert "Refunded" in said and "provider's dashboard" in said
+    assert bot.calls("refundStarPayment") == []
+    assert await bot.balances(alice) == [0]
+    await bot.send(admin, "/refund")
+    assert "Usage: <code>/refund" in bot.last(admin).text
+    await bot.send(admin, "/refund NOSUCHREF0 oops")
+    assert "NOSUCHREF0" in bot.last(admin).text  # one clear refusal, naming it
+    pay = await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'reversal'", {})
+    await bot.send(admin, f"/refund {pay[0][0]} not a top-up")
+    assert "is not a top-up" in bot.last(admin).text
