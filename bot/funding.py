@@ -60,6 +60,7 @@ from ledger.outbox import OutboxMessage
 from ledger.payments.cards_processor import CardRefused
 from ledger.payments.funding import (
     CardDeclined,
+    FundingClosed,
     FundingLimit,
     FundingLimits,
     Fundings,
@@ -85,6 +86,7 @@ def funding_of(bot_data: dict) -> Fundings:  # type: ignore[type-arg]
             default_limits=FundingLimits(
                 settings.topup_daily_limit_minor, settings.payout_daily_limit_minor
             ),
+            card_expiry=timedelta(seconds=settings.hold_expiry_seconds),
         )
     return service
 
@@ -95,6 +97,8 @@ def refusal_text(reader: str, error: Exception, context: Context) -> str:
         return t(reader, f"funding.decline.{error.reason}")
     if isinstance(error, CardRefused):
         return t(reader, f"funding.card_refused.{error.reason}")
+    if isinstance(error, FundingClosed) and error.state == "expired":
+        return t(reader, "funding.expired")
     currency = ledger_of(context).currency
     if isinstance(error, FundingLimit):
         return t(

@@ -142,6 +142,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Cancelled: {amount} did not move.",
         "fr": "Annulé : {amount} n'a pas bougé.",
     },
+    "funding.expired": {
+        "en": "This card expired: nothing moved. Send the command again.",
+        "fr": "Cette carte a expiré : rien n'a bougé. Renvoyez la commande.",
+    },
     "funding.already": {"en": "Already done.", "fr": "Déjà fait."},
     "funding.invoice.title": {"en": "X Money top-up", "fr": "Recharge X Money"},
     "funding.invoice.description": {

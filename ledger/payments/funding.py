@@ -59,13 +59,13 @@ RESUME_AFTER = timedelta(seconds=30)  # a card charge left "charging" this long 
 
 _F_COLS = (
     "id, token, kind, method, owner_id, amount, currency, state, card_last4, charge_id, "
-    "decline, transfer_id, card_token"
+    "decline, transfer_id, card_token, created_at"
 )
 _C_COLS = "token, last4, brand, exp_month, exp_year, behaviour"
 
 
 def _funding(row: Sequence[Any]) -> Funding:
-    return Funding(*row[:13])
+    return Funding(*row[:14])
 
 
 def _card(row: Sequence[Any]) -> LinkedCard:
@@ -86,7 +86,8 @@ def payout_key(token: str) -> str:
 
 class Fundings:
     """Top-ups, payouts and refunds over one ``Ledger``. ``settle_after``: how long the
-    processor takes to settle a payout; the daily limits' defaults (kept in the database)."""
+    processor takes to settle a payout; the daily limits' defaults (kept in the database);
+    ``card_expiry``: how long a top-up's or payout's confirmation card can be confirmed."""
 
     def __init__(
         self,
@@ -94,10 +95,12 @@ class Fundings:
         *,
         settle_after: timedelta = timedelta(seconds=10),
         default_limits: FundingLimits | None = None,
+        card_expiry: timedelta = timedelta(minutes=5),
     ) -> None:
         self.ledger = ledger
         self.db = ledger.db
         self.settle_after = settle_after
+        self.card_expiry = card_expiry
         exp = 10**ledger.currency.exponent
         self._defaults = default_limits or FundingLimits(1_000 * exp, 1_000 * exp)
         self._settlement_id = 0
@@ -334,6 +337,15 @@ class Fundings:
             raise FundingNotFound()
         if funding.owner_id != presser_id:
             raise NotYours(token)
+        stale = to_micros(self.ledger.clock() - self.card_expiry)
+        if funding.state == "proposed" and funding.created_at <= stale:
+            # A confirmation card expires like a payment's: Confirm on it does nothing.
+            await self.db.write_one(
+                "UPDATE fundings SET state = 'expired', resolved_at = :now "
+                "WHERE id = :id AND state = 'proposed'",
+                {"id": funding.id, "now": to_micros(self.ledger.clock())},
+            )
+            raise FundingClosed("expired")
         return funding
 
     # --- checks ----------------------------------------------------------------------

@@ -88,12 +88,13 @@ class Funding:
     owner_id: int
     amount: int
     currency: str
-    state: str  # proposed charging paid declined cancelled held refunded
+    state: str  # proposed charging paid declined cancelled expired held refunded
     card_last4: str | None
     charge_id: str | None
     decline: str | None
     transfer_id: int | None
     card_token: str | None
+    created_at: int  # microseconds since the epoch
 
 
 @dataclass(frozen=True, slots=True)

@@ -433,3 +433,21 @@ async def test_refunding_a_provider_payment_tells_the_admin_what_the_provider_mu
     pay = await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'reversal'", {})
     await bot.send(admin, f"/refund {pay[0][0]} not a top-up")
     assert "is not a top-up" in bot.last(admin).text
+
+
+async def test_a_top_up_or_payout_card_expires_like_a_payment_card(bot: ChatBot):
+    alice = bot.user("alice")
+    await bot.register(alice, funds=5_000)
+    await link(bot, alice)
+    await bot.send(alice, "/topup 30")
+    topup = bot.last(alice)
+    await bot.send(alice, "/withdraw 20")
+    payout = bot.last(alice)
+    before = await bot.books()
+    bot.clock.advance(seconds=301)  # HOLD_EXPIRY_SECONDS
+    await bot.press(alice, topup, "Confirm")
+    expired = "This card expired: nothing moved. Send the command again."
+    assert bot.answer().params["text"] == expired
+    await bot.press(alice, payout, "Confirm")
+    assert "expired" in bot.answer().params["text"]
+    assert await bot.books() == before

@@ -80,7 +80,8 @@ def upgrade() -> None:
         sa.CheckConstraint("kind IN ('topup', 'payout')", name="ck_fundings_kind"),
         sa.CheckConstraint("method IN ('card', 'telegram')", name="ck_fundings_method"),
         sa.CheckConstraint(
-            "state IN ('proposed', 'charging', 'paid', 'declined', 'cancelled', 'held', 'refunded')",
+            "state IN ('proposed', 'charging', 'paid', 'declined', 'cancelled', 'expired', 'held', "
+            "'refunded')",
             name="ck_fundings_state",
         ),
     )
