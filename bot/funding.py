@@ -18,7 +18,7 @@ import logging
 from datetime import timedelta
 
 from telegram import LabeledPrice, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -184,7 +184,7 @@ async def topup(update: Update, context: Context) -> None:
     reader = lang(context)
     try:
         card = await _offer_topup(context, user.id, reader, amount)
-    except LedgerError as error:
+    except (Refusal, LedgerError) as error:
         await message.reply_text(refusal_text(reader, error, context))
         return
     if card is not None:
@@ -201,18 +201,23 @@ async def _offer_topup(
     if settings.telegram_payments:
         invoice = await fundings.propose_invoice(user_id, amount)
         token = settings.payment_provider_token
-        await context.bot.send_invoice(
-            chat_id=user_id,
-            title=t(reader, "funding.invoice.title"),
-            description=t(
-                reader, "funding.invoice.description", amount=money(reader, amount, currency)
-            ),
-            payload=invoice.token,
-            # Telegram Stars need no provider (the token is left out).
-            provider_token=token.get_secret_value() if token is not None else None,
-            currency=currency.code,
-            prices=[LabeledPrice(t(reader, "funding.invoice.label"), amount)],
-        )
+        try:
+            await context.bot.send_invoice(
+                chat_id=user_id,
+                title=t(reader, "funding.invoice.title"),
+                description=t(
+                    reader, "funding.invoice.description", amount=money(reader, amount, currency)
+                ),
+                payload=invoice.token,
+                # Telegram Stars need no provider (the token is left out).
+                provider_token=token.get_secret_value() if token is not None else None,
+                currency=currency.code,
+                prices=[LabeledPrice(t(reader, "funding.invoice.label"), amount)],
+            )
+        except BadRequest as error:  # an amount outside Telegram's range, a bad token
+            log.warning("invoice refused by Telegram: %s", error.message)
+            await fundings.cancel(invoice.token, user_id)
+            raise Refusal("funding.invoice.refused") from None
         return None
     proposed = await fundings.propose_topup(user_id, amount)
     text = t(
@@ -257,7 +262,7 @@ async def topup_menu(update: Update, context: Context) -> None:
     await answer(query)
     try:
         card = await _offer_topup(context, query.from_user.id, reader, int(written))
-    except LedgerError as error:
+    except (Refusal, LedgerError) as error:
         await send_text(context.bot, query.from_user.id, refusal_text(reader, error, context))
         return
     if card is not None:

@@ -153,6 +153,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "{amount} ajoutés à votre solde X Money.",
     },
     "funding.invoice.label": {"en": "Top-up", "fr": "Recharge"},
+    "funding.invoice.refused": {
+        "en": "Telegram Payments can't take that amount (too small or too large for it). "
+        "Nothing was charged; try another amount.",
+        "fr": "Telegram Payments ne peut pas prendre ce montant (trop petit ou trop grand). "
+        "Rien n'a été débité ; essayez un autre montant.",
+    },
     # /withdraw
     "funding.withdraw.usage": {
         "en": "How much? For example <code>/withdraw 20</code>.",

@@ -451,3 +451,14 @@ async def test_a_top_up_or_payout_card_expires_like_a_payment_card(bot: ChatBot)
     await bot.press(alice, payout, "Confirm")
     assert "expired" in bot.answer().params["text"]
     assert await bot.books() == before
+
+
+async def test_an_amount_telegram_refuses_is_said_plainly(make_bot: MakeBot):
+    bot = await make_bot(payment_provider_token=TOKEN)
+    alice = bot.user("alice")
+    await bot.register(alice)
+    bot.api.fail_next["sendInvoice"] = (400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID")
+    await bot.send(alice, "/topup 0.10")
+    assert "can't take that amount" in bot.last(alice).text
+    states = await bot.ledger.db.read_one("SELECT state FROM fundings", {})
+    assert states == [("cancelled",)]
