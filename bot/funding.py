@@ -290,14 +290,23 @@ async def topup_pressed(update: Update, context: Context) -> None:
             return
         done = await fundings.confirm_topup(token, query.from_user.id)
     except LedgerError as error:
-        await answer(query, refusal_text(reader, error, context), alert=True)
-        if isinstance(error, CardDeclined):
-            await _edit(context, query, refusal_text(reader, error, context))
+        await _refused(context, query, reader, error)
         return
     await answer(query, t(reader, "funding.already") if done.already else None)
     await _edit(context, query, _topped_up_text(reader, done, context))
     # The card became the notice: its outbox row is delivered by this edit.
     await payments_of(context.bot_data).delivered(done.messages)
+
+
+async def _refused(context: Context, query: object, reader: str, error: LedgerError) -> None:
+    """The press's refusal as an alert; a card that can no longer be confirmed (declined,
+    expired) says so in place of its buttons. A press by someone else leaves it alone."""
+    said = refusal_text(reader, error, context)
+    await answer(query, said, alert=True)  # type: ignore[arg-type]
+    if isinstance(error, CardDeclined) or (
+        isinstance(error, FundingClosed) and error.state == "expired"
+    ):
+        await _edit(context, query, said)
 
 
 def _topped_up_text(reader: str, done: ToppedUp, context: Context) -> str:
@@ -366,7 +375,7 @@ async def withdraw_pressed(update: Update, context: Context) -> None:
             return
         held = await fundings.confirm_payout(token, query.from_user.id)
     except LedgerError as error:
-        await answer(query, refusal_text(reader, error, context), alert=True)
+        await _refused(context, query, reader, error)
         return
     await answer(query, t(reader, "funding.already") if held.already else None)
     text = t(

@@ -450,6 +450,7 @@ async def test_a_top_up_or_payout_card_expires_like_a_payment_card(bot: ChatBot)
     assert bot.answer().params["text"] == expired
     await bot.press(alice, payout, "Confirm")
     assert "expired" in bot.answer().params["text"]
+    assert bot.last(alice).text == expired and not bot.last(alice).buttons  # the card says so
     assert await bot.books() == before
 
 
