@@ -344,6 +344,9 @@ async def test_admins_see_money_in_and_out_in_stats_tx_and_limits(make_bot: Make
     ref = (await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'topup'", {}))[0][0]
     await bot.send(admin, f"/tx {ref}")
     assert "recharge" in bot.last(admin).text
+    await bot.send(admin, "/user @alice")
+    shown = bot.last(admin).text
+    assert "recharge" in shown and "retrait" in shown
     await bot.send(admin, "/limits topup 2000 card testing")
     assert "Plafond quotidien de recharge : <b>2\xa0000,00 USD</b>" in bot.last(admin).text
     await bot.send(alice, "/topup 1950")  # 50 topped up already today
