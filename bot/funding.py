@@ -55,7 +55,7 @@ from bot.people import registered_sender
 from bot.render import money
 from bot.texts import t
 from ledger import Ledger, parse_amount
-from ledger.errors import LedgerError
+from ledger.errors import AccountFrozen, LedgerError, NotYours
 from ledger.outbox import OutboxMessage
 from ledger.payments.cards_processor import CardRefused
 from ledger.payments.funding import (
@@ -99,6 +99,12 @@ def refusal_text(reader: str, error: Exception, context: Context) -> str:
         return t(reader, f"funding.card_refused.{error.reason}")
     if isinstance(error, FundingClosed) and error.state == "expired":
         return t(reader, "funding.expired")
+    if isinstance(error, FundingClosed) and error.state in ("charging", "paid", "refunded"):
+        return t(reader, "funding.paid_already")
+    if isinstance(error, AccountFrozen):
+        return t(reader, "funding.frozen")
+    if isinstance(error, NotYours):
+        return t(reader, "funding.not_yours")
     currency = ledger_of(context).currency
     if isinstance(error, FundingLimit):
         return t(

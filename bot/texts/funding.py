@@ -146,6 +146,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This card expired: nothing moved. Send the command again.",
         "fr": "Cette carte a expiré : rien n'a bougé. Renvoyez la commande.",
     },
+    "funding.paid_already": {
+        "en": "This invoice was paid already: nothing more is charged.",
+        "fr": "Cette facture a déjà été payée : rien de plus n'est débité.",
+    },
+    "funding.frozen": {
+        "en": "Your account is frozen, so money can't be added to it or taken out. Contact the "
+        "operators.",
+        "fr": "Votre compte est gelé : on ne peut ni y ajouter ni en retirer de l'argent. "
+        "Contactez les opérateurs.",
+    },
+    "funding.not_yours": {
+        "en": "This was made for someone else: nothing was done. Ask for your own with /topup.",
+        "fr": "Ceci a été fait pour quelqu'un d'autre : rien n'a été fait. Demandez le vôtre "
+        "avec /topup.",
+    },
     "funding.already": {"en": "Already done.", "fr": "Déjà fait."},
     "funding.invoice.title": {"en": "X Money top-up", "fr": "Recharge X Money"},
     "funding.invoice.description": {
