@@ -460,6 +460,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     )
     assert application.job_queue is not None
     interval = application.bot_data["settings"].sweep_interval_seconds
-    application.job_queue.run_repeating(
-        settle_job, interval=interval, first=interval, name="payouts"
-    )
+    # A pass right after start (payouts a stopped process held are settled then), then
+    # every sweep interval.
+    application.job_queue.run_repeating(settle_job, interval=interval, first=1, name="payouts")
