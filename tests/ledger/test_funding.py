@@ -230,6 +230,39 @@ async def test_a_card_charge_a_crash_interrupted_is_credited_by_the_sweep_once(
     assert await balance(ledger, ALICE) == (3_000, 0)
 
 
+async def test_a_movement_a_crash_left_unrecorded_stands_when_confirm_is_pressed_again(
+    ledger: Ledger, fundings: Fundings, clock: FakeClock
+) -> None:
+    """The process stopped between the money and the row that says so: the next press, even
+    after the card's expiry and at the daily limit, answers with what was done."""
+    await fundings.set_limits(1, topup_daily=5_000)
+    await funded(ledger, ALICE, 10_000)
+    await fundings.link_card(ALICE, GOOD, "12/29")
+    topup = await fundings.propose_topup(ALICE, 5_000)
+    payout = await fundings.propose_payout(ALICE, 2_000)
+    await ledger.transfer(
+        await fundings.settlement_account_id(),
+        await ledger.open_account(ALICE),
+        5_000,
+        key=f"topup:{topup.token}",
+        kind="topup",
+    )
+    await ledger.create_pending(
+        await ledger.open_account(ALICE),
+        await fundings.settlement_account_id(),
+        2_000,
+        key=f"payout:{payout.token}",
+        kind="payout",
+        expires_in=timedelta(days=7),
+    )
+    clock.advance(minutes=10)
+    assert (await fundings.confirm_topup(topup.token, ALICE)).already
+    assert (await fundings.confirm_payout(payout.token, ALICE)).already
+    assert (await fundings.get(topup.token)).state == "paid"
+    assert (await fundings.get(payout.token)).state == "held"
+    assert await balance(ledger, ALICE) == (13_000, 2_000)
+
+
 # --- payouts ---------------------------------------------------------------------------
 
 
