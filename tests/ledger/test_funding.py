@@ -408,3 +408,30 @@ async def test_a_top_up_is_refunded_once_and_not_when_spent(
         1,
         5_000,
     )
+
+
+async def test_presses_and_sweeps_at_the_same_moment_move_money_once(
+    ledger: Ledger, fundings: Fundings, clock: FakeClock
+) -> None:
+    """Two workers: Confirm pressed twice at once, and two processors' sweeps at once."""
+    import asyncio
+
+    other = Fundings(ledger, settle_after=timedelta(seconds=10))
+    await funded(ledger, BOB, 10_000)
+    await fundings.link_card(ALICE, GOOD, "12/29")
+    await fundings.link_card(BOB, GOOD, "12/29")
+    topup = await fundings.propose_topup(ALICE, 4_000)
+    both = await asyncio.gather(
+        fundings.confirm_topup(topup.token, ALICE), other.confirm_topup(topup.token, ALICE)
+    )
+    assert sorted(d.already for d in both) == [False, True]
+    payouts = [await fundings.propose_payout(BOB, 1_000 + n) for n in range(5)]
+    await asyncio.gather(*(fundings.confirm_payout(p.token, BOB) for p in payouts))
+    await asyncio.gather(*(other.confirm_payout(p.token, BOB) for p in payouts))
+    clock.advance(seconds=10)
+    first, second = await asyncio.gather(fundings.settle_due(), other.settle_due())
+    told = [m.kind for m in first.messages + second.messages]
+    assert told == ["payout_settled"] * 5
+    assert await balance(ledger, ALICE) == (4_000, 0)
+    assert await balance(ledger, BOB) == (10_000 - 5 * 1_000 - 10, 0)
+    await books_hold(ledger, fundings)
