@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 
 from telegram import Message, MessageEntity, Update, User
 from telegram.ext import Application, TypeHandler
@@ -113,15 +112,9 @@ async def by_user(context: Context, user: User) -> Person:
 
 
 async def _seen(directory: Directory, user: User) -> Person:
-    """Record what ``user`` shows of a person. Telegram's copies of other people (the author
-    of a replied-to message, a mentioned user) may lack their language_code; the one known
-    from their own updates is kept, so they keep being told things in their language."""
-    person = person_of(user)
-    if person.language_code is None:
-        known = await directory.get(user.id)
-        if known is not None and known.language_code is not None:
-            person = replace(person, language_code=known.language_code)
-    return await directory.seen(person)
+    """Record what ``user`` shows of a person (a copy without a language_code, as in replies
+    and mentions, keeps the one known: see ``Directory.seen``)."""
+    return await directory.seen(person_of(user))
 
 
 def reply_author(message: Message) -> User | None:
