@@ -66,25 +66,30 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Callable[[], datetime] | None = None,
     rate_limiter: bool = True,
+    migrate: bool = True,
 ) -> Application:
     """The bot, ready for run_polling / a webhook / process_update.
 
     Without ``ledger`` one is opened from ``settings.database_url`` in post_init (migrations
-    applied) and closed in post_shutdown. ``request`` replaces PTB's HTTP layer (tests).
+    applied unless ``migrate`` is False: ``python -m bot`` applied them before starting) and
+    closed in post_shutdown; its clock is then the database's, and so is the bot's.
+    ``request`` replaces PTB's HTTP layer (tests); ``clock`` the time (tests move it).
     """
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    clock = clock or utcnow
 
     async def post_init(application: Application) -> None:
         if "ledger" not in application.bot_data:
-            application.bot_data["ledger"] = await Ledger.open(
+            ledger = await Ledger.open(
                 settings.database_url,
                 settings.currency,
+                migrate=migrate,
                 clock=clock,
                 default_limits=Limits(settings.max_transfer_minor, settings.daily_limit_minor),
                 sqlite_synchronous=settings.sqlite_synchronous,
             )
+            application.bot_data["ledger"] = ledger
+            application.bot_data["clock"] = ledger.clock
             application.bot_data["owns_ledger"] = True
         await startup(application)
 
@@ -113,7 +118,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = _build_quietly(builder)
     application.bot_data["settings"] = settings
-    application.bot_data["clock"] = clock
+    application.bot_data["clock"] = clock or (ledger.clock if ledger is not None else utcnow)
     if ledger is not None:
         application.bot_data["ledger"] = ledger
     for feature in FEATURES:

@@ -42,9 +42,19 @@ def now(context: Context) -> datetime:
     return context.bot_data["clock"]()
 
 
+_READER = "reader_language"  # an attribute of the update's context (one per update)
+
+
 def lang(context: Context) -> str:
     """The language of whoever sent this update (picked by ``bot.people.refresh``)."""
-    return (context.user_data or {}).get("lang", DEFAULT_LANGUAGE)
+    return getattr(context, _READER, DEFAULT_LANGUAGE)
+
+
+def set_lang(context: Context, code: str) -> None:
+    """Pick the language this update is answered in. Kept on the update's context, not in
+    ``user_data``: a process keeps nothing per person (memory must not grow with every
+    stranger, and another worker may see their next update)."""
+    setattr(context, _READER, code)
 
 
 class Refusal(Exception):

@@ -10,7 +10,7 @@ import re
 from telegram import Message, MessageEntity, Update, User
 from telegram.ext import Application, TypeHandler
 
-from bot.common import Context, Refusal, ledger_of, start_link
+from bot.common import Context, Refusal, ledger_of, set_lang, start_link
 from bot.render import who
 from bot.texts import language_of
 from ledger import Person
@@ -18,6 +18,7 @@ from ledger.directory import Directory
 from ledger.errors import DatabaseUnavailable, SameAccount
 
 log = logging.getLogger(__name__)
+LAST_GROUP = 1_000  # after every feature
 
 # A username: a letter, then letters, digits and underscores, at most 32 characters (Telegram
 # asks for at least 5 on new ones; shorter old and collectible ones exist, so none is refused).
@@ -57,6 +58,7 @@ async def refresh(update: Update, context: Context) -> None:
     if user is None:
         return
     directory = ledger_of(context).directory
+    directory.within_update()
     try:
         known = await _seen(directory, user)
         for other in _others_shown(update.effective_message):
@@ -65,8 +67,7 @@ async def refresh(update: Update, context: Context) -> None:
         # The handler that follows will meet the outage and say so; speak the user's language.
         log.warning("directory not refreshed for update %s: database unavailable", update.update_id)
         known = person_of(user)
-    if context.user_data is not None:
-        context.user_data["lang"] = language_for(known)
+    set_lang(context, language_for(known))
 
 
 def _others_shown(message: Message | None) -> list[User]:
@@ -141,5 +142,11 @@ def invite_link(context: Context, sender_id: int) -> str:
     return start_link(context.bot, f"from-{sender_id}")
 
 
+async def done(update: Update, context: Context) -> None:
+    """After every other handler: forget the people this update read."""
+    Directory.after_update()
+
+
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, refresh), group=-1)
+    application.add_handler(TypeHandler(Update, done), group=LAST_GROUP)

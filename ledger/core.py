@@ -143,21 +143,22 @@ class DatabaseClock:
     a round trip, whatever their hosts' clocks say. On SQLite the database's clock is this
     host's (one process)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, host: Clock = utcnow) -> None:
         self._db = db
+        self._host = host
         self._offset = timedelta(0)
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self._offset
+        return self._host() + self._offset
 
     async def sync(self) -> None:
         if self._db.is_sqlite:
             return
-        before = datetime.now(UTC)
+        before = self._host()
         rows = await self._db.read_one(
             "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)", {}
         )
-        after = datetime.now(UTC)
+        after = self._host()
         self._offset = from_micros(int(rows[0][0])) - (before + (after - before) / 2)
 
 
@@ -327,6 +328,11 @@ class Ledger:
 
     async def close(self) -> None:
         await self.db.close()
+
+    async def sync_clock(self) -> None:
+        """Measure the database's clock again (``DatabaseClock``; an injected clock stays)."""
+        if isinstance(self.clock, DatabaseClock):
+            await self.clock.sync()
 
     # --- accounts ---------------------------------------------------------------------
 

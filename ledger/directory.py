@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -73,11 +74,33 @@ def normalize_username(username: str) -> str:
     return username.strip().lstrip("@").lower()
 
 
+# People read during one update (``Directory.within_update``): an update's handlers see one
+# consistent copy of each person and read it once. Nothing outlives the update.
+_UPDATE_VIEW: ContextVar[dict[int, Person] | None] = ContextVar("directory_view", default=None)
+
+
 class Directory:
-    """Who people are, always as the database has them: nothing is cached, so every worker
-    sees a registration, a language choice or a username's new owner at once, and a
+    """Who people are, as the database has them: nothing is kept between updates, so every
+    worker sees a registration, a language choice or a username's new owner at once, and a
     process's memory does not grow with the people it meets. The common update costs one
-    point read (its sender's row) and writes only when their profile changed."""
+    point read (its sender's row) and writes only when their profile changed; within one
+    update each person is read once (``within_update``)."""
+
+    @staticmethod
+    def within_update() -> None:
+        """From now until ``after_update``, remember the people read (the current task)."""
+        _UPDATE_VIEW.set({})
+
+    @staticmethod
+    def after_update() -> None:
+        _UPDATE_VIEW.set(None)
+
+    @staticmethod
+    def _note(person: Person) -> Person:
+        view = _UPDATE_VIEW.get()
+        if view is not None:
+            view[person.id] = person
+        return person
 
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
@@ -103,20 +126,26 @@ class Directory:
         return await self._save(person, registered=True)
 
     async def set_language(self, user_id: int, language: str | None) -> None:
+        view = _UPDATE_VIEW.get()
+        if view is not None:
+            view.pop(user_id, None)
         await self.db.write_one(
             "UPDATE users SET language = :lang, updated_at = :now WHERE id = :id",
             {"id": user_id, "lang": language, "now": to_micros(self.clock())},
         )
 
     async def get(self, user_id: int) -> Person | None:
+        view = _UPDATE_VIEW.get()
+        if view is not None and user_id in view:
+            return view[user_id]
         rows = await self.db.read_one(f"SELECT {_COLS} FROM users WHERE id = :id", {"id": user_id})
-        return _person(rows[0]) if rows else None
+        return self._note(_person(rows[0])) if rows else None
 
     async def by_username(self, username: str) -> Person | None:
         """Whoever has ``username`` now."""
         name = normalize_username(username)
         rows = await self.db.read_one(f"SELECT {_COLS} FROM users WHERE username = :u", {"u": name})
-        return _person(rows[0]) if rows else None
+        return self._note(_person(rows[0])) if rows else None
 
     async def count(self) -> int:
         rows = await self.db.read_scan(  # a count over every user
@@ -154,8 +183,8 @@ class Directory:
         # about ten thread hand-offs). If someone does, the unique index refuses it and the
         # transaction moves the username over.
         try:
-            return _person((await self.db.write_one(_UPSERT, params))[0])
+            return self._note(_person((await self.db.write_one(_UPSERT, params))[0]))
         except Exception as error:
             if not lowered or not _username_taken(error):
                 raise
-        return _person(await self.db.transaction(work))
+        return self._note(_person(await self.db.transaction(work)))

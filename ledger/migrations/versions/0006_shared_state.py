@@ -35,6 +35,9 @@ _RATE_ADMIT = """
 CREATE FUNCTION rate_admit(p_user BIGINT, p_now BIGINT, p_window BIGINT, p_limit INTEGER)
 RETURNS BOOLEAN LANGUAGE plpgsql AS $$
 BEGIN
+    -- A count of recent actions is worth no wait for the disk: a crash may forget the last
+    -- few (the user gets a few more actions that minute), never money.
+    PERFORM set_config('synchronous_commit', 'off', true);
     -- The user's row lock orders concurrent admissions; each statement below takes a new
     -- snapshot, so the count sees every event committed by whoever held the lock before.
     INSERT INTO rate_users (user_id) VALUES (p_user)
