@@ -71,6 +71,14 @@ class SharedState:
             {name: getattr(card, name) for name in names},
         )
 
+    async def place_card(self, card_id: str, chat_id: int, message_id: int) -> None:
+        """Where the card was shown (known once it is: the row exists before, so a press as
+        quick as the message finds it)."""
+        await self.db.write_one(
+            "UPDATE admin_cards SET chat_id = :c, message_id = :m WHERE id = :id",
+            {"id": card_id, "c": chat_id, "m": message_id},
+        )
+
     async def card(self, card_id: str) -> StoredCard | None:
         rows = await self.db.read_one(
             f"SELECT {_CARD_COLS} FROM admin_cards WHERE id = :id", {"id": card_id}

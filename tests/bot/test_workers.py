@@ -12,6 +12,8 @@ import asyncio
 import itertools
 from typing import Any
 
+from bot import admin_cards
+from bot.fakeapi import Telegram
 from tests.bot.conftest import ChatBot, MakeWorkers
 
 SLOW_DOWN = "You're sending payment commands too fast. Wait a minute and try again."
@@ -38,3 +40,48 @@ async def test_25_sends_over_three_workers_make_at_most_20_holds(
     assert (await first.ledger.verify()).pending_transfers == 20
     slowed = [t for w in workers for t in w.texts(alice) if t == SLOW_DOWN]
     assert len(slowed) == 1  # five refusals at one moment, told once across the workers
+
+
+OSCAR = Telegram.user(900, "oscar", "Oscar")  # an admin
+
+
+async def test_a_freeze_card_made_on_one_worker_is_confirmed_on_another_once(
+    make_workers: MakeWorkers,
+) -> None:
+    one, two, three = await make_workers(3, admin_ids=[OSCAR["id"]])
+    bob = one.user("bob")
+    await one.register(bob, funds=1_000)
+    await one.send(OSCAR, "/freeze @bob spam")
+    card = one.last(OSCAR)
+    data = one.button(card, "Confirm")
+
+    # Confirm pressed at the same moment on the two other workers
+    await asyncio.gather(
+        two.deliver(two.tg.callback(OSCAR, data, card, query_id="q2")),
+        three.deliver(three.tg.callback(OSCAR, data, card, query_id="q3")),
+    )
+
+    answers = sorted(c.params["text"] for w in (two, three) for c in w.answers())
+    assert answers == ["Already done: this card acts only once; nothing more happened.", "Done."]
+    assert (await one.account(bob)).frozen
+    told = [t for w in (one, two, three) for t in w.texts(bob) if "frozen" in t]
+    assert len(told) == 1
+    freezes = [r for r in await one.ledger.audit_log(limit=20) if r.action == "freeze"]
+    assert len(freezes) == 1
+
+
+async def test_an_admin_card_expires_on_the_databases_time_whichever_worker_is_pressed(
+    make_workers: MakeWorkers,
+) -> None:
+    one, two = await make_workers(2, admin_ids=[OSCAR["id"]])
+    bob = one.user("bob")
+    await one.register(bob, funds=1_000)
+    await one.send(OSCAR, "/debit @bob 5 oops")
+    card = one.last(OSCAR)
+    one.clock.advance(seconds=301)
+
+    await two.press(OSCAR, card, "Confirm")
+
+    assert two.answer().params["text"].startswith("This card expired")
+    assert await one.balances(bob) == [1_000]
+    assert await admin_cards.sweep(one.app) == []  # already marked expired, edited once
