@@ -47,6 +47,11 @@ class StoredCard:
     expires_at: int
 
 
+def _storable(value: Any) -> Any:
+    """Text as both engines store it: PostgreSQL's text holds no NUL character."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 def _card(row: Sequence[Any]) -> StoredCard:
     return StoredCard(*row)
 
@@ -68,7 +73,7 @@ class SharedState:
         await self.db.write_one(
             f"INSERT INTO admin_cards ({_CARD_COLS}) "
             f"VALUES ({', '.join(':' + name for name in names)})",
-            {name: getattr(card, name) for name in names},
+            {name: _storable(getattr(card, name)) for name in names},
         )
 
     async def place_card(self, card_id: str, chat_id: int, message_id: int) -> None:
@@ -107,7 +112,13 @@ class SharedState:
         rows = await self.db.write_one(
             f"UPDATE admin_cards SET state = :state, outcome = :outcome "
             f"WHERE id = :id AND state = :was AND {timing} RETURNING {_CARD_COLS}",
-            {"id": card_id, "state": state, "was": was, "outcome": outcome, "now": self._now()},
+            {
+                "id": card_id,
+                "state": state,
+                "was": was,
+                "outcome": _storable(outcome),
+                "now": self._now(),
+            },
         )
         return _card(rows[0]) if rows else None
 

@@ -12,7 +12,7 @@ import asyncio
 import itertools
 from typing import Any
 
-from bot import admin_cards
+from bot import admin_cards, send
 from bot.fakeapi import Telegram
 from tests.bot.conftest import ChatBot, MakeWorkers
 
@@ -85,3 +85,43 @@ async def test_an_admin_card_expires_on_the_databases_time_whichever_worker_is_p
     assert two.answer().params["text"].startswith("This card expired")
     assert await one.balances(bob) == [1_000]
     assert await admin_cards.sweep(one.app) == []  # already marked expired, edited once
+
+
+async def test_the_guided_conversation_is_answered_on_three_workers(
+    make_workers: MakeWorkers,
+) -> None:
+    one, two, three = await make_workers(3)
+    alice, bob = one.user("alice"), one.user("bob")
+    await one.register(bob)
+    await one.register(alice, funds=5_000)
+
+    await one.send(alice, "/send")
+    await two.send(alice, "@bob")
+    await three.send(alice, "12.50")
+    await one.send(alice, "lunch")
+
+    assert one.texts(alice)[0] == "Who do you want to pay? Send their @username (or /cancel)."
+    assert two.texts(alice) == ["How much? For example 12.50 (or /cancel)."]
+    assert three.texts(alice) == ["Add a note for the payment, or /skip (or /cancel)."]
+    [card] = cards_in([one, two, three], alice)
+    assert "12.50 USD" in card.text and "lunch" in card.text
+    assert await one.held(alice) == 1_250
+
+
+async def test_an_abandoned_conversation_ends_and_its_draft_is_dropped(
+    make_workers: MakeWorkers,
+) -> None:
+    one, two = await make_workers(2)
+    alice, bob = one.user("alice"), one.user("bob")
+    await one.register(bob)
+    await one.register(alice, funds=5_000)
+    await one.send(alice, "/send @bob")
+    one.clock.advance(minutes=11)
+
+    await two.send(alice, "5")  # too late: no answer to anything
+
+    assert two.to(alice) == []
+    await send.forget_job(two.app)  # type: ignore[arg-type]
+    rows = await two.ledger.db.read_one("SELECT COUNT(*) FROM conversations", {})
+    assert rows[0][0] == 0
+    assert await one.held(alice) == 0
