@@ -22,7 +22,7 @@ from types import ModuleType
 from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import (
@@ -39,6 +39,7 @@ from bot import (
     start,
 )
 from bot import request as payment_request
+from bot.flood import Outgoing, PerUserOrder
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from ledger import Ledger, Limits, utcnow
@@ -65,7 +66,6 @@ def build_application(
     ledger: Ledger | None = None,
     request: BaseRequest | None = None,
     clock: Callable[[], datetime] | None = None,
-    rate_limiter: bool = True,
     migrate: bool = True,
 ) -> Application:
     """The bot, ready for run_polling / a webhook / process_update.
@@ -94,10 +94,10 @@ def build_application(
         await startup(application)
 
     async def post_shutdown(application: Application) -> None:
+        await application.bot_data["outgoing"].drain()
         if application.bot_data.get("owns_ledger"):
             await application.bot_data["ledger"].close()
 
-    # Its bot's type changes with the rate limiter below (ExtBot[None] or ExtBot[dict]).
     builder: ApplicationBuilder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
@@ -114,9 +114,12 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    # Updates run concurrently, each user's in order (bot.flood.PerUserOrder). No rate
+    # limiter: it would make handlers wait for Telegram's flood limits; what may go out
+    # later goes through bot.common.post, queued per chat and sent at the chat's pace.
+    builder = builder.concurrent_updates(PerUserOrder(settings.concurrent_updates))
     application = _build_quietly(builder)
+    application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings
     application.bot_data["clock"] = clock or (ledger.clock if ledger is not None else utcnow)
     if ledger is not None:

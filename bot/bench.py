@@ -165,9 +165,7 @@ async def open_ledger(settings: Settings, sqlite_synchronous: str) -> Ledger:
 async def register_all(settings: Settings, ledger: Ledger, users: list[dict[str, Any]]) -> None:
     """Each user sends /start to a bot of its own (setup); each is then funded."""
     api = CountingRequest()
-    driver = Driver(
-        build_application(settings, ledger=ledger, request=api, rate_limiter=False), api
-    )
+    driver = Driver(build_application(settings, ledger=ledger, request=api), api)
     gate = asyncio.Semaphore(SETUP_CONCURRENCY)
 
     async def register(user: dict[str, Any]) -> None:
@@ -209,7 +207,7 @@ async def payment_bot(
             await ledger.directory.get(user["id"])
             await ledger.account_of(user["id"])
         api = CountingRequest()
-        app = build_application(settings, ledger=ledger, request=api, rate_limiter=False)
+        app = build_application(settings, ledger=ledger, request=api)
         driver = Driver(app, api)
         async with running(app):
             yield driver

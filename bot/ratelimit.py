@@ -30,7 +30,7 @@ from telegram.ext import (
 
 from bot import cards
 from bot import request as payment_request
-from bot.common import Context, answer, ledger_of, settings_of
+from bot.common import Context, answer, ledger_of, post, settings_of
 from bot.people import language_for
 from bot.texts import language_of, t
 
@@ -74,8 +74,10 @@ async def gate(update: Update, context: Context) -> None:
     text = t(reader, "ratelimit.slow_down")
     if update.callback_query is not None:
         await answer(update.callback_query, text, alert=True)
-    elif update.effective_message is not None and await shared.tell_refused(user.id, TELL_EVERY):
-        await update.effective_message.reply_text(text)
+    elif (message := update.effective_message) is not None and await shared.tell_refused(
+        user.id, TELL_EVERY
+    ):
+        post(context, message.chat_id, text, reply_to=message.message_id)  # no flood wait
     else:
         log.info(
             "user %s is over the payment rate limit; update %s dropped", user.id, update.update_id

@@ -95,6 +95,7 @@ class ChatBot:
         """Run one Update through the application; a handler's exception fails the test here."""
         seen = len(self.errors)
         await self.app.process_update(Update.de_json(copy.deepcopy(update), self.app.bot))
+        await self.app.bot_data["outgoing"].drain()  # what the update queued for later
         for error in self.errors[seen:]:
             if not isinstance(error, self._expected):
                 raise error
@@ -382,7 +383,6 @@ async def make_bot(ledger: Ledger, clock: FakeClock) -> AsyncIterator[MakeBot]:
             ledger=ledger,
             request=api,
             clock=clock,
-            rate_limiter=False,
         )
         harness = ChatBot(app, api, ledger, clock)
         await app.initialize()
@@ -428,7 +428,6 @@ async def make_workers(
                 ledger=worker_ledger,
                 request=api,
                 clock=clock,
-                rate_limiter=False,
             )
             harness = ChatBot(app, api, worker_ledger, clock)
             if workers:  # one Telegram: update and message ids never repeat across workers
