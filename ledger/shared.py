@@ -12,6 +12,7 @@ succeeds when the last answer is old enough. Times come from the ledger's clock
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from typing import Any
 
 from ledger.db import Database
 from ledger.models import USEC, to_micros
+
+WINDOWS_KEPT = 10_000  # SQLite: users' windows kept before idle ones are dropped
 
 _CARD_COLS = (
     "id, admin_id, action, reason, target_id, other_id, amount, ref, lang, chat_id, "
@@ -62,6 +65,7 @@ class SharedState:
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
+        self._windows: dict[int, deque[int]] = {}  # SQLite only: see _admit_here
 
     def _now(self) -> int:
         return to_micros(self.clock())
@@ -141,26 +145,36 @@ class SharedState:
 
     async def admit(self, user_id: int, limit: int, window: timedelta) -> bool:
         """Count an action of ``user_id`` if fewer than ``limit`` were admitted in the
-        sliding ``window`` ending now; False (and nothing counted) otherwise. One statement:
-        on PostgreSQL ``rate_admit`` (migration 0006) counts under the user's row lock, so
-        actions admitted at once on several workers cannot pass the limit together; on
-        SQLite every write is serialised anyway."""
+        sliding ``window`` ending now; False (and nothing counted) otherwise. On PostgreSQL
+        one statement, ``rate_admit`` (migration 0006), counting under the user's row lock,
+        so actions admitted at once on several workers cannot pass the limit together (its
+        commit does not wait for the disk). SQLite: see ``_admit_here``."""
+        if self.db.is_sqlite:
+            return self._admit_here(user_id, limit, window)
         params = {
             "u": user_id,
             "now": self._now(),
             "w": int(window.total_seconds() * USEC),
             "limit": limit,
         }
-        if self.db.is_sqlite:
-            rows = await self.db.write_one(
-                "INSERT INTO rate_events (user_id, at) SELECT :u, :now "
-                "WHERE (SELECT COUNT(*) FROM rate_events "
-                "WHERE user_id = :u AND at > :now - :w) < :limit RETURNING at",
-                params,
-            )
-            return bool(rows)
         rows = await self.db.write_one("SELECT rate_admit(:u, :now, :w, :limit)", params)
         return bool(rows[0][0])
+
+    def _admit_here(self, user_id: int, limit: int, window: timedelta) -> bool:
+        """SQLite serves one process, so its windows are this process's (kept bounded):
+        a statement through the group commit would cost a payment action a durable commit
+        of its own, for a count nobody else reads."""
+        now, span = self._now(), int(window.total_seconds() * USEC)
+        moments = self._windows.setdefault(user_id, deque())
+        while moments and now - moments[0] >= span:
+            moments.popleft()
+        if len(moments) >= limit:
+            return False
+        moments.append(now)
+        if len(self._windows) > WINDOWS_KEPT:
+            for idle in [u for u, m in self._windows.items() if now - m[-1] >= span]:
+                del self._windows[idle]
+        return True
 
     async def tell_refused(self, user_id: int, every: timedelta) -> bool:
         """Whether a refused user is to be told now: True at most once per ``every``."""
@@ -175,9 +189,13 @@ class SharedState:
         return bool(rows)
 
     async def forget_actions(self, window: timedelta) -> None:
-        """Drop actions out of every window (the sweeper's, so the table stays small)."""
-        cut = self._now() - int(window.total_seconds() * USEC)
-        await self.db.write_one("DELETE FROM rate_events WHERE at <= :cut", {"cut": cut})
+        """Drop actions out of every window (periodically, so the table stays small)."""
+        span = int(window.total_seconds() * USEC)
+        cut = self._now() - span
+        for idle in [u for u, m in self._windows.items() if not m or m[-1] <= cut]:
+            del self._windows[idle]
+        if not self.db.is_sqlite:
+            await self.db.write_one("DELETE FROM rate_events WHERE at <= :cut", {"cut": cut})
 
     # --- guided conversations ----------------------------------------------------------
 

@@ -12,6 +12,8 @@ import asyncio
 import itertools
 from typing import Any
 
+import pytest
+
 from bot import admin_cards, send
 from bot.fakeapi import Telegram
 from tests.bot.conftest import ChatBot, MakeWorkers
@@ -23,6 +25,7 @@ def cards_in(workers: list[ChatBot], where: Any) -> list[Any]:
     return [c for w in workers for c in w.to(where) if c.method == "sendMessage" and c.buttons]
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # SQLite: one process
 async def test_25_sends_over_three_workers_make_at_most_20_holds(
     make_workers: MakeWorkers,
 ) -> None:
