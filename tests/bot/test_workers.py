@@ -128,3 +128,22 @@ async def test_an_abandoned_conversation_ends_and_its_draft_is_dropped(
     rows = await two.ledger.db.read_one("SELECT COUNT(*) FROM conversations", {})
     assert rows[0][0] == 0
     assert await one.held(alice) == 0
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # SQLite: one process
+async def test_one_sweeper_at_a_time(make_workers: MakeWorkers) -> None:
+    one, two = await make_workers(2)
+    alice, bob = one.user("alice"), one.user("bob")
+    await one.register(bob)
+    await one.register(alice, funds=5_000)
+    await one.send(alice, "/send @bob 5")
+    one.clock.advance(seconds=301)
+
+    async with one.ledger.db.exclusive("sweeper") as mine:  # worker one is sweeping
+        assert mine
+        assert await two.sweep() == []  # worker two skips its turn, at once
+        assert await one.held(alice) == 500
+
+    [expired] = await two.sweep()  # the lock is free: the next sweep is two's
+    assert expired.amount == 500 and await one.held(alice) == 0
+    assert await one.sweep() == []  # and nobody expires it (or edits its card) twice
