@@ -5,6 +5,8 @@
     /send  ->  who?  ->  how much?  ->  a note? (/skip)  ->  the confirmation card; /cancel ends
 
 Every check happens before money moves; each failure is one message saying what to do next.
+In a group, a failure that tells a figure or anything about someone's account is said to the
+sender privately, and the group hears one neutral line (``bot.common.refuse``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from telegram import ForceReply, Message, MessageEntity, Update, User
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import cards
-from bot.common import Context, Refusal, explain, lang, ledger_of, reply_unknown_command
+from bot.common import Context, Refusal, lang, ledger_of, refuse, reply_unknown_command
 from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
 from bot.texts import t
 from ledger import Person, parse_amount
@@ -114,14 +116,13 @@ async def send(update: Update, context: Context) -> None:
     """Starts a payment from /send: a card at once, or a question for what is missing."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    reader, currency = lang(context), ledger_of(context).currency
     try:
         sender = await registered_sender(context, user)
         draft = await read_draft(context, message, sender)
         if draft.recipient is not None:
             check_recipient(context, sender.id, draft.recipient)
     except (Refusal, LedgerError) as error:
-        await message.reply_text(explain(reader, error, currency))
+        await refuse(update, context, error)
         return
     if draft.recipient is not None and draft.amount is not None:
         # A /send in full replaces a conversation in progress, as a new /send restarts it.
@@ -147,7 +148,7 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
             key=f"send:{message.chat_id}:{message.message_id}",
         )
     except (Refusal, LedgerError) as error:
-        await message.reply_text(explain(lang(context), error, ledger_of(context).currency))
+        await refuse(update, context, error)
         return
     if transfer.replayed and await cards.shown_already(context, transfer):
         return  # a redelivered /send: one card for one hold
@@ -220,7 +221,7 @@ async def answer_text(update: Update, context: Context) -> None:
         draft = await _draft_of(context, user, saved)
     except Refusal as error:
         await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
-        await message.reply_text(explain(lang(context), error, ledger_of(context).currency))
+        await refuse(update, context, error)
         return
     if state == WHO:
         await answer_who(update, context, draft)
@@ -245,7 +246,7 @@ async def answer_who(update: Update, context: Context, draft: Draft) -> None:
         if draft.amount is not None:
             await cards.precheck(context, draft.sender, recipient, draft.amount)
     except (Refusal, LedgerError) as error:
-        await _retry(message, context, error)
+        await _retry(update, context, error)
         return
     draft.recipient = recipient
     await _continue(update, context, draft)
@@ -260,7 +261,7 @@ async def answer_amount(update: Update, context: Context, draft: Draft) -> None:
         amount = parse_amount(message.text, ledger_of(context).currency)
         await cards.precheck(context, draft.sender, draft.recipient, amount)
     except (Refusal, LedgerError) as error:
-        await _retry(message, context, error)
+        await _retry(update, context, error)
         return
     draft.amount = amount
     await _continue(update, context, draft)
@@ -272,7 +273,7 @@ async def answer_note(update: Update, context: Context, draft: Draft) -> None:
     assert message is not None and message.text is not None
     note = message.text.strip()
     if len(note) > MEMO_MAX:
-        await _retry(message, context, MemoTooLong(MEMO_MAX))
+        await _retry(update, context, MemoTooLong(MEMO_MAX))
         return
     draft.note = note
     await _finish(update, context, draft)
@@ -289,7 +290,7 @@ async def skip_note(update: Update, context: Context) -> None:
     try:
         draft = await _draft_of(context, user, found[1])
     except Refusal as error:
-        await message.reply_text(explain(lang(context), error, ledger_of(context).currency))
+        await refuse(update, context, error)
         return
     await _finish(update, context, draft)
 
@@ -303,10 +304,9 @@ async def _finish(update: Update, context: Context, draft: Draft) -> None:
     await _offer(update, context, draft)
 
 
-async def _retry(message: Message, context: Context, error: Exception) -> None:
-    reader = lang(context)
-    text = explain(reader, error, ledger_of(context).currency)
-    await message.reply_text(text + "\n\n" + t(reader, "send.try_again"))
+async def _retry(update: Update, context: Context, error: Exception) -> None:
+    """Say why an answer was refused (privately in a group, when discreet) and ask again."""
+    await refuse(update, context, error, then=t(lang(context), "send.try_again"))
 
 
 async def cancel(update: Update, context: Context) -> None:
