@@ -33,6 +33,7 @@ from bot import request as payment_request
 from bot.common import Context, answer, ledger_of, post, settings_of
 from bot.people import language_for
 from bot.texts import language_of, t
+from ledger.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,13 @@ async def gate(update: Update, context: Context) -> None:
     if kind is None or user is None:
         return
     shared = ledger_of(context).shared
-    if await shared.admit(user.id, settings_of(context).rate_limit_per_minute, WINDOW):
+    try:
+        if await shared.admit(user.id, settings_of(context).rate_limit_per_minute, WINDOW):
+            return
+    except DatabaseUnavailable:
+        # Nothing can be counted, and nothing can be paid either: the handler meets the
+        # same outage and says so in its own words (for /send: nothing was charged).
+        log.warning("rate limit not checked for update %s: database unavailable", update.update_id)
         return
     # The directory refresh has not run for this update: the language is looked up here.
     known = await ledger_of(context).directory.get(user.id)
