@@ -34,12 +34,13 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bot.bench import (
@@ -77,6 +78,7 @@ class WaitingRequest(CountingRequest):
     answer to a press, the payee's notice (by its memo)."""
 
     waiting: dict[tuple[str, object], asyncio.Future[Any]] = field(default_factory=dict)
+    receipts_as_messages: int = 0
 
     def expect(self, what: str, key: object) -> asyncio.Future[Any]:
         future = self.waiting[what, key] = asyncio.get_running_loop().create_future()
@@ -93,16 +95,23 @@ class WaitingRequest(CountingRequest):
             if params.get("reply_markup"):
                 self._wake(("card", chat), self.cards.pop(chat))
             elif found := MEMO.search(str(params.get("text", ""))):
-                self._wake(("notice", int(found.group(1))), chat)
+                # The payee's notice, or else the payer's receipt sent as a message of its own
+                # instead of an edit of the card: the Confirm reached a worker before the
+                # card's place was saved (counted; the payment is not failed for it).
+                if not self._wake(("notice", (int(found.group(1)), chat)), chat):
+                    self.receipts_as_messages += 1
         elif method == "answerCallbackQuery":
             query = str(params["callback_query_id"])
             self._wake(("answer", query), self.answer_texts.pop(query))
         return result
 
-    def _wake(self, key: tuple[str, object], value: object) -> None:
+    def _wake(self, key: tuple[str, object], value: object) -> bool:
+        """Hand ``value`` to the payment waiting for ``key``; False when none was."""
         future = self.waiting.pop(key, None)
-        if future is not None and not future.done():
-            future.set_result(value)
+        if future is None or future.done():
+            return False
+        future.set_result(value)
+        return True
 
 
 @dataclass
@@ -117,15 +126,6 @@ class Worker:
     def hook(self) -> str:
         return f"http://127.0.0.1:{self.port}{HOOK}"
 
-    def cpu_s(self) -> float:
-        """CPU seconds the process has used so far (Linux; 0 elsewhere)."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
     def tracebacks(self) -> int:
         return self.log.read_text(errors="replace").count("Traceback")
 
@@ -137,7 +137,9 @@ class Cluster:
     workers: list[Worker]
     api: WaitingRequest
     client: httpx.AsyncClient
+    database: asyncpg.Pool  # one connection to the same database, to read the server's pids
     tg: Telegram = field(default_factory=Telegram)
+    tags: Iterator[int] = field(default_factory=itertools.count)  # each payment's memo
     paid: int = 0  # complete payments seen through, every check passed
 
     async def post(self, worker: Worker, update: dict[str, Any]) -> None:
@@ -149,8 +151,27 @@ class Cluster:
         if response.status_code != 200:
             raise BenchFailure(f"the webhook answered {response.status_code}")
 
-    def cpu_s(self) -> float:
-        return sum(worker.cpu_s() for worker in self.workers)
+    async def cpu_s(self) -> tuple[float, float]:
+        """CPU seconds used so far by the workers, and by the database's server processes
+        serving this database (its backends, not PostgreSQL's own background processes)."""
+        async with self.database.acquire() as connection:
+            backends = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            )
+        return (
+            sum(cpu_s(worker.process.pid) for worker in self.workers),
+            sum(cpu_s(row["pid"]) for row in backends),
+        )
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds process ``pid`` has used so far (Linux's /proc; 0 when unreadable)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -234,7 +255,12 @@ async def cluster(count: int, settings: Settings, folder: Path) -> AsyncIterator
         ) as client:
             for index in range(count):  # one at a time: each applies the migrations first
                 workers.append(await start_worker(folder, index, environment))
-            yield Cluster(workers, api, client)
+            async with asyncpg.create_pool(
+                re.sub(r"^postgresql\+\w+://", "postgresql://", settings.database_url),
+                min_size=1,
+                max_size=1,
+            ) as database:
+                yield Cluster(workers, api, client, database)
     finally:
         for worker in workers:
             stop(worker)
@@ -253,16 +279,19 @@ def payment_op(
 ) -> Callable[[Any], Any]:
     """One complete payment: /send to one of ``workers``, Confirm to the next one."""
     idle = deque(users)  # a sender has one payment in flight at a time: its card is its own
-    turn, tags = itertools.count(), itertools.count()
+    turn = itertools.count()
 
     async def pay(rng: Any) -> None:
         sender = idle.popleft()
-        n, tag = next(turn), next(tags)
-        keys: list[tuple[str, object]] = [("card", sender["id"]), ("notice", tag)]
+        n, tag = next(turn), next(c.tags)
+        recipient = sender
+        while recipient is sender:
+            recipient = users[rng.randrange(len(users))]
+        keys: list[tuple[str, object]] = [
+            ("card", sender["id"]),
+            ("notice", (tag, recipient["id"])),
+        ]
         try:
-            recipient = sender
-            while recipient is sender:
-                recipient = users[rng.randrange(len(users))]
             card, notice = c.api.expect(*keys[0]), c.api.expect(*keys[1])
             text = f"/send @{recipient['username']} {AMOUNT} bench{tag}"
             await c.post(workers[n % len(workers)], c.tg.message(sender, text))
@@ -273,8 +302,7 @@ def payment_op(
             await c.post(workers[(n + 1) % len(workers)], press)
             if await step(answer, "Confirm was not answered") != PAID:
                 raise BenchFailure("Confirm was not answered with the payment sent")
-            if await step(notice, "the payee was not told") != recipient["id"]:
-                raise BenchFailure("the notice went to someone else")
+            await step(notice, "the payee was not told")
             c.paid += 1
         finally:
             c.api.forget(*keys)
@@ -307,7 +335,14 @@ async def bench_workers(report: Report, options: argparse.Namespace, database: D
             )
             await throughput(report, options, database.name, c, users)
         tracebacks = {w.log.name: w.tracebacks() for w in c.workers if w.tracebacks()}
-        report.emit({"info": "workers", "workers": len(c.workers), "tracebacks": tracebacks})
+        report.emit(
+            {
+                "info": "workers",
+                "workers": len(c.workers),
+                "tracebacks": tracebacks,
+                "receipts_as_messages": c.api.receipts_as_messages,
+            }
+        )
         for worker in c.workers:  # the logs go with the temporary folder: their first trace
             if worker.tracebacks():
                 log = worker.log.read_text(errors="replace")
@@ -334,21 +369,28 @@ async def throughput(
     for concurrency in options.concurrency:
         totals: dict[int, Measurement] = {}
         worker_cpu: dict[int, float] = dict.fromkeys(sides, 0.0)
+        database_cpu: dict[int, float] = dict.fromkeys(sides, 0.0)
         for _ in range(options.rounds):  # the sides take turns: load from elsewhere hits both
             for count, op in ops.items():
-                before = c.cpu_s()
+                workers_before, database_before = await c.cpu_s()
                 m = await measure(
                     op,
                     concurrency=concurrency,
                     seconds=options.seconds / options.rounds,
                     warmup=options.warmup,
                 )
-                worker_cpu[count] += c.cpu_s() - before
+                workers_after, database_after = await c.cpu_s()
+                worker_cpu[count] += workers_after - workers_before
+                database_cpu[count] += database_after - database_before
                 if count in totals:
                     totals[count].merge(m)
                 else:
                     totals[count] = m
         for count, m in totals.items():
+            per_op = {
+                "workers_cpu_us_per_op": round(1e6 * worker_cpu[count] / max(m.completed, 1), 1),
+                "database_cpu_us_per_op": round(1e6 * database_cpu[count] / max(m.completed, 1), 1),
+            }
             report.result(
                 "webhook",
                 database,
@@ -358,13 +400,15 @@ async def throughput(
                 users=len(users),
                 updates_per_op=2,
                 latency_to="payee notice",
-                workers_cpu_us_per_op=round(1e6 * worker_cpu[count] / max(m.completed, 1), 1),
+                **per_op,
             )
             report.note(
                 f"{count} worker{'s' if count > 1 else ' '} c={concurrency:<3} "
                 f"{m.ops_per_s:8.1f} payments/s  p50 {m.percentile_ms(0.5):7.1f} ms  "
                 f"p99 {m.percentile_ms(0.99):7.1f} ms  "
-                f"workers' CPU {1e6 * worker_cpu[count] / max(m.completed, 1):6.0f} µs/payment"
+                f"CPU µs/payment: workers {per_op['workers_cpu_us_per_op']:6.0f}, "
+                f"PostgreSQL {per_op['database_cpu_us_per_op']:5.0f}, "
+                f"this process {m.cpu_us_per_op:5.0f}"
             )
         one, many = totals[1], totals[len(c.workers)]
         if len(c.workers) > 1 and one.ops_per_s:

@@ -119,13 +119,15 @@ def test_payments_through_two_webhook_workers_are_measured_against_one(tmp_path)
         assert result["ops"] > 0 and result["errors"] == {}
         assert 0 < result["p50_ms"] <= result["p99_ms"]
         assert result["latency_to"] == "payee notice" and result["workers_cpu_us_per_op"] > 0
+        assert result["database_cpu_us_per_op"] >= 0  # /proc counts in ticks: 0 on a short run
     ratios = [line for line in lines if "ratio" in line]
     assert [(r["ratio"], r["concurrency"]) for r in ratios] == [
         ("webhook_2_workers/1_worker", 1),
         ("webhook_2_workers/1_worker", 3),
     ]
     (workers,) = [line for line in lines if line.get("info") == "workers"]
-    assert workers == {"info": "workers", "workers": 2, "tracebacks": {}}
+    assert workers["workers"] == 2 and workers["tracebacks"] == {}
+    assert workers["receipts_as_messages"] >= 0  # a race of the card's place, counted
     (books,) = [line for line in lines if line.get("info") == "books"]
     assert books["ok"] and books["balanced"] and books["pending"] == 0
     assert (
