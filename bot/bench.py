@@ -622,8 +622,8 @@ async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         options,
         users=options.users,
         memory_users=options.memory_users,
-        workers=options.workers or None,
         rss_at_start_mb=round(rss_mb(), 1),
+        **({"workers": options.workers} if options.workers else {}),
     )
     admin_url = re.sub(r"^postgresql\+\w+://", "postgresql://", options.postgres_url)
     if options.database == "postgresql":
