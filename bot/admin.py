@@ -34,6 +34,7 @@ from bot.admin_parse import (
     REF,
     Words,
     amount_of,
+    check_not_party,
     check_target,
     reason_of,
     split,
@@ -203,6 +204,7 @@ async def reverse(update: Update, context: Context, words: Words) -> None:
         raise Refusal("admin.usage.reverse")
     reason = reason_of(reader, rest, "admin.usage.reverse")
     original = await ledger.get_transfer(token)
+    check_not_party(_admin_id(update), original)
     reversal = await ledger.reversal_of(original.id)
     if reversal is not None:
         raise AlreadyReversed(original.ref, reversal.ref)

@@ -15,6 +15,7 @@ from datetime import datetime
 from telegram import Bot
 
 from bot.admin_notices import Notice, notice, release_cards, reversal_notices
+from bot.admin_parse import check_not_party
 from bot.admin_views import person_name
 from bot.common import Refusal
 from bot.render import money
@@ -57,6 +58,7 @@ class Effect:
 async def act(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
     """Carry out a confirmed card. Raises a Refusal or the ledger's typed error when refused
     (nothing changed then)."""
+    await _check_not_own(ledger, card)
     if card.action == "freeze":
         return await _freeze(bot, ledger, card)
     if card.action == "debit":
@@ -64,6 +66,15 @@ async def act(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
     if card.action == "reverse":
         return await _reverse(ledger, card)
     raise AssertionError(f"unknown admin action {card.action!r}")
+
+
+async def _check_not_own(ledger: Ledger, card: AdminCard) -> None:
+    """Checked again at Confirm, whenever the card was made: an admin never acts on their own
+    account, nor on a transfer they are a party to (the transfer's parties, read again)."""
+    if card.action == "reverse":
+        check_not_party(card.admin_id, await ledger.get_transfer(card.ref))
+    elif card.target_id == card.admin_id:
+        raise Refusal("admin.refusal.yourself")
 
 
 async def _described(description: Awaitable[Effect], written: Effect, card: AdminCard) -> Effect:

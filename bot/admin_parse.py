@@ -15,7 +15,7 @@ from telegram import Message, MessageEntity, User
 from bot.common import Context, Refusal, ledger_of
 from bot.people import USERNAME, by_user, quoted, reply_author
 from bot.texts import Html, t
-from ledger import Currency, Person, parse_amount
+from ledger import Currency, Person, Transfer, parse_amount
 from ledger.errors import MemoTooLong
 from ledger.models import MEMO_MAX
 
@@ -91,6 +91,12 @@ def check_target(admin_id: int, person: Person) -> None:
         raise Refusal("admin.refusal.yourself")
     if person.is_bot:
         raise Refusal("admin.refusal.bot")
+
+
+def check_not_party(admin_id: int, transfer: Transfer) -> None:
+    """An admin never acts on a transfer they paid or were paid by (another admin must)."""
+    if admin_id in (transfer.debit_owner, transfer.credit_owner):
+        raise Refusal("admin.refusal.own_transfer", ref=transfer.ref)
 
 
 def reason_of(reader: str, text: str, usage: str, *, required: bool = True) -> str:

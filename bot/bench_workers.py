@@ -62,7 +62,7 @@ from bot.fakeapi import Telegram, serve_http
 from bot.settings import Settings
 from ledger.bench_run import Measurement, measure
 
-SECRET = "bench-Webhook_secret-0123456789"
+SECRET = "bench-Webhook_secret-0123456789abcdefghij"
 HOOK = "/tg-hook"
 MEMO = re.compile(r"\bbench(\d+)\b")
 STEP_TIMEOUT = 30.0  # a card, an answer or a notice later than this is a failed payment

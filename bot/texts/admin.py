@@ -87,6 +87,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "You can't do this to your own account; ask another admin.",
         "fr": "Vous ne pouvez pas faire cela sur votre propre compte ; demandez à un autre admin.",
     },
+    "admin.refusal.own_transfer": {
+        "en": "You paid or were paid by transfer {ref}, so you can't act on it; "
+        "ask another admin. Nothing changed.",
+        "fr": "Vous êtes partie au transfert {ref} (vous l'avez payé ou reçu) : vous ne pouvez "
+        "pas agir dessus ; demandez à un autre admin. Rien n'a changé.",
+    },
     "admin.refusal.bot": {
         "en": "That is a bot; bots have no accounts.",
         "fr": "C'est un bot ; les bots n'ont pas de compte.",

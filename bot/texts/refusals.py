@@ -74,10 +74,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "Contactez les opérateurs.",
     },
     "refusal.account_frozen.recipient": {
-        "en": "The recipient's account is frozen and can't receive money right now. "
-        "Nothing was sent.",
-        "fr": "Le compte du destinataire est gelé et ne peut pas recevoir d'argent pour "
-        "l'instant. Rien n'a été envoyé.",
+        # Only the account's owner and the admins learn that an account is frozen.
+        "en": "This payment can't be made right now. Nothing was sent.",
+        "fr": "Ce paiement ne peut pas être effectué pour l'instant. Rien n'a été envoyé.",
     },
     "refusal.same_account": {
         "en": "You can't send money to yourself. Pick someone else.",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.conftest import SQLITE_ONLY, ChatBot
+from bot.invites import payload_for
+from tests.bot.conftest import SQLITE_ONLY, TOKEN, ChatBot
 
 LINK = "https://t.me/xmoney_test_bot"
+ALICES_INVITE = f"{LINK}?start={payload_for(TOKEN, 101)}"  # signed: bot/invites.py
 
 
 async def scene(bot: ChatBot, funds: int = 5_000) -> tuple[dict, dict, dict]:
@@ -154,7 +156,7 @@ async def test_editing_a_send_message_does_not_send_again(bot: ChatBot) -> None:
         (
             "/send @nobody_here 5",
             f"I don't know @nobody_here yet. Ask them to start me with this link, then try "
-            f"again: {LINK}?start=from-101",
+            f"again: {ALICES_INVITE}",
         ),
     ],
 )
@@ -195,12 +197,12 @@ async def test_a_recipient_who_never_started_the_bot_gets_an_invitation_link(
 
     assert bot.last(alice).text == (
         "@dave hasn't started X Money yet, so they can't receive money. Send them this link; "
-        f"I'll tell you when they join: {LINK}?start=from-101"
+        f"I'll tell you when they join: {ALICES_INVITE}"
     )
     assert await bot.books() == before
 
     bot.api.clear()
-    await bot.send(dave, "/start from-101")  # dave follows alice's link
+    await bot.send(dave, "/start " + payload_for(TOKEN, 101))  # dave follows alice's link
     assert bot.last(alice).text == "@dave has started X Money: you can pay them now with /send."
     await bot.send(alice, "/send @dave 5")
     assert bot.last(alice).text.startswith("Send <b>5.00 USD</b> to @dave?")
@@ -234,9 +236,8 @@ async def test_frozen_accounts_can_neither_send_nor_receive(bot: ChatBot) -> Non
     before = await bot.books()
 
     await bot.send(alice, "/send @bob 5")
-    assert bot.last(alice).text == (
-        "The recipient's account is frozen and can't receive money right now. Nothing was sent."
-    )
+    # Only bob and the admins learn that bob is frozen: alice hears the payment can't be made.
+    assert bot.last(alice).text == "This payment can't be made right now. Nothing was sent."
     await bot.fund(bob, 100)  # admins can still credit a frozen account in this scene
     before = await bot.books()
     await bot.send(bob, "/send @alice 1")
