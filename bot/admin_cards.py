@@ -1,5 +1,5 @@
-"""Admin confirmation cards: freeze, debit and reverse wait for [Confirm] from the admin who
-asked, then act once and tell the people concerned.
+"""Admin confirmation cards: freeze, debit, reverse and a credit above the per-transfer maximum
+wait for [Confirm] from the admin who asked, then act once and tell the people concerned.
 
 Where a pending action lives: server-side, in the database's ``admin_cards`` table under a
 random card id, so a card shown by one worker (or before a restart) is confirmed on any other.
@@ -12,8 +12,8 @@ database decides (``expires_at``, on the ledger's clock, the database's).
 Once only: a press claims the card with one conditional UPDATE (open and not expired ->
 acting) that a single press on a single worker wins; every other press is told "already
 done". Behind that, the ledger call carries the key ``admin:<card id>`` (debit, reverse; a
-freeze is idempotent by itself), so even a repeated call moves money once and tells nobody
-twice.
+credit carries its command's, and a freeze is idempotent by itself), so even a repeated call
+moves money once and tells nobody twice.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def _stored(card: AdminCard, expires_at: datetime) -> StoredCard:
         other_id=card.other_id,
         amount=card.amount,
         ref=card.ref,
+        key=card.key,
         lang=card.lang,
         chat_id=card.chat_id,
         message_id=card.message_id,
@@ -88,6 +89,7 @@ def _card(stored: StoredCard) -> AdminCard:
         other_id=stored.other_id,
         amount=stored.amount,
         ref=stored.ref,
+        key=stored.key,
         id=stored.id,
         created_at=from_micros(stored.created_at),
         lang=stored.lang,

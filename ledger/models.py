@@ -293,6 +293,7 @@ class AdminCard(Base):
     other_id: Mapped[int | None] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger, server_default="0")
     ref: Mapped[str] = mapped_column(String(32), server_default="")
+    key: Mapped[str] = mapped_column(String(KEY_MAX), server_default="")  # the ledger's, if set
     lang: Mapped[str] = mapped_column(String(8))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)

@@ -24,7 +24,7 @@ from ledger.models import USEC, to_micros
 WINDOWS_KEPT = 10_000  # SQLite: users' windows kept before idle ones are dropped
 
 _CARD_COLS = (
-    "id, admin_id, action, reason, target_id, other_id, amount, ref, lang, chat_id, "
+    "id, admin_id, action, reason, target_id, other_id, amount, ref, key, lang, chat_id, "
     "message_id, state, outcome, created_at, expires_at"
 )
 
@@ -41,6 +41,7 @@ class StoredCard:
     other_id: int | None
     amount: int
     ref: str
+    key: str  # the ledger's idempotency key, when not admin:<card id>
     lang: str
     chat_id: int
     message_id: int

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("other_id", sa.BigInteger(), nullable=True),
         sa.Column("amount", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("ref", sa.String(length=32), server_default="", nullable=False),
+        sa.Column("key", sa.String(length=128), server_default="", nullable=False),
         sa.Column("lang", sa.String(length=8), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=False),
