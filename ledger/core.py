@@ -154,9 +154,10 @@ _SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19 to 22
 _SPLIT = 1 << 24
 
 
-def _split_sum(expression: str) -> str:
-    """Two SQL sums whose ``_joined`` value is ``SUM(expression)``, exactly."""
-    return f"SUM(({expression}) / {_SPLIT}), SUM(({expression}) % {_SPLIT})"
+def _split_sums(expression: str) -> tuple[str, str]:
+    """Two SQL sums (of non-negative integers) whose ``_joined`` value is
+    ``SUM(expression)``, exactly."""
+    return f"SUM(({expression}) / {_SPLIT})", f"SUM(({expression}) % {_SPLIT})"
 
 
 def _joined(high: Any, low: Any) -> int:
@@ -992,9 +993,12 @@ class Ledger:
         stored as an integer (a REAL on SQLite) is one more problem, and so are books that
         cannot even be read."""
         sums_sql = ", ".join(
-            _split_sum(f"CASE WHEN side = '{side}' AND state = '{state}' THEN amount ELSE 0 END")
+            part
             for state in ("posted", "pending")
             for side in ("d", "c")
+            for part in _split_sums(
+                f"CASE WHEN side = '{side}' AND state = '{state}' THEN amount ELSE 0 END"
+            )
         )
         try:
             async with self.db.reading() as conn:
@@ -1106,7 +1110,7 @@ class Ledger:
         paid_today = (
             "FROM transfers WHERE kind = 'payment' AND state = 'posted' AND created_at >= :day"
         )
-        high, low = _split_sum("amount").split(", ")  # the volume: see _split_sum
+        high, low = _split_sums("amount")  # the day's volume: see _split_sums
         rows = await self.db.read_scan(  # counts over whole tables
             "SELECT "
             "(SELECT COUNT(*) FROM accounts WHERE kind = 'user'), "
