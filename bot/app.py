@@ -6,7 +6,8 @@ How features plug in: each module in ``FEATURES`` has ``register(application)``,
 handlers, and may list ``COMMANDS`` (and ``ADMIN_COMMANDS``) as ``(command, catalogue key of its
 description)`` for the command menus. Modules register in the order listed; every command
 and button handler goes in group 0, where the first that matches wins. Negative groups run
-before it on every update: ``bot.ratelimit`` (-2) drops a flood, ``bot.people`` (-1) refreshes
+before it on every update: ``bot.forwarded`` (-3) stops forwarded commands,
+``bot.ratelimit`` (-2) drops a flood, ``bot.people`` (-1) refreshes
 the directory and picks the reader's language. The catch-alls (unknown command, stale button)
 are registered after all features, so a feature added to the list (admin, for example) is
 always tried first.
@@ -31,6 +32,7 @@ from bot import (
     cards,
     common,
     errors,
+    forwarded,
     history,
     language,
     people,
@@ -46,6 +48,7 @@ from ledger import Ledger, Limits, utcnow
 log = logging.getLogger(__name__)
 
 FEATURES: tuple[ModuleType, ...] = (
+    forwarded,
     people,
     ratelimit,
     start,

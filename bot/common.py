@@ -76,6 +76,45 @@ def explain(lang: str, error: Exception, currency: Currency) -> str:
     return t(lang, f"refusal.{code}", **values)
 
 
+# Refusals that tell a figure (what someone has, may still send, a limit) or anything about
+# a person or their account (frozen, unknown, never started, blocked the bot). In a group
+# they go to the sender privately, and the group hears one line that is the same for every
+# one of them, so it cannot tell "unknown" from "not started" from "frozen", nor learn
+# anyone's balance.
+_DISCREET = frozenset(
+    {
+        "insufficient_funds",
+        "daily_limit",
+        "over_transfer_max",
+        "account_frozen",
+        "people.unknown",
+        "people.not_started",
+        "request.undeliverable",  # the payer blocked the bot
+    }
+)
+
+
+def discreet(error: Exception) -> bool:
+    """Whether a refusal is for the sender's eyes only (see ``_DISCREET``)."""
+    key = error.key if isinstance(error, Refusal) else getattr(error, "code", "")
+    return key in _DISCREET
+
+
+async def refuse(update: Update, context: Context, error: Exception, then: str = "") -> None:
+    """Say why a user's command was refused, and ``then`` (what to do next), as a reply. A
+    discreet refusal in a group goes to the sender privately; the group hears only that they
+    were told privately (or, when they cannot be written to, how to open a private chat)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    reader = lang(context)
+    text = explain(reader, error, ledger_of(context).currency)
+    if not is_private(update) and discreet(error):
+        told = await send_private(context.bot, user.id, text)
+        key = "common.told_privately" if told else "common.start_privately"
+        text = t(reader, key, link=start_link(context.bot))
+    await message.reply_text(text + ("\n\n" + then if then else ""))
+
+
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
     """Answer a button press (``text`` from the catalogue, shown without markup). A press
     answered too late is logged, not raised: what it asked for was done or refused all the

@@ -11,6 +11,7 @@ from dataclasses import replace
 from telegram import Message, MessageEntity, Update, User
 from telegram.ext import Application, TypeHandler
 
+from bot import invites
 from bot.common import Context, Refusal, ledger_of, start_link
 from bot.render import who
 from bot.texts import language_of
@@ -144,8 +145,9 @@ def check_recipient(context: Context, sender_id: int, person: Person) -> None:
 
 
 def invite_link(context: Context, sender_id: int) -> str:
-    """A link the sender can pass on; opening it starts the bot, which tells the sender."""
-    return start_link(context.bot, f"from-{sender_id}")
+    """A link the sender can pass on; opening it starts the bot, which tells the sender. It
+    is signed (``bot.invites``): nobody else can make a link that pings the sender."""
+    return start_link(context.bot, invites.payload_for(context.bot.token, sender_id))
 
 
 def register(application: Application) -> None:

@@ -5,6 +5,8 @@
     /send  ->  who?  ->  how much?  ->  a note? (/skip)  ->  the confirmation card; /cancel ends
 
 Every check happens before money moves; each failure is one message saying what to do next.
+In a group, a failure that tells a figure or anything about someone's account is said to the
+sender privately, and the group hears one neutral line (``bot.common.refuse``).
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ from bot import cards
 from bot.common import (
     Context,
     Refusal,
-    explain,
     lang,
     ledger_of,
+    refuse,
 )
 from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
 from bot.texts import t
-from ledger import Person, parse_amount
+from ledger import Person, parse_amount, split_amount
 from ledger.errors import LedgerError, MemoTooLong
 from ledger.models import MEMO_MAX
 
@@ -81,28 +83,26 @@ def _names_someone(token: str | None) -> bool:
     return token is not None and (token.startswith("@") or token == _MENTION)
 
 
-def split_parts(rest: str, currency_code: str) -> tuple[str | None, str | None, str]:
+def split_parts(rest: str) -> tuple[str | None, str | None, str]:
     """(who, amount, note) from the words after /send; who and amount come in either order.
-    A currency code right after the amount belongs to it ("5 USD lunch")."""
+    A currency next to the amount belongs to it ("5 USD lunch", "JPY 100"), so that another
+    currency is refused instead of becoming the note."""
     first, after_first = _next_token(rest)
-    second, after_second = _next_token(after_first)
     if _names_someone(first):
-        who, amount, tail = first, second, after_second
-    elif _names_someone(second):
-        who, amount, tail = second, first, after_second
-    else:
-        who, amount, tail = None, first, after_first
-    unit, after_unit = _next_token(tail)
-    if amount is not None and unit is not None and unit.upper() == currency_code:
-        amount, tail = f"{amount} {unit}", after_unit
-    return who, amount, tail.strip()
+        amount, tail = split_amount(after_first)
+        return first, amount, tail.strip()
+    amount, after_amount = split_amount(rest)
+    second, after_second = _next_token(after_amount)
+    if _names_someone(second):
+        return second, amount, after_second.strip()
+    return None, amount, after_amount.strip()
 
 
 async def read_draft(context: Context, message: Message, sender: Person) -> Draft:
     """Everything /send says, checked; raises a Refusal or the ledger's typed error."""
     ledger = ledger_of(context)
     rest, mentioned = command_rest(message)
-    who, amount_text, note = split_parts(rest, ledger.currency.code)
+    who, amount_text, note = split_parts(rest)
     draft = Draft(note=note, sender=sender)
     if who == _MENTION and mentioned is not None:
         draft.recipient = await by_user(context, mentioned)
@@ -124,14 +124,13 @@ async def send(update: Update, context: Context) -> int:
     """Starts a payment from /send: a card at once, or a question for what is missing."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    reader, currency = lang(context), ledger_of(context).currency
     try:
         sender = await registered_sender(context, user)
         draft = await read_draft(context, message, sender)
         if draft.recipient is not None:
             check_recipient(context, sender.id, draft.recipient)
     except (Refusal, LedgerError) as error:
-        await message.reply_text(explain(reader, error, currency))
+        await refuse(update, context, error)
         return ConversationHandler.END
     if draft.recipient is not None and draft.amount is not None:
         await _offer(update, context, draft)
@@ -156,7 +155,7 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
             key=f"send:{message.chat_id}:{message.message_id}",
         )
     except (Refusal, LedgerError) as error:
-        await message.reply_text(explain(lang(context), error, ledger_of(context).currency))
+        await refuse(update, context, error)
         return
     if transfer.replayed and await cards.shown_already(context, transfer):
         return  # a redelivered /send: one card for one hold
@@ -208,7 +207,7 @@ async def answer_who(update: Update, context: Context) -> int:
         if draft.amount is not None:
             await cards.precheck(context, draft.sender, recipient, draft.amount)
     except (Refusal, LedgerError) as error:
-        return await _retry(message, context, error, WHO)
+        return await _retry(update, context, error, WHO)
     draft.recipient = recipient
     return await _continue(update, context, draft)
 
@@ -223,7 +222,7 @@ async def answer_amount(update: Update, context: Context) -> int:
         amount = parse_amount(message.text, ledger_of(context).currency)
         await cards.precheck(context, draft.sender, draft.recipient, amount)
     except (Refusal, LedgerError) as error:
-        return await _retry(message, context, error, AMOUNT)
+        return await _retry(update, context, error, AMOUNT)
     draft.amount = amount
     return await _continue(update, context, draft)
 
@@ -235,7 +234,7 @@ async def answer_note(update: Update, context: Context) -> int:
     draft = _drafts(context)[message.chat_id]
     note = message.text.strip()
     if len(note) > MEMO_MAX:
-        return await _retry(message, context, MemoTooLong(MEMO_MAX), NOTE)
+        return await _retry(update, context, MemoTooLong(MEMO_MAX), NOTE)
     draft.note = note
     return await _finish(update, context)
 
@@ -253,10 +252,9 @@ async def _finish(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
-async def _retry(message: Message, context: Context, error: Exception, state: int) -> int:
-    reader = lang(context)
-    text = explain(reader, error, ledger_of(context).currency)
-    await message.reply_text(text + "\n\n" + t(reader, "send.try_again"))
+async def _retry(update: Update, context: Context, error: Exception, state: int) -> int:
+    """Say why an answer was refused (privately in a group, when discreet) and ask again."""
+    await refuse(update, context, error, then=t(lang(context), "send.try_again"))
     return state
 
 

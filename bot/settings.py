@@ -18,6 +18,33 @@ from ledger.errors import AmountError
 from ledger.models import AMOUNT_MAX, COUNTER_MAX
 from ledger.money import Currency, parse_amount
 
+MIN_WEBHOOK_SECRET = 32
+# No Telegram user id reaches 2**52 (Telegram's own bound); group and channel ids are negative.
+MAX_USER_ID = 2**52
+
+
+def admin_id(item: object) -> int:
+    """A Telegram user id as written in ADMIN_IDS: a positive whole number in digits 0-9.
+
+    Anything int() would also take (``123.9``, ``true``, ``"١٢٣"``, ``-100123``) is refused,
+    so what an operator wrote is never silently turned into someone else's id."""
+    if isinstance(item, str) and re.fullmatch(r"-?[0-9]+", item.strip()):
+        number = int(item.strip())
+    elif isinstance(item, int) and not isinstance(item, bool):
+        number = item
+    else:
+        raise ValueError(
+            f"{item!r} is not a numeric Telegram user id (digits 0-9 only, like 123456789)"
+        )
+    if number <= 0:
+        raise ValueError(
+            f"{item!r} is not a Telegram user id: user ids are positive "
+            "(negative ids are groups and channels)"
+        )
+    if number >= MAX_USER_ID:
+        raise ValueError(f"{item!r} is too large for a Telegram user id")
+    return number
+
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line for the operator."""
@@ -66,13 +93,7 @@ class Settings(BaseSettings):
             else:
                 value = [part.strip() for part in value.split(",") if part.strip()]
         if isinstance(value, list | tuple | set | frozenset):
-            ids = []
-            for item in value:
-                try:
-                    ids.append(int(item))
-                except (TypeError, ValueError):
-                    raise ValueError(f"{item!r} is not a numeric Telegram user id") from None
-            return frozenset(ids)
+            return frozenset(admin_id(item) for item in value)
         return value
 
     @field_validator("bot_token")
@@ -140,11 +161,14 @@ class Settings(BaseSettings):
             if url.path.rstrip("/") == "/healthz":
                 raise ValueError("WEBHOOK_URL: /healthz is the health check's path; pick another")
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-            # Telegram's own rule for secret_token: 1-256 of A-Z a-z 0-9 _ -
-            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            # Telegram allows 1-256 of A-Z a-z 0-9 _ -; anyone who guesses the secret can post
+            # updates as any user, so it must be too long to guess (token_urlsafe(32): 43).
+            long_enough = len(secret) >= MIN_WEBHOOK_SECRET
+            if not (long_enough and re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret)):
                 raise ValueError(
-                    "WEBHOOK_SECRET: webhook mode needs a secret of 1-256 characters "
-                    "A-Z, a-z, 0-9, _ and -"
+                    f"WEBHOOK_SECRET: webhook mode needs a secret of {MIN_WEBHOOK_SECRET}-256 "
+                    "characters A-Z, a-z, 0-9, _ and - (make one with: python3 -c "
+                    '"import secrets; print(secrets.token_urlsafe(32))")'
                 )
         return self
 

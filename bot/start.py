@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
+from bot import invites
 from bot.common import (
     Context,
     is_private,
@@ -29,9 +30,6 @@ COMMANDS = [("start", "menu.start"), ("help", "menu.help")]
 
 # Telegram allows A-Z, a-z, 0-9, _ and - in a start payload, at most 64 characters.
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# Telegram user ids fit in 52 bits (16 digits); a longer number is no inviter, and would not
-# fit the database's 64-bit integers either.
-_INVITED_BY = re.compile(r"from-([1-9][0-9]{0,15})")
 
 
 @dataclass(frozen=True)
@@ -41,13 +39,13 @@ class StartLink:
     invited_by: int | None = None
 
 
-def parse_start_payload(args: list[str]) -> StartLink:
-    """Read a deep-link payload; anything unrecognised is ignored, never an error."""
+def parse_start_payload(args: list[str], token: str) -> StartLink:
+    """Read a deep-link payload; anything unrecognised, or an invitation the bot did not sign
+    with ``token``, is ignored, never an error."""
     payload = args[0] if len(args) == 1 else ""
     if not _PAYLOAD.fullmatch(payload):
         return StartLink()
-    invited = _INVITED_BY.fullmatch(payload)
-    return StartLink(invited_by=int(invited.group(1)) if invited else None)
+    return StartLink(invited_by=invites.inviter_of(token, payload))
 
 
 async def start(update: Update, context: Context) -> None:
@@ -59,7 +57,7 @@ async def start(update: Update, context: Context) -> None:
         await message.reply_text(t(reader, "start.in_group", link=start_link(context.bot)))
         return
     ledger, settings = ledger_of(context), settings_of(context)
-    link = parse_start_payload(context.args or [])
+    link = parse_start_payload(context.args or [], context.bot.token)
     known = await ledger.directory.get(user.id)
     newcomer = known is None or not known.registered
     account_id = await ledger.open_account(user.id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import set_command_menus, startup
+from bot.invites import payload_for
 from bot.start import parse_start_payload
-from tests.bot.conftest import SQLITE_ONLY, ChatBot
+from tests.bot.conftest import SQLITE_ONLY, TOKEN, ChatBot
 
 LINK = "https://t.me/xmoney_test_bot"
 HOW_TO_PAY = (
@@ -118,9 +119,20 @@ async def test_start_in_a_group_points_to_a_private_chat(bot: ChatBot) -> None:
 
 
 def test_deep_link_payloads_are_read_and_anything_else_ignored() -> None:
-    assert parse_start_payload(["from-101"]).invited_by == 101
-    for junk in (["from-"], ["from-0"], ["from-1x"], ["<script>"], ["a", "b"], [], ["x" * 65]):
-        assert parse_start_payload(junk).invited_by is None
+    signed = payload_for(TOKEN, 101)
+    assert parse_start_payload([signed], TOKEN).invited_by == 101
+    for junk in (
+        ["from-"],
+        ["from-0"],
+        ["from-1x"],
+        ["from-101"],
+        ["<script>"],
+        ["a", "b"],
+        [],
+        ["x" * 65],
+        [signed, "x"],
+    ):
+        assert parse_start_payload(junk, TOKEN).invited_by is None
 
 
 @SQLITE_ONLY
