@@ -8,10 +8,13 @@ line), the token and its URL-encoded form are replaced before anything is writte
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TextIO
 from urllib.parse import quote
@@ -21,7 +24,9 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # httpx/httpcore log request URLs (they hold the token); alembic narrates its plugins,
 # aiosqlite every statement and apscheduler every run of every job (the sweeper, each card's
 # expiry), which drowns the bot's own lines.
-QUIET_LOGGERS = ("httpx", "httpcore", "alembic", "aiosqlite", "apscheduler")
+# tornado.general notes every malformed request and every body that timed out at INFO, one
+# line per connection whoever opens it; the webhook logs its refusals itself, throttled.
+QUIET_LOGGERS = ("httpx", "httpcore", "alembic", "aiosqlite", "apscheduler", "tornado.general")
 
 log = logging.getLogger("bot")
 
@@ -67,6 +72,71 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self._redact(record.stack_info)
         return True
+
+
+@dataclass
+class _Window:
+    start: float
+    skipped: int = 0
+    last: tuple[int, str, tuple[object, ...]] | None = None
+    flush: asyncio.TimerHandle | None = None
+
+
+class Throttled:
+    """A logger for events anyone can cause (refused requests, dropped connections): each
+    kind is logged at once, then at most one line per ``interval`` seconds that counts the
+    ones not logged, so a flood costs two lines every interval instead of one per event."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        interval: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._interval = interval
+        self._clock = clock
+        self._windows: dict[str, _Window] = {}
+
+    def log(self, level: int, kind: str, message: str, *args: object) -> None:
+        """Log ``message % args`` unless a line of this ``kind`` went out in the interval."""
+        now = self._clock()
+        window = self._windows.get(kind)
+        if window is None or now - window.start >= self._interval:
+            self._flush(kind)
+            self._windows[kind] = _Window(now)
+            self._logger.log(level, message, *args)
+            return
+        window.skipped += 1
+        window.last = (level, message, args)
+        if window.flush is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop: the count goes out with the next line instead
+                return
+            delay = window.start + self._interval - now
+            window.flush = loop.call_later(delay, self._flush, kind)
+
+    def flush(self) -> None:
+        """Log the counts not logged yet (when the program stops)."""
+        for kind in list(self._windows):
+            self._flush(kind)
+
+    def _flush(self, kind: str) -> None:
+        window = self._windows.get(kind)
+        if window is None or window.last is None:
+            return
+        if window.flush is not None:
+            window.flush.cancel()
+        level, message, args = window.last
+        self._logger.log(
+            level,
+            message + " (%d more like this in the last %.0f s; this is the latest)",
+            *args,
+            window.skipped,
+            self._interval,
+        )
+        del self._windows[kind]
 
 
 def configure_logging(

@@ -21,6 +21,7 @@ from bot.common import (
     explain,
     lang,
     ledger_of,
+    refuse,
     send_private,
 )
 from bot.people import check_recipient, language_for, registered_sender
@@ -57,7 +58,7 @@ async def request(update: Update, context: Context) -> None:
             key=f"request:{message.chat_id}:{message.message_id}",
         )
     except (Refusal, LedgerError) as error:
-        await message.reply_text(explain(reader, error, ledger.currency))
+        await refuse(update, context, error)
         return
     if asked.replayed:
         return  # the same update delivered again: the request already went out
@@ -77,7 +78,8 @@ async def request(update: Update, context: Context) -> None:
     )
     if delivered is None:
         await ledger.requests.resolve(asked.ref, "cancelled")
-        await message.reply_text(t(reader, "request.undeliverable", payer=who(payer, reader)))
+        # Whether bob blocked the bot is his business: in a group, only the requester hears it.
+        await refuse(update, context, Refusal("request.undeliverable", payer=who(payer, reader)))
         return
     await message.reply_text(
         t(

@@ -15,7 +15,35 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ledger.errors import AmountError
+from ledger.models import AMOUNT_MAX, COUNTER_MAX
 from ledger.money import Currency, parse_amount
+
+MIN_WEBHOOK_SECRET = 32
+# No Telegram user id reaches 2**52 (Telegram's own bound); group and channel ids are negative.
+MAX_USER_ID = 2**52
+
+
+def admin_id(item: object) -> int:
+    """A Telegram user id as written in ADMIN_IDS: a positive whole number in digits 0-9.
+
+    Anything int() would also take (``123.9``, ``true``, ``"١٢٣"``, ``-100123``) is refused,
+    so what an operator wrote is never silently turned into someone else's id."""
+    if isinstance(item, str) and re.fullmatch(r"-?[0-9]+", item.strip()):
+        number = int(item.strip())
+    elif isinstance(item, int) and not isinstance(item, bool):
+        number = item
+    else:
+        raise ValueError(
+            f"{item!r} is not a numeric Telegram user id (digits 0-9 only, like 123456789)"
+        )
+    if number <= 0:
+        raise ValueError(
+            f"{item!r} is not a Telegram user id: user ids are positive "
+            "(negative ids are groups and channels)"
+        )
+    if number >= MAX_USER_ID:
+        raise ValueError(f"{item!r} is too large for a Telegram user id")
+    return number
 
 
 class SettingsError(Exception):
@@ -34,10 +62,14 @@ class Settings(BaseSettings):
     max_transfer: str = "1000"
     daily_limit: str = "5000"
     welcome_credit: str = "0"
+    # Welcome credits issued per day across all users, counted by the database (0: none).
+    welcome_credit_daily_cap: int = Field(100, ge=0, le=1_000_000)
     hold_expiry_seconds: int = Field(300, ge=10, le=86_400)
     sweep_interval_seconds: int = Field(30, ge=1, le=3_600)
     # Payment commands a user may issue per minute before being asked to slow down.
     rate_limit_per_minute: int = Field(20, ge=1, le=10_000)
+    # Updates handled at once (one user's updates always one at a time, in order).
+    concurrent_updates: int = Field(64, ge=1, le=1_024)
     telegram_base_url: str = "https://api.telegram.org/bot"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None
@@ -63,13 +95,7 @@ class Settings(BaseSettings):
             else:
                 value = [part.strip() for part in value.split(",") if part.strip()]
         if isinstance(value, list | tuple | set | frozenset):
-            ids = []
-            for item in value:
-                try:
-                    ids.append(int(item))
-                except (TypeError, ValueError):
-                    raise ValueError(f"{item!r} is not a numeric Telegram user id") from None
-            return frozenset(ids)
+            return frozenset(admin_id(item) for item in value)
         return value
 
     @field_validator("bot_token")
@@ -114,14 +140,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         currency = self.money
-        for name in ("max_transfer", "daily_limit"):
+        # The ledger's caps (ledger.models): a single amount, and a running total.
+        for name, maximum in (("max_transfer", AMOUNT_MAX), ("daily_limit", COUNTER_MAX)):
             try:
-                parse_amount(getattr(self, name), currency)
+                parse_amount(getattr(self, name), currency, maximum=maximum)
             except AmountError as error:
                 raise ValueError(f"{name.upper()}: {error}") from None
         if self.welcome_credit.strip() not in {"", "0"}:
             try:
-                parse_amount(self.welcome_credit, currency)
+                parse_amount(self.welcome_credit, currency, maximum=AMOUNT_MAX)
             except AmountError as error:
                 raise ValueError(f"WELCOME_CREDIT: {error}") from None
         if self.mode == "webhook":
@@ -136,11 +163,14 @@ class Settings(BaseSettings):
             if url.path.rstrip("/") == "/healthz":
                 raise ValueError("WEBHOOK_URL: /healthz is the health check's path; pick another")
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-            # Telegram's own rule for secret_token: 1-256 of A-Z a-z 0-9 _ -
-            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            # Telegram allows 1-256 of A-Z a-z 0-9 _ -; anyone who guesses the secret can post
+            # updates as any user, so it must be too long to guess (token_urlsafe(32): 43).
+            long_enough = len(secret) >= MIN_WEBHOOK_SECRET
+            if not (long_enough and re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret)):
                 raise ValueError(
-                    "WEBHOOK_SECRET: webhook mode needs a secret of 1-256 characters "
-                    "A-Z, a-z, 0-9, _ and -"
+                    f"WEBHOOK_SECRET: webhook mode needs a secret of {MIN_WEBHOOK_SECRET}-256 "
+                    "characters A-Z, a-z, 0-9, _ and - (make one with: python3 -c "
+                    '"import secrets; print(secrets.token_urlsafe(32))")'
                 )
         return self
 

@@ -2,7 +2,8 @@
 
 Telegram POSTs each update to ``WEBHOOK_URL`` with the header
 ``X-Telegram-Bot-Api-Secret-Token`` set to the secret given in ``setWebhook``. A request
-without the right secret is refused (403) and nothing of it is read further. An accepted
+without the right secret is refused (403) as soon as its headers are in, before its body is
+read. Slow and numerous clients are ``bot.webhook_server``'s business. An accepted
 update is put on the Application's update queue and answered 200 at once: handlers run
 outside the HTTP request, so a slow database never makes Telegram time out and redeliver.
 
@@ -24,11 +25,13 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import Application
-from tornado.httpserver import HTTPServer
+from tornado.httputil import responses
 from tornado.web import Application as WebApplication
-from tornado.web import RequestHandler
+from tornado.web import RequestHandler, stream_request_body
 
+from bot.logs import Throttled
 from bot.settings import Settings
+from bot.webhook_server import WebhookServer, connection_limit
 
 log = logging.getLogger(__name__)
 
@@ -48,46 +51,60 @@ def webhook_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
+@stream_request_body
 class UpdateReceiver(RequestHandler):
-    """POST <webhook path>: checks the secret, queues the update, answers 200."""
+    """POST <webhook path>: checks the secret, queues the update, answers 200.
+
+    The secret is checked as soon as the headers have arrived (``prepare``), before any of
+    the body is read: a client without it is answered 403 and disconnected, however slowly
+    it meant to send the rest."""
 
     SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, bot_app: Application, secret: bytes) -> None:
         self.bot_app = bot_app
         self.secret = secret
+        self.body = bytearray()
+        self.refusal = ""  # why the request was refused, for the access log
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
         if not hmac.compare_digest(given, self.secret):
-            log.warning(
-                "refused a webhook request from %s: missing or wrong secret header",
-                self.request.remote_ip,
-            )
-            self.send_error(403)
-            return
-        update = self._parse()
+            self.refuse(403, "missing or wrong secret header")
+
+    def data_received(self, chunk: bytes) -> None:
+        self.body += chunk  # at most MAX_BODY_BYTES: the server refuses longer bodies
+
+    async def post(self) -> None:
+        update = self._parse(bytes(self.body))
         if update is None:
-            self.send_error(400)
             return
         await self.bot_app.update_queue.put(update)
         log.debug("queued update %s", update.update_id)
         self.set_status(200)
         await self.finish()
 
-    def _parse(self) -> Update | None:
+    def refuse(self, status: int, why: str) -> None:
+        self.refusal = why
+        self.send_error(status)
+
+    def _parse(self, body: bytes) -> Update | None:
+        """The update in ``body``, or None once the request has been refused."""
         try:
-            data = json.loads(self.request.body)
+            data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            log.warning("refused a webhook request: the body is not JSON")
+            self.refuse(400, "the body is not JSON")
+            return None
+        except RecursionError:  # the parser gives up on deep nesting; no update is deep
+            self.refuse(400, "the body nests too deeply to be an update")
             return None
         if not isinstance(data, dict):
-            log.warning("refused a webhook request: the body is not a JSON object")
+            self.refuse(400, "the body is not a JSON object")
             return None
         try:
             return Update.de_json(data, self.bot_app.bot)
         except Exception as error:  # whatever de_json trips on, the body was not an Update
-            log.warning("refused a webhook request: the body is not an Update (%s)", error)
+            self.refuse(400, f"the body is not an Update ({str(error)[:200]})")
             return None
 
 
@@ -112,25 +129,37 @@ class Health(RequestHandler):
         await self.finish("ok" if healthy else "database unavailable")
 
 
-def _log_request(handler: RequestHandler) -> None:
-    """Access log; successful health checks (every few seconds from Docker) only at DEBUG."""
-    status = handler.get_status()
-    if status < 400:
-        level = logging.DEBUG if handler.request.path == HEALTH_PATH else logging.INFO
-    else:
-        level = logging.WARNING if status < 500 else logging.ERROR
-    log.log(
-        level,
-        "%d %s %s (%s) %.1f ms",
-        status,
-        handler.request.method,
-        handler.request.path,
-        handler.request.remote_ip,
-        1000 * handler.request.request_time(),
-    )
+class AccessLog:
+    """The server's log of requests. Successful health checks (every few seconds from Docker)
+    only at DEBUG; refusals, which anyone can cause by the thousand, throttled per status."""
+
+    def __init__(self, refusals: Throttled) -> None:
+        self.refusals = refusals
+
+    def __call__(self, handler: RequestHandler) -> None:
+        status = handler.get_status()
+        request = handler.request
+        elapsed_ms = 1000 * request.request_time()
+        if status < 400:
+            level = logging.DEBUG if request.path == HEALTH_PATH else logging.INFO
+            args = (status, request.method, request.path, request.remote_ip, elapsed_ms)
+            log.log(level, "%d %s %s (%s) %.1f ms", *args)
+            return
+        why = getattr(handler, "refusal", "") or responses.get(status, "")
+        self.refusals.log(
+            logging.WARNING if status < 500 else logging.ERROR,
+            str(status),
+            "%d %s %s (%s) %.1f ms: %s",
+            status,
+            request.method,
+            request.path[:100],
+            request.remote_ip,
+            elapsed_ms,
+            why,
+        )
 
 
-def make_server(application: Application, settings: Settings) -> HTTPServer:
+def make_server(application: Application, settings: Settings) -> WebhookServer:
     """The HTTP server for ``settings`` (not listening yet)."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value().encode()
@@ -142,8 +171,11 @@ def make_server(application: Application, settings: Settings) -> HTTPServer:
             {"bot_app": application, "secret": secret},
         ),
     ]
-    web = WebApplication(routes, log_function=_log_request)
-    return HTTPServer(web, max_body_size=MAX_BODY_BYTES)
+    refusals = Throttled(log)
+    web = WebApplication(routes, log_function=AccessLog(refusals))
+    return WebhookServer(
+        web, max_body_size=MAX_BODY_BYTES, limit=connection_limit(), refusals=refusals
+    )
 
 
 async def serve(application: Application, settings: Settings) -> None:

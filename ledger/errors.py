@@ -69,6 +69,12 @@ class AmbiguousDecimalMark(AmountError):
     code = "amount_both_marks"
 
 
+class AmbiguousThousands(AmountError):
+    """1,000 could be a thousand or one: write 1000 for a thousand, 1.5 for decimals."""
+
+    code = "amount_thousands"
+
+
 class MalformedAmount(AmountError):
     """That is not an amount I can read; write it like 12.50 or 12,50."""
 
@@ -152,6 +158,27 @@ class DailyLimitExceeded(LedgerError):
     def __init__(self, limit: int, remaining: int) -> None:
         self.limit, self.remaining = limit, remaining
         super().__init__(f"Daily sending limit {limit} reached; {remaining} left today.")
+
+
+class TotalTooLarge(LedgerError):
+    """A movement would take an account's running totals past the most the ledger keeps
+    (``ledger.models.COUNTER_MAX``): refused before any counter could overflow."""
+
+    code = "total_too_large"
+
+    def __init__(self, maximum: int, account_id: int | None = None) -> None:
+        self.maximum, self.account_id = maximum, account_id
+        super().__init__(f"An account's totals can be at most {maximum} minor units.")
+
+
+class WelcomeCapReached(LedgerError):
+    """Today's welcome credits are all given out (``welcome_daily_cap``, across all users)."""
+
+    code = "welcome_cap"
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        super().__init__(f"The {cap} welcome credits of today are all given out.")
 
 
 class MemoTooLong(LedgerError):

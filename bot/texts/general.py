@@ -116,6 +116,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Je ne peux pas encore vous écrire en privé : ouvrez {link}, appuyez sur "
         "Démarrer, puis réessayez.",
     },
+    "common.told_privately": {
+        "en": "I can't do that; I've told you why in a private message.",
+        "fr": "Je ne peux pas faire cela ; je vous ai expliqué pourquoi en message privé.",
+    },
+    "common.forwarded_command": {
+        "en": "I don't run forwarded commands. To do this yourself, type the command.",
+        "fr": "Je n'exécute pas les commandes transférées. Pour le faire vous-même, tapez la "
+        "commande.",
+    },
     # --- failures (the global error handler) ---
     "error.failed": {
         "en": "Sorry, something went wrong on my side. Nothing was charged; "

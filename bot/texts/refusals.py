@@ -40,6 +40,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Utilisez soit un point soit une virgule pour les décimales, pas les deux "
         "(12.50 ou 12,50).",
     },
+    "refusal.amount_thousands": {
+        "en": "A dot or comma followed by three digits (like 1,000) could separate thousands "
+        "or decimals, so I don't guess. Write a thousand as 1000, and decimals with fewer "
+        "digits, like 1.5 or 1.50.",
+        "fr": "Un point ou une virgule suivi de trois chiffres (comme 1,000) peut séparer les "
+        "milliers ou les décimales, je ne devine donc pas. Écrivez mille 1000, et les "
+        "décimales avec moins de chiffres, comme 1,5 ou 1,50.",
+    },
     "refusal.amount_malformed": {
         "en": "That's not an amount I can read; write it like 12.50 or 12,50.",
         "fr": "Je ne sais pas lire ce montant ; écrivez-le comme 12,50 ou 12.50.",
@@ -58,6 +66,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "That amount is too large; the most I can handle is {maximum}.",
         "fr": "Ce montant est trop élevé ; le maximum que je peux traiter est {maximum}.",
     },
+    "refusal.welcome_cap": {
+        "en": "Today's welcome credits are all given out.",
+        "fr": "Les crédits de bienvenue du jour sont tous distribués.",
+    },
+    "refusal.total_too_large": {
+        "en": "This would take an account past the largest total I can keep ({maximum}), "
+        "so nothing was moved.",
+        "fr": "Cela porterait un compte au-delà du plus grand total que je peux tenir "
+        "({maximum}) : rien n'a donc bougé.",
+    },
     "refusal.amount_currency": {
         "en": "Amounts here are in {expected}, not {given}. Write the amount in {expected}.",
         "fr": "Les montants sont ici en {expected}, pas en {given}. Écrivez le montant "
@@ -74,10 +92,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "Contactez les opérateurs.",
     },
     "refusal.account_frozen.recipient": {
-        "en": "The recipient's account is frozen and can't receive money right now. "
-        "Nothing was sent.",
-        "fr": "Le compte du destinataire est gelé et ne peut pas recevoir d'argent pour "
-        "l'instant. Rien n'a été envoyé.",
+        # Only the account's owner and the admins learn that an account is frozen.
+        "en": "This payment can't be made right now. Nothing was sent.",
+        "fr": "Ce paiement ne peut pas être effectué pour l'instant. Rien n'a été envoyé.",
     },
     "refusal.same_account": {
         "en": "You can't send money to yourself. Pick someone else.",

@@ -8,6 +8,7 @@ Every run's capture is checked for the bot token when the test ends.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -81,8 +82,16 @@ class Runner:
         base = {k: v for k, v in os.environ.items() if k.upper() not in SETTING_NAMES}
         self.base_env = base | {"NO_PROXY": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
 
-    def start(self, settings: dict[str, str], module: str = "bot") -> Program:
+    def start(
+        self, settings: dict[str, str], module: str = "bot", open_files: int | None = None
+    ) -> Program:
+        """Start ``python -m module``; ``open_files`` limits its file descriptors."""
         log_path = self.workdir / f"run{len(self.runs)}.log"
+
+        def limit_files() -> None:  # runs in the child, before the program
+            if open_files is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", module],
@@ -91,6 +100,7 @@ class Runner:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=limit_files,
             )
         secrets = [v for k, v in settings.items() if k in {"BOT_TOKEN", "WEBHOOK_SECRET"} and v]
         program = Program(process, log_path, secrets)

@@ -24,7 +24,7 @@ ALICE = Telegram.user(510_001, "alice", "Alice")
 BOB = Telegram.user(510_002, "bob", "Bob")
 CAROL = Telegram.user(510_003, "carol", "Carol")
 MALLORY = Telegram.user(510_666, "mallory", "Mallory")
-SECRET = "e2e-Webhook_secret-42"
+SECRET = "e2e-Webhook_secret-42-far-too-long-to-guess"
 A_TOKEN = "123456789:AAE2eTestTokenThatNoServerKnows_x"
 
 
@@ -85,6 +85,28 @@ def test_an_unreachable_bot_api_stops_it_with_one_line(
 
     assert program.process.returncode == 1
     assert "cannot reach the Bot API at TELEGRAM_BASE_URL" in only_line(program.output)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("WEBHOOK_SECRET", "Zz9", "32-256 characters"),  # Telegram would take it
+        ("ADMIN_IDS", "[123.9]", "123.9 is not a numeric Telegram user id"),
+        ("ADMIN_IDS", "[true]", "True is not a numeric Telegram user id"),
+        ("ADMIN_IDS", "١٢٣", "is not a numeric Telegram user id"),
+        ("ADMIN_IDS", "-1001234567890", "user ids are positive"),
+    ],
+    ids=["guessable-secret", "fraction", "boolean", "arabic-indic-digits", "group-id"],
+)
+def test_a_weak_setting_stops_it_with_one_line(
+    runner: Runner, bot_env: dict[str, str], setting: str, value: str, says: str
+) -> None:
+    webhook = {"MODE": "webhook", "WEBHOOK_URL": "https://bot.example.org/hook"}
+    program = runner.run(bot_env | webhook | {"WEBHOOK_SECRET": SECRET, setting: value})
+
+    assert program.process.returncode == 2
+    line = only_line(program.output)
+    assert f"setting {setting}" in line and says in line
 
 
 # --- polling ------------------------------------------------------------------------------
@@ -260,6 +282,8 @@ def test_webhook_takes_updates_only_with_the_right_secret(
     assert request(port, "/tg-hook", b"not json", secret=SECRET)[0] == 400
     assert request(port, "/tg-hook", b"[1, 2]", secret=SECRET)[0] == 400
     assert request(port, "/tg-hook", b'{"no": "update_id"}', secret=SECRET)[0] == 400
+    deep = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert request(port, "/tg-hook", deep, secret=SECRET)[0] == 400  # not a crash's 500
     too_large = request(port, "/tg-hook", b"{}", secret=SECRET, length=2 * 1024 * 1024)
     assert too_large[0] == 400
     assert request(port, "/tg-hook")[0] == 405  # GET on the hook

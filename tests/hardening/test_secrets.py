@@ -31,7 +31,7 @@ from tests.conftest import FakeClock
 from tests.e2e.fakebotapi import ApiCall, FakeBot, FakeBotApi
 
 OSCAR = Telegram.user(900, "oscar", "Oscar")
-WEBHOOK_SECRET = "webhook-secret-Zq8"
+WEBHOOK_SECRET = "webhook-secret-Zq8-long-enough-to-be-unguessable"
 
 
 def forms(secret: str) -> list[str]:
