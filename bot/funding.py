@@ -401,12 +401,20 @@ async def withdraw_pressed(update: Update, context: Context) -> None:
 
 async def settle(application: Application) -> int:  # type: ignore[type-arg]
     """The processor's answers for the payouts due (settled or returned), and the charges
-    Telegram reported whose credit a stopped process left: each once, people told."""
+    whose credit a stopped process left: each once, people told. One settler at a time over
+    all workers (the database's "payouts" lock, as the hold sweeper has its own): the others
+    skip this turn at once; nothing is lost, every due payout is the next turn's."""
     fundings = funding_of(application.bot_data)
     payments = payments_of(application.bot_data)
-    settled = await fundings.settle_due()
+    ledger = fundings.ledger
+    async with ledger.db.exclusive("payouts") as mine:
+        if not mine:
+            return 0
+        await ledger.sync_clock()
+        settled = await fundings.settle_due()
+        recovered = await fundings.credit_recorded_charges()
     await deliver(application.bot, payments, settled.messages, settled.transfers)
-    for done in await fundings.credit_recorded_charges():
+    for done in recovered:
         await deliver(application.bot, payments, done.messages, [done.transfer])
     return len(settled.transfers)
 

@@ -613,7 +613,8 @@ class Fundings:
     async def settle_due(self, limit: int = 100) -> Settled:
         """The processor's answer for every payout held ``settle_after`` ago: posted to the
         settlement account, or returned (released) when the card cannot receive. Each at
-        most once (resolution keys); safe to run from any process, any number of times."""
+        most once (resolution keys); safe to run from any process, any number of times: the
+        payouts this call settled, and the messages they owe."""
         due = to_micros(self.ledger.clock() - self.settle_after)
         rows = await self.db.read_one(
             "SELECT t.ref, f.card_token FROM transfers t "
@@ -628,14 +629,14 @@ class Fundings:
             ok = card is not None and processor.payout_settles(card, self._today())
             try:
                 if ok:
-                    settled.append(await self.ledger.post(ref, key=f"settle:{ref}"))
+                    resolved = await self.ledger.post(ref, key=f"settle:{ref}")
                 else:
-                    settled.append(await self.ledger.void(ref, key=f"return:{ref}"))
+                    resolved = await self.ledger.void(ref, key=f"return:{ref}")
             except AlreadyResolved:
                 continue  # settled by another sweep, or expired, meanwhile
-        messages = await self.ledger.outbox.written(
-            transfer_ids=[t.id for t in settled if not t.replayed]
-        )
+            if not resolved.replayed:  # (a replay: another sweep settled it, and tells)
+                settled.append(resolved)
+        messages = await self.ledger.outbox.written(transfer_ids=[t.id for t in settled])
         return Settled(settled, messages)
 
     # --- refunds ---------------------------------------------------------------------

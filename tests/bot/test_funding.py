@@ -15,7 +15,7 @@ from bot.fakeapi import RecordingRequest
 from bot.settings import load_settings
 from ledger import Ledger
 from tests.bot.conftest import TOKEN as BOT_TOKEN
-from tests.bot.conftest import ChatBot, MakeBot
+from tests.bot.conftest import ChatBot, MakeBot, MakeWorkers
 from tests.conftest import FakeClock
 
 GOOD = "4242 4242 4242 4242"
@@ -253,7 +253,7 @@ async def stars_bot(database_url: str, clock: FakeClock) -> AsyncIterator[ChatBo
     ledger = await Ledger.open(database_url, "XTR", clock=clock, sqlite_synchronous="NORMAL")
     api = RecordingRequest()
     settings = load_settings(_env_file=None, bot_token=BOT_TOKEN, currency="XTR", admin_ids="900")
-    app = build_application(settings, ledger=ledger, request=api, clock=clock, rate_limiter=False)
+    app = build_application(settings, ledger=ledger, request=api, clock=clock)
     await app.initialize()
     api.clear()
     yield ChatBot(app, api, ledger, clock)
@@ -467,3 +467,20 @@ async def test_an_amount_telegram_refuses_is_said_plainly(make_bot: MakeBot):
     assert "can't take that amount" in bot.last(alice).text
     states = await bot.ledger.db.read_one("SELECT state FROM fundings", {})
     assert states == [("cancelled",)]
+
+
+async def test_two_workers_settle_a_payout_once_and_tell_once(make_workers: MakeWorkers):
+    import asyncio
+
+    first, second = await make_workers(2)
+    alice = first.user("alice")
+    await first.register(alice, funds=10_000)
+    await link(first, alice)
+    await first.send(alice, "/withdraw 20")
+    await second.press(alice, first.last(alice), "Confirm")  # the press reaches the other
+    first.clock.advance(seconds=10)
+    counts = await asyncio.gather(funding.settle(first.app), funding.settle(second.app))
+    assert sum(counts) == 1
+    told = [t for w in (first, second) for t in w.texts(alice) if "arrived on your card" in t]
+    assert len(told) == 1
+    assert await first.balances(alice) == [8_000] and await first.held(alice) == 0

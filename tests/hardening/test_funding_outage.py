@@ -26,7 +26,7 @@ PROVIDER = "284685063:TEST:outage"
 async def bot(proxied: Ledger, proxy: TcpProxy, clock: FakeClock) -> AsyncIterator[ChatBot]:
     api = RecordingRequest()
     settings = load_settings(_env_file=None, bot_token=TOKEN, payment_provider_token=PROVIDER)
-    app = build_application(settings, ledger=proxied, request=api, clock=clock, rate_limiter=False)
+    app = build_application(settings, ledger=proxied, request=api, clock=clock)
     harness = ChatBot(app, api, proxied, clock)
     await app.initialize()
     try:
