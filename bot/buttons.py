@@ -12,9 +12,25 @@ REQUEST_PAY = "r:p:"
 REQUEST_DECLINE = "r:d:"
 # An admin's confirmation card (bot.admin_cards): a:c:<card id>, a:x:<card id>
 ADMIN_CARD = "a:"
+# An inline cheque (bot.cheques): q:a:<cheque id> accept, q:x:<cheque id> cancel;
+# an escrow offer after /send to someone new: q:e:<chat id>:<message id>
+CHEQUE_ACCEPT = "q:a:"
+CHEQUE_CANCEL = "q:x:"
+CHEQUE_ESCROW = "q:e:"
 # /history's pages (bot.history): h:<offset>
 HISTORY_PAGE = "h:"
 # /language's choices (bot.language): l:<code>
 LANGUAGE = "l:"
 
-ALL = (CARD_CONFIRM, CARD_CANCEL, REQUEST_PAY, REQUEST_DECLINE, ADMIN_CARD, HISTORY_PAGE, LANGUAGE)
+ALL = (
+    CARD_CONFIRM,
+    CARD_CANCEL,
+    REQUEST_PAY,
+    REQUEST_DECLINE,
+    ADMIN_CARD,
+    HISTORY_PAGE,
+    LANGUAGE,
+    CHEQUE_ACCEPT,
+    CHEQUE_CANCEL,
+    CHEQUE_ESCROW,
+)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot import invites
+from bot import cheques, invites
 from bot.common import (
     Context,
     is_private,
@@ -64,7 +64,7 @@ async def start(update: Update, context: Context) -> None:
     welcome = 0
     if newcomer and settings.welcome_credit_minor:
         welcome = await _grant_welcome(context, user.id, account_id)
-    await ledger.directory.register(person_of(user))
+    person = await ledger.directory.register(person_of(user))
     account = await ledger.account(account_id)
     lines = [
         t(
@@ -82,6 +82,9 @@ async def start(update: Update, context: Context) -> None:
     await message.reply_text("\n\n".join(lines))
     if newcomer and link.invited_by and link.invited_by != user.id:
         await _tell_inviter(context, link.invited_by, user.id)
+    claimed = cheques.claim_of((context.args or [""])[0])
+    if claimed is not None:  # t.me/<bot>?start=claim-<id>: a cheque for them
+        await cheques.claim(update, context, claimed, person)
 
 
 async def _grant_welcome(context: Context, user_id: int, account_id: int) -> int:

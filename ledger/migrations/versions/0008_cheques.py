@@ -1,21 +1,56 @@
-"""cheques, escrow, payment links and red envelopes (placeholder, filled by issue 14)
+"""cheques: money held for a payment whose payee is chosen later (inline cheques, escrow)
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02
+
+A cheque is a row naming its sender, amount and note, and the two transfers that are its
+money: ``hold_id``, a hold on the sender's funds (a pending payment to the system account,
+never posted), and ``payout_id``, the payment to whoever accepted it. Accepting voids the
+hold and writes the payout in one transaction (``ledger.payments.cheques``), so a cheque
+pays at most once, to one person (``acceptor_id`` is claimed once, by the transaction that writes ``payout_id``),
+and only money that was held. ``closed``: a cheque declared void before its hold was made
+(its chosen-result report never came): it can never be held afterwards.
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "cheques",
+        sa.Column("id", sa.String(length=32), primary_key=True),
+        sa.Column("source", sa.String(length=8), nullable=False),
+        sa.Column("sender_id", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("memo", sa.Text(), nullable=False, server_default=""),
+        sa.Column("to_username", sa.String(length=64), nullable=True),
+        sa.Column("inline_message_id", sa.String(length=256), nullable=True),
+        sa.Column("hold_id", _ID, sa.ForeignKey("transfers.id"), nullable=True, unique=True),
+        sa.Column("payout_id", _ID, sa.ForeignKey("transfers.id"), nullable=True, unique=True),
+        sa.Column("acceptor_id", sa.BigInteger(), nullable=True),
+        sa.Column("closed", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("amount >= 0", name="amount"),
+        sa.CheckConstraint("amount > 0 OR hold_id IS NULL", name="held_amount"),
+        sa.CheckConstraint("payout_id IS NULL OR acceptor_id IS NOT NULL", name="paid_to"),
+        sa.CheckConstraint("payout_id IS NULL OR hold_id IS NOT NULL", name="held"),
+        sa.CheckConstraint("source IN ('inline', 'escrow')", name="source"),
+    )
+    op.create_index("ix_cheques_sender", "cheques", ["sender_id"])
+    op.create_index("ix_cheques_acceptor", "cheques", ["acceptor_id"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("cheques")
