@@ -14,17 +14,21 @@ say it was never held. No press can pay money that was not held.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import re
 from datetime import timedelta
 
 from telegram import (
     Bot,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
+    SwitchInlineQueryChosenChat,
     Update,
 )
 from telegram.error import BadRequest, Forbidden
@@ -58,7 +62,7 @@ from ledger.types import Transfer
 
 log = logging.getLogger(__name__)
 
-ACCEPT, CANCEL = buttons.CHEQUE_ACCEPT, buttons.CHEQUE_CANCEL
+ACCEPT, CANCEL, ESCROW = buttons.CHEQUE_ACCEPT, buttons.CHEQUE_CANCEL, buttons.CHEQUE_ESCROW
 CLAIM_PREFIX = "claim-"
 QUERY_MAX = 256  # Telegram's limit on an inline query's text
 _USERNAME = re.compile(r"@([A-Za-z][A-Za-z0-9_]{0,31})")  # as bot.people reads them
@@ -375,6 +379,8 @@ async def cancel(update: Update, context: Context) -> None:
         await answer(query, t(reader, "cheque.answer.cancelled"))
     else:
         await answer(query, t(reader, "cheque.answer.ended"))
+    if query.message is not None:  # an escrow cheque's message, in the sender's chat
+        await _show_escrow(context, query, outcome.cheque, reader)
     await redraw(context, outcome.cheque)
 
 
@@ -407,6 +413,127 @@ async def _press_refused(context: Context, query, cheque_id: str, error: LedgerE
     await answer(query, text, alert=True)
     if cheque is not None and cheque.state != "open":
         await redraw(context, cheque)
+
+
+# --- escrow: /send to someone who never started the bot ----------------------------------
+
+
+async def offer_escrow(
+    update: Update,
+    context: Context,
+    sender: Person,
+    username: str,
+    amount: int,
+    note: str,
+    refusal: str = "",
+) -> None:
+    """Offer to send ``amount`` to @username as a cheque held in escrow, after ``refusal``
+    (why it can't be paid now, with the invitation link). Nothing is held
+    until the sender presses [Send as a cheque]; the checks are made now, so a payment that
+    could not be held is refused at once."""
+    message = update.effective_message
+    assert message is not None
+    reader, ledger = lang(context), ledger_of(context)
+    cheques = cheques_of(context.bot_data)
+    username = username.lower()
+    await cheques.check(sender.id, amount)
+    offered = await cheques.write(
+        _escrow_id(message.chat_id, message.message_id),
+        sender.id,
+        amount,
+        note,
+        source="escrow",
+        to_username=username,
+        hold_now=False,
+    )
+    text = (refusal + "\n\n" if refusal else "") + t(
+        reader,
+        "escrow.offer",
+        username=username,
+        amount=money(reader, amount, ledger.currency),
+        memo=memo(note),
+        hours=_hours(context),
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(reader, "escrow.button.send"), callback_data=ESCROW + offered.cheque.id
+                )
+            ]
+        ]
+    )
+    await message.reply_text(text, reply_markup=markup)
+
+
+def _escrow_id(chat_id: int, message_id: int) -> str:
+    """The escrow cheque of one /send message: a redelivered /send offers the same one."""
+    digest = hashlib.sha256(f"escrow:{chat_id}:{message_id}".encode()).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode()
+
+
+async def escrow(update: Update, context: Context) -> None:
+    """[Send as a cheque]: the money is held in escrow and the sender gets the claim link and
+    a button to share it into any chat."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    cheque_id = query.data[len(ESCROW) :]
+    reader, ledger = lang(context), ledger_of(context)
+    cheques = cheques_of(context.bot_data)
+    offered = await cheques.get(cheque_id)
+    if offered is None or offered.sender_id != query.from_user.id or offered.source != "escrow":
+        await answer(query, t(reader, "common.stale_button"))
+        return
+    try:
+        held = await cheques.write(
+            cheque_id, offered.sender_id, offered.amount, offered.memo, source="escrow"
+        )
+    except LedgerError as error:
+        await answer(query, explain(reader, error, ledger.currency), alert=True)
+        return
+    await answer(query)
+    await _show_escrow(context, query, held.cheque, reader)
+
+
+async def _show_escrow(context: Context, query: CallbackQuery, cheque: Cheque, reader: str) -> None:
+    """The sender's escrow message: the claim link while it is open, its end after."""
+    ledger = ledger_of(context)
+    if cheque.state != "open":
+        text = await cheque_text(ledger, cheque, reader, _hours(context))
+        await query.edit_message_text(text)
+        return
+    link = start_link(context.bot, CLAIM_PREFIX + cheque.id)
+    text = t(
+        reader,
+        "escrow.held",
+        username=cheque.to_username or "",
+        amount=money(reader, cheque.amount, ledger.currency),
+        memo=memo(cheque.memo),
+        link=link,
+        hours=_hours(context),
+    )
+    share = SwitchInlineQueryChosenChat(
+        query=CLAIM_PREFIX + cheque.id,
+        allow_user_chats=True,
+        allow_group_chats=True,
+        allow_bot_chats=False,
+        allow_channel_chats=False,
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(reader, "escrow.button.share"), switch_inline_query_chosen_chat=share
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    t(reader, "cheque.button.cancel"), callback_data=CANCEL + cheque.id
+                )
+            ],
+        ]
+    )
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 # --- claims on /start ----------------------------------------------------------------------
@@ -495,3 +622,4 @@ def register(application: Application) -> None:
     application.add_handler(ChosenInlineResultHandler(chosen))
     application.add_handler(CallbackQueryHandler(accept, pattern="^" + re.escape(ACCEPT)))
     application.add_handler(CallbackQueryHandler(cancel, pattern="^" + re.escape(CANCEL)))
+    application.add_handler(CallbackQueryHandler(escrow, pattern="^" + re.escape(ESCROW)))

@@ -146,12 +146,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # --- escrow: /send to someone who never started the bot ---
     "escrow.offer": {
-        "en": "@{username} hasn't started the bot yet. Send <b>{amount}</b>{memo} as a cheque? "
-        "The money is held for {hours} h; they claim it with a link you pass on, "
-        "and it comes back to you if they don't.",
-        "fr": "@{username} n'a pas encore démarré le bot. Envoyer <b>{amount}</b>{memo} "
-        "en chèque ? L'argent est réservé {hours} h ; la personne le réclame avec un lien que "
-        "vous lui transmettez, et il vous revient sinon.",
+        "en": "Or send <b>{amount}</b>{memo} to @{username} as a cheque now: the money is held "
+        "for {hours} h, they claim it with a link you pass on, and it comes back to you if "
+        "they don't.",
+        "fr": "Ou envoyez <b>{amount}</b>{memo} à @{username} en chèque dès maintenant : "
+        "l'argent est réservé {hours} h, la personne le réclame avec un lien que vous lui "
+        "transmettez, et il vous revient sinon.",
     },
     "escrow.button.send": {"en": "Send as a cheque", "fr": "Envoyer en chèque"},
     "escrow.button.share": {"en": "Share the cheque", "fr": "Partager le chèque"},

@@ -188,10 +188,12 @@ class Cheques:
         source: str = "inline",
         to_username: str | None = None,
         inline_message_id: str | None = None,
+        hold_now: bool = True,
     ) -> ChequeOutcome:
         """Hold ``amount`` for cheque ``cheque_id``. Idempotent: a redelivered report finds
         the same cheque and the same hold (its key is the cheque's). A cheque closed meanwhile
-        (``void``) is never held; a refused hold raises and leaves it void."""
+        (``void``) is never held; a refused hold raises and leaves it void. ``hold_now=False``
+        only writes it down (an escrow offer, held when its sender says so)."""
         check_note(memo)
         if to_username is not None:
             to_username = to_username.lower().lstrip("@")
@@ -216,7 +218,7 @@ class Cheques:
         assert cheque is not None
         if cheque.sender_id != sender_id:
             raise NotYours(cheque_id)
-        if cheque.closed or cheque.hold_id is not None:
+        if cheque.closed or cheque.hold_id is not None or not hold_now:
             return ChequeOutcome(cheque, done=False)
         ledger = self.ledger
         hold = await ledger.create_pending(
