@@ -17,6 +17,8 @@ ADMIN_CARD = "a:"
 CHEQUE_ACCEPT = "q:a:"
 CHEQUE_CANCEL = "q:x:"
 CHEQUE_ESCROW = "q:e:"
+# A payment link's Revoke (bot.links): k:r:<link id>
+LINK_REVOKE = "k:r:"
 # /history's pages (bot.history): h:<offset>
 HISTORY_PAGE = "h:"
 # /language's choices (bot.language): l:<code>
@@ -33,4 +35,5 @@ ALL = (
     CHEQUE_ACCEPT,
     CHEQUE_CANCEL,
     CHEQUE_ESCROW,
+    LINK_REVOKE,
 )

@@ -90,6 +90,11 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
+        if request_data is not None and request_data.contains_files:
+            # An uploaded file (a photo): its bytes, under the part's name.
+            for name, part in request_data.multipart_data.items():
+                content = part[1]
+                params["file:" + name] = content if isinstance(content, bytes) else content.read()
         call = Call(api_method, params)
         if self.record:
             self.calls.append(call)
@@ -107,7 +112,13 @@ class RecordingRequest(BaseRequest):
             return BOT_USER
         if method == "getUpdates":
             return []
-        if method in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
+        if method in {
+            "sendMessage",
+            "sendPhoto",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "editMessageCaption",
+        }:
             if method != "sendMessage" and "inline_message_id" in params:
                 return True
             chat_id = int(params["chat_id"])
@@ -118,6 +129,12 @@ class RecordingRequest(BaseRequest):
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
+            if method == "sendPhoto":  # a photo's message has a caption, not a text
+                del message["text"]
+                message["caption"] = params.get("caption", "")
+                message["photo"] = [
+                    {"file_id": "p1", "file_unique_id": "u1", "width": 8, "height": 8}
+                ]
             markup = params.get("reply_markup")
             if isinstance(markup, str):
                 markup = json.loads(markup)

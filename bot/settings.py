@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     hold_expiry_seconds: int = Field(300, ge=10, le=86_400)
     # How long an inline cheque or an escrow payment waits to be accepted (issue 14).
     cheque_expiry_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
+    # How long a payment link (/link) can be paid through, unless revoked first.
+    link_expiry_seconds: int = Field(7 * 86_400, ge=60, le=365 * 86_400)
     sweep_interval_seconds: int = Field(30, ge=1, le=3_600)
     # Payment commands a user may issue per minute before being asked to slow down.
     rate_limit_per_minute: int = Field(20, ge=1, le=10_000)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot import cheques, invites
+from bot import cheques, invites, links
 from bot.common import (
     Context,
     is_private,
@@ -82,9 +82,11 @@ async def start(update: Update, context: Context) -> None:
     await message.reply_text("\n\n".join(lines))
     if newcomer and link.invited_by and link.invited_by != user.id:
         await _tell_inviter(context, link.invited_by, user.id)
-    claimed = cheques.claim_of((context.args or [""])[0])
-    if claimed is not None:  # t.me/<bot>?start=claim-<id>: a cheque for them
+    payload = (context.args or [""])[0]
+    if (claimed := cheques.claim_of(payload)) is not None:  # a cheque for them
         await cheques.claim(update, context, claimed, person)
+    elif (paying := links.pay_of(payload)) is not None:  # someone's "pay me" link
+        await links.open_link(update, context, paying, person)
 
 
 async def _grant_welcome(context: Context, user_id: int, account_id: int) -> int:

@@ -1,4 +1,4 @@
-"""cheques: money held for a payment whose payee is chosen later (inline cheques, escrow)
+"""cheques (money held for a payee chosen later: inline cheques, escrow) and payment links
 
 Revision ID: 0008
 Revises: 0007
@@ -50,7 +50,24 @@ def upgrade() -> None:
     )
     op.create_index("ix_cheques_sender", "cheques", ["sender_id"])
     op.create_index("ix_cheques_acceptor", "cheques", ["acceptor_id"])
+    # "Pay me" links: t.me/<bot>?start=pay-<id>. A payment through one is an ordinary hold
+    # and card; a single-use link's holds are keyed in a chain (ledger.payments.links), so
+    # the database lets at most one be live or posted at a time.
+    op.create_table(
+        "payment_links",
+        sa.Column("id", sa.String(length=32), primary_key=True),
+        sa.Column("owner_id", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=True),
+        sa.Column("memo", sa.Text(), nullable=False, server_default=""),
+        sa.Column("reusable", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("revoked", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("expires_at", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("amount IS NULL OR amount > 0", name="amount"),
+    )
+    op.create_index("ix_payment_links_owner", "payment_links", ["owner_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("payment_links")
     op.drop_table("cheques")
