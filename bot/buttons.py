@@ -17,6 +17,8 @@ ADMIN_CARD = "a:"
 CHEQUE_ACCEPT = "q:a:"
 CHEQUE_CANCEL = "q:x:"
 CHEQUE_ESCROW = "q:e:"
+# A red envelope's Open (bot.envelopes): v:o:<envelope id>
+ENVELOPE_OPEN = "v:o:"
 # A payment link's Revoke (bot.links): k:r:<link id>
 LINK_REVOKE = "k:r:"
 # /history's pages (bot.history): h:<offset>
@@ -36,4 +38,5 @@ ALL = (
     CHEQUE_CANCEL,
     CHEQUE_ESCROW,
     LINK_REVOKE,
+    ENVELOPE_OPEN,
 )

@@ -577,10 +577,16 @@ async def claim(update: Update, context: Context, cheque_id: str, person: Person
 
 async def tell(ledger: Ledger, message: OutboxMessage, reader: str) -> str | None:
     """The text of a cheque's outbox row (``cheque_paid`` to its sender, ``cheque_received``
-    to whoever accepted it), or None when it is not a cheque's."""
+    to whoever accepted it; "" when nothing is to be sent), or None when it is not a
+    cheque's."""
     if not message.kind.startswith("cheque_") or message.detail is None:
         return None
     payout = await ledger.transfer_by_id(message.detail)
+    share = await Cheques.of_transfer(ledger, payout.id)
+    if share is not None and share.envelope_id is not None:
+        from bot.envelopes import share_paid  # a red envelope's share: its own texts
+
+        return await share_paid(ledger, share, message.kind, reader, payout.ref)
     directory = ledger.directory
     sender = await directory.get(payout.debit_owner) if payout.debit_owner else None
     acceptor = await directory.get(payout.credit_owner) if payout.credit_owner else None
@@ -608,6 +614,10 @@ async def expired(bot: Bot, ledger: Ledger, transfer: Transfer, reader: str) -> 
     cheque = await Cheques.of_transfer(ledger, transfer.id)
     if cheque is None:
         return None
+    if cheque.envelope_id is not None:
+        from bot.envelopes import share_expired  # once per envelope, not per share
+
+        return await share_expired(bot, ledger, cheque, reader)
     await _edit(bot, cheque.inline_message_id, await cheque_text(ledger, cheque, reader, 0))
     return t(
         reader,

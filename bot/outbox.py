@@ -115,11 +115,12 @@ async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
         if card is not None:
             text = await card_text(ledger, transfer, reader, transfer.state)
             await edit_message(bot, card.chat_id, card.message_id, text)
-        elif (told := await cheques.expired(bot, ledger, transfer, reader)) is not None:
+        elif told := await cheques.expired(bot, ledger, transfer, reader):
             await _send(bot, message, told)
         return
     if (told := await cheques.tell(ledger, message, reader)) is not None:
-        await _send(bot, message, told)
+        if told:  # ("": a row owed nobody a message, as a red envelope's to its sender)
+            await _send(bot, message, told)
         return
     if message.kind in ("frozen", "unfrozen"):
         key = "admin.notice.frozen" if message.kind == "frozen" else "admin.notice.unfrozen"

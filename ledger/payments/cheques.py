@@ -41,7 +41,8 @@ from ledger.payments.service import Payments, check_note
 CHEQUE_ID = "[A-Za-z0-9_-]{16}"
 _COLS = (
     "c.id, c.source, c.sender_id, c.amount, c.memo, c.to_username, c.inline_message_id, "
-    "c.hold_id, c.payout_id, c.acceptor_id, c.closed, h.state, h.expires_at, h.ref, p.ref"
+    "c.hold_id, c.payout_id, c.acceptor_id, c.closed, h.state, h.expires_at, h.ref, p.ref, "
+    "c.envelope_id, c.share_index"
 )
 _SELECT = (
     f"SELECT {_COLS} FROM cheques c LEFT JOIN transfers h ON h.id = c.hold_id "
@@ -74,6 +75,12 @@ class NotForYou(LedgerError):
         self.own = own
 
 
+class AlreadyOpened(LedgerError):
+    """This person has a share of this red envelope already (one each)."""
+
+    code = "envelope_opened"
+
+
 class ChequeUnheld(LedgerError):
     """A cheque whose money was never held: nobody can accept it."""
 
@@ -97,6 +104,8 @@ class Cheque:
     hold_expires_at: int | None
     hold_ref: str | None
     payout_ref: str | None
+    envelope_id: str | None = None
+    share_index: int | None = None
 
     @property
     def state(self) -> str:
@@ -378,6 +387,8 @@ class Cheques:
         except Exception as error:
             from ledger.core import _refusal
 
+            if "envelope_id" in str(getattr(error, "orig", error)):  # one share each
+                raise AlreadyOpened() from None
             refusal = _refusal(error)
             if refusal is None:
                 raise
@@ -424,7 +435,8 @@ class _Rollback(Exception):
 
 async def cheque_problems(db: Any) -> list[str]:
     """``verify()``'s checks of cheques: held for a cheque = its amount; a paid cheque's
-    hold was released and its payout is its amount, posted; no cheque pays twice."""
+    hold was released and its payout is its amount, posted; no cheque pays twice; an
+    envelope's shares sum to its total."""
     rows = await db.read_scan(
         "SELECT c.id, c.amount, h.amount, h.state, p.amount, p.state FROM cheques c "
         "LEFT JOIN transfers h ON h.id = c.hold_id LEFT JOIN transfers p ON p.id = c.payout_id "
@@ -432,6 +444,18 @@ async def cheque_problems(db: Any) -> list[str]:
         {},
     )
     problems = []
+    envelopes = await db.read_scan(
+        "SELECT e.id, e.total, e.shares, (SELECT COALESCE(SUM(c.amount), 0) FROM cheques c "
+        "WHERE c.envelope_id = e.id), (SELECT COUNT(*) FROM cheques c "
+        "WHERE c.envelope_id = e.id) FROM envelopes e",
+        {},
+    )
+    for envelope_id, total, shares, summed, counted in envelopes:
+        if (summed, counted) != (total, shares):
+            problems.append(
+                f"envelope {envelope_id}: {counted} shares summing to {summed} "
+                f"!= {shares} shares of {total}"
+            )
     for cheque_id, amount, held, hold_state, paid, paid_state in rows:
         if held != amount:
             problems.append(f"cheque {cheque_id}: held {held} != its amount {amount}")

@@ -41,15 +41,44 @@ def upgrade() -> None:
         sa.Column("payout_id", _ID, sa.ForeignKey("transfers.id"), nullable=True, unique=True),
         sa.Column("acceptor_id", sa.BigInteger(), nullable=True),
         sa.Column("closed", sa.Boolean(), nullable=False, server_default=sa.false()),
+        # A red envelope's share is a cheque: its envelope, and its place in the draw.
+        sa.Column("envelope_id", sa.String(length=32), nullable=True),
+        sa.Column("share_index", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("amount >= 0", name="amount"),
         sa.CheckConstraint("amount > 0 OR hold_id IS NULL", name="held_amount"),
         sa.CheckConstraint("payout_id IS NULL OR acceptor_id IS NOT NULL", name="paid_to"),
         sa.CheckConstraint("payout_id IS NULL OR hold_id IS NOT NULL", name="held"),
-        sa.CheckConstraint("source IN ('inline', 'escrow')", name="source"),
+        sa.CheckConstraint("source IN ('inline', 'escrow', 'envelope')", name="source"),
     )
     op.create_index("ix_cheques_sender", "cheques", ["sender_id"])
     op.create_index("ix_cheques_acceptor", "cheques", ["acceptor_id"])
+    # Each person opens an envelope once: one share per acceptor per envelope (NULLs, the
+    # cheques of no envelope, are distinct).
+    op.create_index(
+        "uq_cheques_envelope_acceptor", "cheques", ["envelope_id", "acceptor_id"], unique=True
+    )
+    op.create_index(
+        "uq_cheques_envelope_share", "cheques", ["envelope_id", "share_index"], unique=True
+    )
+    # Red envelopes: ``total`` in ``shares`` shares fixed at creation from ``seed``, whose
+    # hash ``commitment`` is shown on the envelope; the seed is shown once it is over.
+    op.create_table(
+        "envelopes",
+        sa.Column("id", sa.String(length=32), primary_key=True),
+        sa.Column("sender_id", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("shares", sa.Integer(), nullable=False),
+        sa.Column("mode", sa.String(length=8), nullable=False),
+        sa.Column("memo", sa.Text(), nullable=False, server_default=""),
+        sa.Column("seed", sa.String(length=64), nullable=False),
+        sa.Column("commitment", sa.String(length=64), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("message_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("total >= shares AND shares >= 1", name="shares"),
+        sa.CheckConstraint("mode IN ('random', 'equal')", name="mode"),
+    )
     # "Pay me" links: t.me/<bot>?start=pay-<id>. A payment through one is an ordinary hold
     # and card; a single-use link's holds are keyed in a chain (ledger.payments.links), so
     # the database lets at most one be live or posted at a time.
@@ -69,5 +98,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("envelopes")
     op.drop_table("payment_links")
     op.drop_table("cheques")
