@@ -69,7 +69,7 @@ async def test_each_person_opens_once_and_alice_not_at_all(bot: ChatBot) -> None
 
 
 async def test_people_opening_at_the_same_moment_get_one_share_each(bot: ChatBot) -> None:
-    alice, others = await posted(bot, "/envelope 10 3")
+    _alice, others = await posted(bot, "/envelope 10 3")
     envelope = bot.last(bot.group())
 
     await asyncio.gather(*(bot.press(p, envelope, "Open") for p in [*others[:4], others[0]]))

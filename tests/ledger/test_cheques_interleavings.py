@@ -1,7 +1,8 @@
 """Any interleaving of accept, cancel, expiry, double presses, redelivered reports and presses
 on a never-reported cheque, some of them at the same moment: a cheque's money moves at most
-once, to one person; the books balance; no hold is left once it expired. Hypothesis draws the
-steps; each step's actions run concurrently (asyncio.gather) on one ledger, SQLite and
+once, to one person; the books balance; no hold is left once it expired. The same for red
+envelopes: opens by several people (twice, at once, by the sender), expiry and a freeze.
+Hypothesis draws the steps; each step's actions run concurrently (asyncio.gather) on one ledger, SQLite and
 PostgreSQL, with no Telegram."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ledger import Ledger, Limits
 from ledger.errors import LedgerError
 from ledger.payments import Payments
 from ledger.payments.cheques import Cheques, new_cheque_id
+from ledger.payments.envelopes import Envelopes
 from tests.conftest import FakeClock
 
 AMOUNT, FUNDS = 300, 1_000
@@ -150,3 +152,73 @@ def test_any_interleaving_moves_a_cheques_money_at_most_once(
 ) -> None:
     loop, cheques = world
     loop.run_until_complete(_play(cheques, clock, steps, reported))
+
+
+ENVELOPE_ACTION = st.sampled_from(
+    [("open", n) for n in ("bob", "erin", "dave", "bob", "alice")]  # alice is its sender
+    + [("expire", ""), ("freeze", "alice")]
+)
+ENVELOPE_STEPS = st.lists(st.lists(ENVELOPE_ACTION, min_size=1, max_size=4), min_size=1, max_size=6)
+
+
+async def _open_envelope(
+    cheques: Cheques, clock: FakeClock, steps: list[list[tuple[str, str]]], mode: str
+) -> None:
+    ledger = cheques.ledger
+    envelopes = Envelopes(cheques)
+    base = next(_people)
+    names = ("alice", "bob", "erin", "dave")
+    ids = {name: base + i for i, name in enumerate(names)}
+    await ledger.transfer(
+        ledger.issuance_account_id,
+        await ledger.open_account(ids["alice"]),
+        FUNDS,
+        kind="credit",
+        key=f"fund:{base}",
+    )
+    envelope = await envelopes.create(ids["alice"], 700, 3, mode, "party", key=f"e:{base}")
+
+    async def act(action: str, who: str) -> None:
+        try:
+            if action == "open":
+                await envelopes.open(envelope.id, ids[who])
+            elif action == "freeze":
+                await ledger.freeze(await ledger.open_account(ids[who]), actor=1)
+            else:
+                clock.advance(EXPIRY.total_seconds() + 1)
+                await cheques.payments.expire_overdue()
+        except LedgerError:
+            pass
+
+    for step in steps:
+        await asyncio.gather(*(act(action, who) for action, who in step))
+        accounts = [await ledger.open_account(ids[n]) for n in names]
+        found = await ledger.accounts(accounts)
+        alice, *openers = (found[a] for a in accounts)
+        current = await envelopes.get(envelope.id)
+        assert current is not None
+        paid = {s.acceptor_id: s.amount for s in current.shares if s.state == "paid"}
+        # Each person at most one share, never the sender; each share paid at most once.
+        assert len(paid) == len(current.opened) and ids["alice"] not in paid
+        assert [o.available for o in openers] == [paid.get(ids[n], 0) for n in names[1:]]
+        assert alice.available + alice.on_hold + sum(o.available for o in openers) == FUNDS
+        assert alice.on_hold == sum(s.amount for s in current.shares if s.state == "open")
+    clock.advance(EXPIRY.total_seconds() + 1)
+    await cheques.payments.expire_overdue()
+    alice_account = await ledger.account(await ledger.open_account(ids["alice"]))
+    assert alice_account.on_hold == 0  # nothing left held after expiry
+    report = await ledger.verify()
+    assert report.ok, report.summary()
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=ENVELOPE_STEPS, mode=st.sampled_from(["random", "equal"]))
+def test_any_interleaving_opens_each_envelope_share_at_most_once(
+    world: tuple[asyncio.AbstractEventLoop, Cheques], clock: FakeClock, steps: list, mode: str
+) -> None:
+    loop, cheques = world
+    loop.run_until_complete(_open_envelope(cheques, clock, steps, mode))
