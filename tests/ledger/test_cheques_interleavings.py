@@ -2,8 +2,8 @@
 on a never-reported cheque, some of them at the same moment: a cheque's money moves at most
 once, to one person; the books balance; no hold is left once it expired. The same for red
 envelopes: opens by several people (twice, at once, by the sender), expiry and a freeze.
-Hypothesis draws the steps; each step's actions run concurrently (asyncio.gather) on one ledger, SQLite and
-PostgreSQL, with no Telegram."""
+Hypothesis draws the steps; each step's actions run concurrently (asyncio.gather) on one
+ledger, SQLite and PostgreSQL, with no Telegram."""
 
 from __future__ import annotations
 
