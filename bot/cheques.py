@@ -627,6 +627,61 @@ async def expired(bot: Bot, ledger: Ledger, transfer: Transfer, reader: str) -> 
     )
 
 
+# --- what admins see (/tx, /user) ----------------------------------------------------------
+
+
+async def admin_transfer_lines(ledger: Ledger, transfer: Transfer, reader: str) -> list[str]:
+    """/tx of a cheque's hold or payout: which cheque (or envelope share), and its state."""
+    cheque = await Cheques.of_transfer(ledger, transfer.id)
+    if cheque is None:
+        return []
+    role = "hold" if cheque.hold_id == transfer.id else "payout"
+    other = cheque.payout_ref if role == "hold" else cheque.hold_ref
+    return [
+        t(
+            reader,
+            "admin.cheque.tx",
+            what=_admin_what(reader, cheque),
+            role=t(reader, f"admin.cheque.role.{role}"),
+            state=t(reader, f"admin.cheque.state.{cheque.state}"),
+            other=other or "—",
+        )
+    ]
+
+
+async def admin_user_lines(ledger: Ledger, user_id: int, reader: str) -> list[str]:
+    """/user: the person's latest cheques and envelope shares, sent or accepted."""
+    cheques = await Cheques.of_user(ledger, user_id)
+    if not cheques:
+        return []
+    lines = [t(reader, "admin.cheque.user_head", count=len(cheques))]
+    for cheque in cheques:
+        sent = cheque.sender_id == user_id
+        lines.append(
+            t(
+                reader,
+                "admin.cheque.user_line",
+                what=_admin_what(reader, cheque),
+                direction=t(reader, "admin.cheque.sent" if sent else "admin.cheque.accepted"),
+                amount=money(reader, cheque.amount, ledger.currency),
+                state=t(reader, f"admin.cheque.state.{cheque.state}"),
+                ref=cheque.payout_ref or cheque.hold_ref or "—",
+            )
+        )
+    return lines
+
+
+def _admin_what(reader: str, cheque: Cheque) -> str:
+    if cheque.envelope_id is not None:
+        return t(
+            reader,
+            "admin.cheque.share",
+            envelope=cheque.envelope_id,
+            n=(cheque.share_index or 0) + 1,
+        )
+    return t(reader, f"admin.cheque.{cheque.source}", id=cheque.id)
+
+
 def register(application: Application) -> None:
     application.add_handler(InlineQueryHandler(inline_query))
     application.add_handler(ChosenInlineResultHandler(chosen))

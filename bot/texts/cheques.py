@@ -181,4 +181,32 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This cheque is not for you.",
         "fr": "Ce chèque ne vous est pas destiné.",
     },
+    # --- admins: /tx and /user ---
+    "admin.cheque.tx": {
+        "en": "{what}: this is its {role}; the cheque is {state} (other transfer: {other})",
+        "fr": "{what} : ceci est sa {role} ; le chèque est {state} (autre virement : {other})",
+    },
+    "admin.cheque.role.hold": {"en": "hold", "fr": "réservation"},
+    "admin.cheque.role.payout": {"en": "payout", "fr": "paiement"},
+    "admin.cheque.state.open": {"en": "open", "fr": "ouvert"},
+    "admin.cheque.state.paid": {"en": "paid", "fr": "payé"},
+    "admin.cheque.state.cancelled": {"en": "cancelled", "fr": "annulé"},
+    "admin.cheque.state.expired": {"en": "expired", "fr": "expiré"},
+    "admin.cheque.state.void": {"en": "never held", "fr": "jamais réservé"},
+    "admin.cheque.inline": {"en": "Inline cheque {id}", "fr": "Chèque en ligne {id}"},
+    "admin.cheque.escrow": {"en": "Escrow cheque {id}", "fr": "Chèque en séquestre {id}"},
+    "admin.cheque.share": {
+        "en": "Red envelope {envelope}, share {n}",
+        "fr": "Enveloppe rouge {envelope}, part {n}",
+    },
+    "admin.cheque.user_head": {
+        "en": "Cheques and envelope shares (latest {count}):",
+        "fr": "Chèques et parts d'enveloppes ({count} derniers) :",
+    },
+    "admin.cheque.user_line": {
+        "en": "• {what}, {direction}: {amount}, {state} · <code>{ref}</code>",
+        "fr": "• {what}, {direction} : {amount}, {state} · <code>{ref}</code>",
+    },
+    "admin.cheque.sent": {"en": "sent", "fr": "envoyé"},
+    "admin.cheque.accepted": {"en": "accepted", "fr": "accepté"},
 }

@@ -162,9 +162,11 @@ class Cheques:
         )
         return _cheque(rows[0]) if rows else None
 
-    async def of_user(self, user_id: int, limit: int = 10) -> list[Cheque]:
-        """A person's latest cheques, sent or accepted (admin /user)."""
-        rows = await self.db.read_one(
+    @staticmethod
+    async def of_user(ledger: Ledger, user_id: int, limit: int = 10) -> list[Cheque]:
+        """A person's latest cheques (envelope shares included), sent or accepted (admin
+        /user)."""
+        rows = await ledger.db.read_one(
             f"{_SELECT} WHERE c.sender_id = :u OR c.acceptor_id = :u "
             "ORDER BY c.created_at DESC LIMIT :n",
             {"u": user_id, "n": limit},

@@ -299,3 +299,20 @@ async def test_in_french(bot: ChatBot) -> None:
 
     assert bot.answer().params["text"].startswith("Vous avez reçu 12,50")
     assert bot.last(alice).text.startswith("✅ @bob a accepté votre chèque")
+
+
+async def test_admins_see_cheques_in_tx_and_user(make_bot) -> None:  # type: ignore[no-untyped-def]
+    oscar = {"id": 900, "is_bot": False, "first_name": "Oscar", "username": "oscar"}
+    bot = await make_bot(admin_ids=[900])
+    await bot.register(oscar)
+    _alice, bob, cheque = await posted(bot)
+    await bot.press_inline(bob, IMID, CHEQUE_ACCEPT + cheque)
+    payout = bot.inline_message(IMID).text.split("<code>")[1].split("</code>")[0]
+
+    await bot.send(oscar, f"/tx {payout}")
+    tx = bot.last(oscar).text
+    assert f"Inline cheque {cheque}: this is its payout; the cheque is paid" in tx
+    await bot.send(oscar, "/user @alice")
+    shown = bot.last(oscar).text
+    assert "Cheques and envelope shares (latest 1):" in shown
+    assert f"• Inline cheque {cheque}, sent: 12.50 USD, paid · <code>{payout}</code>" in shown
