@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.buttons import CHEQUE_ACCEPT, CHEQUE_CANCEL
+from bot.cheques import read_query
+from ledger import Currency
+from ledger.errors import LedgerError
 from tests.bot.conftest import SQLITE_ONLY, ChatBot
 
 IMID = "AgAAAFxQAQDeU1AFXbFz8Y6Vz0"  # an inline_message_id as Telegram makes them
@@ -316,3 +322,17 @@ async def test_admins_see_cheques_in_tx_and_user(make_bot) -> None:  # type: ign
     shown = bot.last(oscar).text
     assert "Cheques and envelope shares (latest 1):" in shown
     assert f"• Inline cheque {cheque}, sent: 12.50 USD, paid · <code>{payout}</code>" in shown
+
+
+@given(text=st.text(max_size=256))
+@settings(max_examples=300, deadline=None)
+def test_any_query_text_is_read_without_raising(text: str) -> None:
+    """Whatever is typed after @bot (up to Telegram's 256 characters) becomes a cheque's
+    parts or one of the refusals the result explains; nothing else escapes."""
+    ledger = SimpleNamespace(currency=Currency.of("USD"))
+    try:
+        amount, username, note = read_query(text, ledger)  # type: ignore[arg-type]
+    except (LedgerError, ValueError):
+        return
+    assert amount > 0 and len(note) <= 200
+    assert username is None or username == username.lower()
