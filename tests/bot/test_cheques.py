@@ -336,3 +336,15 @@ def test_any_query_text_is_read_without_raising(text: str) -> None:
         return
     assert amount > 0 and len(note) <= 200
     assert username is None or username == username.lower()
+
+
+@SQLITE_ONLY
+async def test_accept_presses_count_against_the_payment_rate_limit(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot(rate_limit_per_minute=2)
+    _alice, bob, cheque = await posted(bot, "5 pizza")
+
+    for _ in range(3):
+        await bot.press_inline(bob, IMID, CHEQUE_ACCEPT + cheque)
+
+    assert bot.answer().params["text"].startswith("You're sending payment commands too fast.")
+    assert await bot.balances(bob) == [500]  # the first press paid, once
