@@ -210,7 +210,7 @@ async def inline_query(update: Update, context: Context) -> None:
             raise _Explained(t(reader, "inline.start_first"))
         if username is not None and username == (person.username or "").lower():
             raise SameAccount()
-        await cheques_of(context.bot_data).check(person.id, amount, username)
+        await cheques_of(context.bot_data).check(person.id, amount)
     except (LedgerError, ValueError, _Explained) as error:
         if isinstance(error, _Explained):
             why = str(error)

@@ -173,7 +173,7 @@ class Cheques:
         )
         return [_cheque(r) for r in rows]
 
-    async def check(self, sender_id: int, amount: int, to_username: str | None = None) -> None:
+    async def check(self, sender_id: int, amount: int) -> None:
         """The checks the hold would make, read ahead (an inline query's answer): raises
         the typed error; nothing is written."""
         ledger = self.ledger
@@ -227,9 +227,11 @@ class Cheques:
         )
         cheque = await self.get(cheque_id)
         assert cheque is not None
+        if cheque.closed:  # declared void by a press before this report: never held
+            return ChequeOutcome(cheque, done=False)
         if cheque.sender_id != sender_id:
             raise NotYours(cheque_id)
-        if cheque.closed or cheque.hold_id is not None or not hold_now:
+        if cheque.hold_id is not None or not hold_now:
             return ChequeOutcome(cheque, done=False)
         ledger = self.ledger
         hold = await ledger.create_pending(

@@ -197,6 +197,9 @@ async def test_a_press_before_telegram_reports_the_result_pays_nothing_ever(bot:
         == "This cheque was never held, so it can pay nothing. Send a new one."
     )
     await bot.choose(alice, "12.50 @bob lunch", result, IMID)  # the report, too late
+    assert bot.inline_message(IMID).text == (
+        "This cheque was never held, so it can pay nothing. Send a new one."
+    )
     await bot.press_inline(bob, IMID, CHEQUE_ACCEPT + result["id"])
     assert await bot.books() == before
     assert await bot.held(alice) == 0
