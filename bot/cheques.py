@@ -627,6 +627,24 @@ async def expired(bot: Bot, ledger: Ledger, transfer: Transfer, reader: str) -> 
     )
 
 
+async def released(bot: Bot, ledger: Ledger, transfer: Transfer) -> None:
+    """A freeze released this hold: if it was a cheque's, its message says it ended (not
+    why: nobody but the person and the admins learns of a freeze)."""
+    cheque = await Cheques.of_transfer(ledger, transfer.id)
+    if cheque is None:
+        return
+    if cheque.envelope_id is not None:
+        from bot.envelopes import envelopes_for_ledger
+        from bot.envelopes import redraw as redraw_envelope
+
+        envelope = await envelopes_for_ledger(ledger).get(cheque.envelope_id)
+        if envelope is not None:
+            await redraw_envelope(bot, ledger, envelope)
+        return
+    reader = language_for(await ledger.directory.get(cheque.sender_id))
+    await _edit(bot, cheque.inline_message_id, await cheque_text(ledger, cheque, reader, 0))
+
+
 # --- what admins see (/tx, /user) ----------------------------------------------------------
 
 

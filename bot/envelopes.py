@@ -217,7 +217,7 @@ async def share_expired(bot: Bot, ledger: Ledger, share: Cheque, reader: str) ->
     """A share's hold expired: once per envelope (its first expired share's row), the
     envelope is redrawn with the seed and the sender told what came back."""
     assert share.envelope_id is not None
-    envelope = await Envelopes(cheques_of_ledger(ledger)).get(share.envelope_id)
+    envelope = await envelopes_for_ledger(ledger).get(share.envelope_id)
     if envelope is None:
         return ""
     expired = [s for s in envelope.shares if s.state == "expired"]
@@ -232,11 +232,12 @@ async def share_expired(bot: Bot, ledger: Ledger, share: Cheque, reader: str) ->
     )
 
 
-def cheques_of_ledger(ledger: Ledger):  # type: ignore[no-untyped-def]
+def envelopes_for_ledger(ledger: Ledger) -> Envelopes:
+    """Envelopes to read with, where only the ledger is at hand (the outbox, a freeze)."""
     from ledger.payments import Payments
     from ledger.payments.cheques import Cheques
 
-    return Cheques(Payments(ledger))
+    return Envelopes(Cheques(Payments(ledger)))
 
 
 def register(application: Application) -> None:

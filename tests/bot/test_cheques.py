@@ -351,3 +351,18 @@ async def test_accept_presses_count_against_the_payment_rate_limit(make_bot) -> 
 
     assert bot.answer().params["text"].startswith("You're sending payment commands too fast.")
     assert await bot.balances(bob) == [500]  # the first press paid, once
+
+
+async def test_an_admin_freeze_edits_the_senders_cheque(make_bot) -> None:  # type: ignore[no-untyped-def]
+    oscar = {"id": 900, "is_bot": False, "first_name": "Oscar", "username": "oscar"}
+    bot = await make_bot(admin_ids=[900])
+    await bot.register(oscar)
+    alice, _bob, _cheque = await posted(bot)
+
+    await bot.send(oscar, "/freeze @alice spam")
+    await bot.press(oscar, bot.last(oscar), "Confirm")
+
+    assert await bot.held(alice) == 0
+    edited = bot.inline_message(IMID)
+    assert edited.text.startswith("Cancelled: @alice's cheque of <b>12.50 USD</b>")
+    assert "frozen" not in edited.text.lower()

@@ -156,3 +156,19 @@ async def test_in_french(bot: ChatBot) -> None:
     assert bot.button(envelope, "Ouvrir").startswith(ENVELOPE_OPEN)
     await bot.press(bob, envelope, "Ouvrir")
     assert bot.answer().params["text"].startswith("🧧 Vous avez reçu 5,00")
+
+
+async def test_an_admin_freeze_redraws_alices_envelope_as_over(make_bot) -> None:  # type: ignore[no-untyped-def]
+    oscar = {"id": 900, "is_bot": False, "first_name": "Oscar", "username": "oscar"}
+    bot = await make_bot(admin_ids=[900])
+    await bot.register(oscar)
+    alice, others = await posted(bot, "/envelope 10 2 equal")
+    await bot.press(others[0], bot.last(bot.group()), "Open")
+
+    await bot.send(oscar, "/freeze @alice spam")
+    await bot.press(oscar, bot.last(oscar), "Confirm")
+
+    assert await bot.held(alice) == 0
+    final = bot.last(bot.group())
+    assert "Over: <b>5.00 USD</b> went back to @alice. Seed: <code>" in final.text
+    assert final.buttons == []
