@@ -172,3 +172,15 @@ async def test_an_admin_freeze_redraws_alices_envelope_as_over(make_bot) -> None
     final = bot.last(bot.group())
     assert "Over: <b>5.00 USD</b> went back to @alice. Seed: <code>" in final.text
     assert final.buttons == []
+
+
+async def test_someone_who_never_started_the_bot_is_sent_to_start_it(bot: ChatBot) -> None:
+    alice, _others = await posted(bot, "/envelope 10 2")
+    stranger = bot.user("zoe")
+    before = await bot.books()
+
+    await bot.press(stranger, bot.last(bot.group()), "Open")
+
+    assert bot.answer().params["url"] == "https://t.me/xmoney_test_bot"
+    assert bot.answer().params["text"] == "Start the bot first to open envelopes."
+    assert await bot.books() == before and await bot.held(alice) == 1_000
