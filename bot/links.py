@@ -41,7 +41,8 @@ COMMANDS = [("link", "menu.link"), ("links", "menu.links")]
 PAY_PREFIX = "pay-"
 REVOKE = buttons.LINK_REVOKE
 _REUSABLE = {"reusable", "réutilisable", "reutilisable", "multi"}
-_PENDING = "link_pending"  # user_data: the amountless link a payer was asked an amount for
+# The question for an amountless link names it; the payer's reply carries it back.
+_ASKED = re.compile(rf"\?start={PAY_PREFIX}({LINK_ID})")
 
 
 def links_of(bot_data: dict) -> PaymentLinks:  # type: ignore[type-arg]
@@ -181,14 +182,19 @@ async def open_link(update: Update, context: Context, link_id: str, payer: Perso
         await message.reply_text(t(reader, f"link.closed.{closed.why}"))
         return
     if link.amount is None:
-        assert context.user_data is not None
+        # The answer is a reply to this question (ForceReply makes it one), which names the
+        # link: no state is kept between the two, so any worker can take the answer.
         owner = await ledger.directory.get(link.owner_id)
-        asked = await message.reply_text(
-            t(reader, "link.ask_amount", owner=who(owner, reader), memo=memo(link.memo)),
+        await message.reply_text(
+            t(
+                reader,
+                "link.ask_amount",
+                owner=who(owner, reader),
+                memo=memo(link.memo),
+                link=start_link(context.bot, PAY_PREFIX + link.id),
+            ),
             reply_markup=ForceReply(selective=True),
         )
-        # The answer is a reply to this question (ForceReply makes it one).
-        context.user_data.setdefault(_PENDING, {})[asked.message_id] = link.id
         return
     await _pay(update, context, link.id, payer, None)
 
@@ -215,14 +221,15 @@ async def _pay(
 async def amount_answer(update: Update, context: Context) -> None:
     """The amount a payer gives, in reply to the question, for a link that left it to them."""
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None or context.user_data is None:
+    if message is None or user is None:
         return
     replied = message.reply_to_message
-    if replied is None:
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return
-    link_id = context.user_data.get(_PENDING, {}).get(replied.message_id)
-    if link_id is None:
+    asked = _ASKED.search(replied.text or "")
+    if asked is None:
         return
+    link_id = asked.group(1)
     reader = lang(context)
     try:
         payer = await registered_sender(context, user)
@@ -230,7 +237,6 @@ async def amount_answer(update: Update, context: Context) -> None:
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error, then=t(reader, "link.reply_again"))
         return
-    context.user_data[_PENDING].pop(replied.message_id, None)
     await _pay(update, context, link_id, payer, amount)
 
 

@@ -36,9 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "{n}. {what}{memo} · {kind} · jusqu'au {until} UTC\n{link}",
     },
     "link.ask_amount": {
-        "en": "How much do you want to pay {owner}{memo}? Reply with an amount, for example 12.50.",
+        "en": "How much do you want to pay {owner}{memo}? Reply with an amount, for example "
+        "12.50.\n(Link: {link})",
         "fr": "Combien voulez-vous payer à {owner}{memo} ? Répondez avec un montant, par exemple "
-        "12,50.",
+        "12,50.\n(Lien : {link})",
     },
     "link.reply_again": {
         "en": "Reply to my question with the amount.",

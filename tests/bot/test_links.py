@@ -123,7 +123,8 @@ async def test_a_link_without_an_amount_asks_the_payer_how_much(bot: ChatBot) ->
     await bot.send(bob, f"/start pay-{link}")
     question = bot.last(bob)
     assert question.text == (
-        "How much do you want to pay @alice — <i>tips</i>? Reply with an amount, for example 12.50."
+        "How much do you want to pay @alice — <i>tips</i>? Reply with an amount, for example "
+        f"12.50.\n(Link: {PAY}{link})"
     )
     await bot.send(bob, "lots", reply_to=question.result)
     assert bot.last(bob).text.startswith("That's not an amount I can read;")
