@@ -244,11 +244,13 @@ class _Explained(Exception):
 
 
 def _article(result_id: str, title: str, description: str) -> InlineQueryResultArticle:
+    """A result that is no cheque. Its description (seen only by whoever typed: results are
+    personal) may tell a figure; what choosing it posts in the chat is only its title."""
     return InlineQueryResultArticle(
         id=result_id,
         title=plain(title),
         description=plain(description),
-        input_message_content=InputTextMessageContent(description),
+        input_message_content=InputTextMessageContent(plain(title)),
     )
 
 

@@ -280,6 +280,8 @@ async def test_a_query_that_cannot_become_a_cheque_gets_one_result_saying_why(
 
     assert result["title"] == "This can't be sent"
     assert "reply_markup" not in result
+    # Chosen anyway, it posts nothing of the reason (a balance) into the chat.
+    assert result["input_message_content"]["message_text"] == "This can't be sent"
     assert why.lower() in result["description"].lower()
     assert await bot.books() == before
 
