@@ -40,11 +40,20 @@ from telegram.ext import (
 )
 
 from bot import buttons
-from bot.common import Context, answer, explain, lang, ledger_of, settings_of, start_link
+from bot.common import (
+    Context,
+    answer,
+    explain,
+    lang,
+    ledger_of,
+    send_private,
+    settings_of,
+    start_link,
+)
 from bot.outbox import deliver, payments_of
 from bot.people import language_for
 from bot.render import memo, money, plain, who
-from bot.texts import t
+from bot.texts import Html, t
 from ledger import Ledger, Person, parse_amount, split_amount
 from ledger.errors import AlreadyResolved, LedgerError, NotYours, SameAccount
 from ledger.outbox import OutboxMessage
@@ -273,9 +282,15 @@ async def chosen(update: Update, context: Context) -> None:
             inline_message_id=result.inline_message_id,
         )
     except (LedgerError, ValueError) as error:
-        why = explain(reader, error, ledger.currency) if isinstance(error, LedgerError) else ""
+        # The chat hears only that nothing was held; the reason (it may tell a balance or a
+        # limit) goes to the sender privately.
         await cheques.close_unheld(result.result_id, result.from_user.id)
-        await _edit(context.bot, result.inline_message_id, t(reader, "cheque.refused", reason=why))
+        await _edit(context.bot, result.inline_message_id, t(reader, "cheque.refused"))
+        if isinstance(error, LedgerError):
+            why = explain(reader, error, ledger.currency)
+            await send_private(
+                context.bot, result.from_user.id, t(reader, "cheque.refused_why", reason=Html(why))
+            )
         return
     await redraw(context, done.cheque)
 

@@ -74,8 +74,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Ce chèque n'a jamais été réservé : il ne peut rien payer. Envoyez-en un nouveau.",
     },
     "cheque.refused": {
-        "en": "This cheque could not be made. {reason}",
-        "fr": "Ce chèque n'a pas pu être fait. {reason}",
+        "en": "This cheque could not be made; nothing was held.",
+        "fr": "Ce chèque n'a pas pu être fait ; rien n'a été réservé.",
+    },
+    "cheque.refused_why": {
+        "en": "Your cheque could not be made. {reason}",
+        "fr": "Votre chèque n'a pas pu être fait. {reason}",
     },
     "cheque.button.accept": {"en": "Accept", "fr": "Accepter"},
     "cheque.button.cancel": {"en": "Cancel", "fr": "Annuler"},

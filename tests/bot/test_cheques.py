@@ -368,3 +368,24 @@ async def test_an_admin_freeze_edits_the_senders_cheque(make_bot) -> None:  # ty
     edited = bot.inline_message(IMID)
     assert edited.text.startswith("Cancelled: @alice's cheque of <b>12.50 USD</b>")
     assert "frozen" not in edited.text.lower()
+
+
+async def test_a_cheque_that_can_no_longer_be_held_tells_the_chat_nothing_of_why(
+    bot: ChatBot,
+) -> None:
+    """alice (50.00 USD) types two cheques of 40, in two chats, then posts both: the second
+    can't be held. The chat reads that nothing was held; only alice learns why."""
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(alice, funds=5_000)
+    await bot.register(bob)
+    [first] = await bot.inline(alice, "40 @bob")
+    [second] = await bot.inline(alice, "40 @bob")
+    await bot.choose(alice, "40 @bob", first, IMID)
+
+    await bot.choose(alice, "40 @bob", second, "IMID-2")
+
+    assert bot.inline_message("IMID-2").text == "This cheque could not be made; nothing was held."
+    assert bot.last(alice).text.startswith("Your cheque could not be made. Not enough money")
+    assert await bot.held(alice) == 4_000
+    await bot.press_inline(bob, "IMID-2", CHEQUE_ACCEPT + second["id"])
+    assert await bot.balances(bob) == [0]
