@@ -112,8 +112,10 @@ def read_query(text: str, ledger: Ledger) -> tuple[int, str | None, str]:
     return amount, (username[1:].lower() if username else None), rest
 
 
-def _hours(context: Context) -> int:
-    return max(1, settings_of(context).cheque_expiry_seconds // 3600)
+def _hours(context: Context) -> str:
+    """How long a cheque waits, as people read it: "24 h", "90 min" (the same in French)."""
+    seconds = settings_of(context).cheque_expiry_seconds
+    return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{max(1, seconds // 60)} min"
 
 
 # --- how a cheque looks ------------------------------------------------------------------
@@ -137,7 +139,7 @@ def cheque_buttons(
     return InlineKeyboardMarkup(rows)
 
 
-async def cheque_text(ledger: Ledger, cheque: Cheque, reader: str, hours: int) -> str:
+async def cheque_text(ledger: Ledger, cheque: Cheque, reader: str, hours: str) -> str:
     """The cheque's message in its current state."""
     directory = ledger.directory
     sender = await directory.get(cheque.sender_id)
@@ -635,7 +637,7 @@ async def expired(bot: Bot, ledger: Ledger, transfer: Transfer, reader: str) -> 
         from bot.envelopes import share_expired  # once per envelope, not per share
 
         return await share_expired(bot, ledger, cheque, reader)
-    await _edit(bot, cheque.inline_message_id, await cheque_text(ledger, cheque, reader, 0))
+    await _edit(bot, cheque.inline_message_id, await cheque_text(ledger, cheque, reader, ""))
     return t(
         reader,
         "cheque.told.expired",
@@ -659,7 +661,7 @@ async def released(bot: Bot, ledger: Ledger, transfer: Transfer) -> None:
             await redraw_envelope(bot, ledger, envelope)
         return
     reader = language_for(await ledger.directory.get(cheque.sender_id))
-    await _edit(bot, cheque.inline_message_id, await cheque_text(ledger, cheque, reader, 0))
+    await _edit(bot, cheque.inline_message_id, await cheque_text(ledger, cheque, reader, ""))
 
 
 # --- what admins see (/tx, /user) ----------------------------------------------------------

@@ -19,9 +19,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Envoyer {amount} au premier qui accepte",
     },
     "inline.offer.description": {
-        "en": "The money is held until it is accepted, cancelled or expires ({hours} h).",
-        "fr": "L'argent est réservé jusqu'à l'acceptation, l'annulation ou l'expiration "
-        "({hours} h).",
+        "en": "The money is held until it is accepted, cancelled or expires ({hours}).",
+        "fr": "L'argent est réservé jusqu'à l'acceptation, l'annulation ou l'expiration ({hours}).",
     },
     "inline.refused.title": {
         "en": "This can't be sent",
@@ -38,15 +37,15 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- the cheque, as everyone in the chat sees it ---
     "cheque.open.named": {
         "en": "💸 {sender} is sending <b>{amount}</b> to @{username}{memo}\n"
-        "Only @{username} can accept it; it expires in {hours} h.",
+        "Only @{username} can accept it; it expires in {hours}.",
         "fr": "💸 {sender} envoie <b>{amount}</b> à @{username}{memo}\n"
-        "Seul @{username} peut l'accepter ; il expire dans {hours} h.",
+        "Seul @{username} peut l'accepter ; il expire dans {hours}.",
     },
     "cheque.open.any": {
         "en": "💸 {sender} is sending <b>{amount}</b>{memo}\n"
-        "The first person to press Accept receives it; it expires in {hours} h.",
+        "The first person to press Accept receives it; it expires in {hours}.",
         "fr": "💸 {sender} envoie <b>{amount}</b>{memo}\n"
-        "La première personne qui appuie sur Accepter le reçoit ; il expire dans {hours} h.",
+        "La première personne qui appuie sur Accepter le reçoit ; il expire dans {hours}.",
     },
     "cheque.preparing": {
         "en": "💸 {sender} is sending <b>{amount}</b>{memo}…",
@@ -151,19 +150,19 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- escrow: /send to someone who never started the bot ---
     "escrow.offer": {
         "en": "Or send <b>{amount}</b>{memo} to @{username} as a cheque now: the money is held "
-        "for {hours} h, they claim it with a link you pass on, and it comes back to you if "
+        "for {hours}, they claim it with a link you pass on, and it comes back to you if "
         "they don't.",
         "fr": "Ou envoyez <b>{amount}</b>{memo} à @{username} en chèque dès maintenant : "
-        "l'argent est réservé {hours} h, la personne le réclame avec un lien que vous lui "
+        "l'argent est réservé {hours}, la personne le réclame avec un lien que vous lui "
         "transmettez, et il vous revient sinon.",
     },
     "escrow.button.send": {"en": "Send as a cheque", "fr": "Envoyer en chèque"},
     "escrow.button.share": {"en": "Share the cheque", "fr": "Partager le chèque"},
     "escrow.held": {
         "en": "💸 <b>{amount}</b> is held for @{username}{memo}. Pass on this link: "
-        "{link}\nIt comes back to you if not claimed within {hours} h.",
+        "{link}\nIt comes back to you if not claimed within {hours}.",
         "fr": "💸 <b>{amount}</b> est réservé pour @{username}{memo}. Transmettez ce lien : "
-        "{link}\nL'argent vous revient s'il n'est pas réclamé sous {hours} h.",
+        "{link}\nL'argent vous revient s'il n'est pas réclamé sous {hours}.",
     },
     "escrow.share.title": {
         "en": "Your cheque of {amount} for @{username}",

@@ -151,3 +151,17 @@ async def test_in_french(bot: ChatBot) -> None:
     assert "Ou envoyez <b>5,00" in offer.text
     await bot.press(alice, offer, "Envoyer en chèque")
     assert bot.last(alice).text.startswith("💸 <b>5,00")
+
+
+@SQLITE_ONLY
+async def test_a_short_expiry_is_said_in_minutes(make_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = await make_bot(cheque_expiry_seconds=5_400)  # 90 min
+    alice = bot.user("alice")
+    await bot.register(alice, funds=5_000)
+
+    await bot.send(alice, "/send @dave 5")
+
+    assert "the money is held for 90 min," in bot.last(alice).text
+    bot2 = await make_bot(cheque_expiry_seconds=600)
+    await bot2.send(alice, "/send @dave 5")
+    assert "the money is held for 10 min," in bot2.last(alice).text
