@@ -39,8 +39,10 @@ from bot import (
     ratelimit,
     send,
     start,
+    wallet,
 )
 from bot import request as payment_request
+from bot.metrics import MeasuredUpdates
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from ledger import Ledger, Limits, utcnow
@@ -57,6 +59,7 @@ FEATURES: tuple[ModuleType, ...] = (
     payment_request,
     cards,
     history,
+    wallet,
     language,
     admin,
 )
@@ -109,6 +112,7 @@ def build_application(
         )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .concurrent_updates(MeasuredUpdates(1))  # one at a time, as by default; counted
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -161,6 +165,7 @@ async def startup(application: Application) -> None:
         )
     except TelegramError as error:  # a bot without menus still works
         log.warning("command menus not set: %s", error.message)
+    await wallet.set_menu_button(application)
 
 
 async def set_command_menus(

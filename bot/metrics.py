@@ -1,0 +1,76 @@
+"""What the bot counts for Prometheus (``GET /metrics``, see README "Metrics").
+
+    xmoney_updates_total{type}             updates handled, by type (message, callback_query...)
+    xmoney_update_seconds                  time spent handling one update (histogram)
+    xmoney_payments_total{source,outcome}  payments asked for (chat, page): paid, refused...
+    xmoney_outbox_backlog                  messages owed to people and not delivered yet
+    xmoney_database_errors_total           failures because the database did not answer
+
+The metrics live in their own registry, so a test (or a second Application in one process)
+reads only the bot's, and nothing from the client library's process collectors leaks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from telegram import Update
+from telegram.ext import SimpleUpdateProcessor
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+UPDATES = Counter("xmoney_updates", "Updates handled, by type.", ["type"], registry=REGISTRY)
+UPDATE_SECONDS = Histogram(
+    "xmoney_update_seconds",
+    "Time spent handling one update, handlers and replies included.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+PAYMENTS = Counter(
+    "xmoney_payments",
+    "Payments asked for, by where they were asked (chat, page) and outcome.",
+    ["source", "outcome"],
+    registry=REGISTRY,
+)
+OUTBOX_BACKLOG = Gauge(
+    "xmoney_outbox_backlog",
+    "Messages owed to people (receipts, notices) not delivered yet.",
+    registry=REGISTRY,
+)
+DATABASE_ERRORS = Counter(
+    "xmoney_database_errors",
+    "Requests and updates that failed because the database did not answer.",
+    registry=REGISTRY,
+)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def update_type(update: object) -> str:
+    """The kind of an update: the name of its one set field (``message``, ``callback_query``)."""
+    if isinstance(update, Update):
+        for name in Update.ALL_TYPES:
+            if getattr(update, name, None) is not None:
+                return name
+        return "other"
+    return type(update).__name__
+
+
+class MeasuredUpdates(SimpleUpdateProcessor):
+    """Processes updates exactly as PTB's default (one at a time), counting each by type and
+    timing its handling."""
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        started = time.perf_counter()
+        try:
+            await coroutine
+        finally:
+            UPDATE_SECONDS.observe(time.perf_counter() - started)
+            UPDATES.labels(update_type(update)).inc()
+
+
+def exposition() -> bytes:
+    return generate_latest(REGISTRY)
