@@ -335,7 +335,12 @@ async def post_send_preview(request: Request, application: Application, caller: 
 async def post_send(request: Request, application: Application, caller: Caller) -> Response:
     """POST /api/send {to, amount, note, key}: pays, once per ``key`` (a page's submit)."""
     ledger = ledger_of(application)
-    recipient, amount, note, data = await _draft(request, application, caller)
+    try:
+        recipient, amount, note, data = await _draft(request, application, caller)
+    except Problem as problem:
+        if problem.status == 422:  # the chat's checks said no: a payment refused
+            metrics.PAYMENTS.labels("page", "refused").inc()
+        raise
     key = _key(data, caller)
     _admit(application, caller)
     try:

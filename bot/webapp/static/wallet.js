@@ -1,7 +1,7 @@
 // The wallet page. Its only credential is Telegram's init data, read from
 // window.Telegram.WebApp when a Telegram script provided it, else from the URL's fragment
 // (#tgWebAppData=..., how Telegram's clients open a Mini App). Nothing is loaded from
-// telegram.org. Every text comes from the catalogue embedded in the page; values are put
+// Telegram's servers or any other. Every text comes from the catalogue embedded in the page; values are put
 // in with textContent, never as markup.
 "use strict";
 (function () {
