@@ -85,7 +85,7 @@ class Page:
 
 
 @pytest.fixture
-async def page(make_bot: MakeBot) -> AsyncIterator[Page]:
+async def page(make_bot: MakeBot) -> AsyncIterator[Page]:  # noqa: F811
     bot = await make_bot(webapp_url=WEBAPP_URL)
     transport = httpx.ASGITransport(app=make_app(bot.app))
     async with httpx.AsyncClient(transport=transport, base_url="https://wallet.example.com") as c:
