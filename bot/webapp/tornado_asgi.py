@@ -28,6 +28,10 @@ class AsgiHandler(RequestHandler):
     def initialize(self, app: ASGIApp) -> None:
         self.app = app
         self.refusal = ""
+        self.gone = asyncio.Event()  # the client left, or the app has answered
+
+    def on_connection_close(self) -> None:
+        self.gone.set()
 
     def check_xsrf_cookie(self) -> None:  # no cookies at all: nothing to check
         return None
@@ -60,7 +64,9 @@ class AsgiHandler(RequestHandler):
             if not body_sent:
                 body_sent = True
                 return {"type": "http.request", "body": request.body or b"", "more_body": False}
-            await asyncio.sleep(0)
+            # Asked again only by an app listening for the client to leave (a streamed
+            # file, for one): it has not, until the connection closes.
+            await self.gone.wait()
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
@@ -70,7 +76,10 @@ class AsgiHandler(RequestHandler):
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.gone.set()
         if start is None:
             self.send_error(500)
             return
