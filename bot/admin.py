@@ -13,8 +13,9 @@ Admins are answered privately; from a group the bot writes to the admin's privat
 says nothing in the group. The person acted on is an @username, a numeric id, a text mention,
 or the author of the message the command replies to.
 
-Freeze, debit and reverse wait for a confirmation card (``bot.admin_cards``); credit, unfreeze
-and limits act at once, since they take nothing from anyone.
+Freeze, debit and reverse wait for a confirmation card (``bot.admin_cards``), and so does a
+credit above the per-transfer maximum (most likely a slip); other credits, unfreeze and limits
+act at once, since they take nothing from anyone.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import admin_cards
-from bot.admin_actions import AdminCard
+from bot.admin_actions import AdminCard, act
 from bot.admin_cards import to_admin
 from bot.admin_notices import notice, tell
 from bot.admin_parse import (
@@ -55,7 +56,7 @@ from bot.admin_views import (
 )
 from bot.common import Context, Refusal, lang, ledger_of, reply_unknown_command, settings_of
 from bot.render import money, who
-from bot.texts import t
+from bot.texts import Html, t
 from ledger import Limits, Person
 from ledger.errors import AlreadyReversed, LedgerError
 
@@ -129,7 +130,8 @@ async def unfreeze(update: Update, context: Context, words: Words) -> None:
 
 @admin_only
 async def credit(update: Update, context: Context, words: Words) -> None:
-    """Tops up someone's account from the issuance account at once and tells them."""
+    """Tops up someone's account from the issuance account and tells them: at once, or after
+    a confirmation card when it is more than one payment may be (a slip of the keyboard)."""
     reader, ledger = lang(context), ledger_of(context)
     message = update.effective_message
     assert message is not None
@@ -137,20 +139,23 @@ async def credit(update: Update, context: Context, words: Words) -> None:
     check_target(_admin_id(update), person)
     amount, rest = amount_of(context, rest, "admin.usage.credit")
     reason = reason_of(reader, rest, "admin.usage.credit")
-    account_id = await ledger.open_account(person.id)
-    credited = await ledger.transfer(
-        ledger.issuance_account_id,
-        account_id,
-        amount,
-        # One credit per command message: a redelivered update finds this one again.
+    card = AdminCard(
+        _admin_id(update),
+        "credit",
+        reason,
+        person.id,
+        amount=amount,
+        # One credit per command message, even through two cards: a redelivered update
+        # finds this one again.
         key=f"admin:credit:{message.chat_id}:{message.message_id}",
-        kind="credit",
-        memo=reason,
-        actor=_admin_id(update),
+        lang=reader,
     )
-    if credited.replayed:
+    if amount > (await ledger.limits()).max_transfer:
+        await admin_cards.offer(update, context, card)
         return
-    available = (await ledger.account(account_id)).available
+    effect = await act(context.bot, ledger, card)
+    if effect.replayed:
+        return
     await to_admin(
         update,
         context,
@@ -159,19 +164,10 @@ async def credit(update: Update, context: Context, words: Words) -> None:
             "admin.done.credit",
             amount=money(reader, amount, ledger.currency),
             name=who(person, reader),
-            ref=credited.ref,
-            available=money(reader, available, ledger.currency),
+            outcome=Html(effect.receipt),
         ),
     )
-    told = await notice(
-        ledger,
-        person.id,
-        "admin.notice.credited",
-        reason=reason,
-        amount=amount,
-        account_id=account_id,
-    )
-    await tell(context.bot, [told], "credit")
+    await tell(context.bot, effect.notices, "credit")
 
 
 @admin_only

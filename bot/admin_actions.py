@@ -1,7 +1,9 @@
-"""The three destructive admin actions, carried out once an admin confirms their card:
-freeze, debit and reverse. Each is one ledger call (audited by the ledger in the same
-transaction); debit and reverse carry the idempotency key ``admin:<card id>``, and a freeze
-changes an account at most once, so repeating a call moves no money and tells nobody twice.
+"""The admin actions that wait for a confirmation card, carried out once the admin confirms:
+freeze, debit, reverse, and a credit above the per-transfer maximum (a credit within it is
+carried out at once, by the same code). Each is one ledger call (audited by the ledger in the
+same transaction); debit and reverse carry the idempotency key ``admin:<card id>``, a credit
+the key of its command message, and a freeze changes an account at most once, so repeating a
+call moves no money and tells nobody twice.
 """
 
 from __future__ import annotations
@@ -28,16 +30,18 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AdminCard:
-    """A destructive action an admin asked for, waiting for their Confirm."""
+    """An action an admin asked for, waiting for their Confirm (or, for a credit within the
+    maximum, carried out at once)."""
 
     admin_id: int
-    action: str  # freeze | debit | reverse
+    action: str  # freeze | credit | debit | reverse
     reason: str
-    # freeze, debit: the account holder; reverse: the recipient who gives back (None: system)
+    # freeze, credit, debit: the account holder; reverse: the recipient who gives back
     target_id: int | None
     other_id: int | None = None  # reverse: the sender who gets the money back (None: system)
     amount: int = 0
     ref: str = ""  # reverse: the transfer reversed
+    key: str = ""  # the ledger's idempotency key when not admin:<card id> (credit: the command)
     id: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     created_at: datetime | None = None
     lang: str = "en"
@@ -53,6 +57,7 @@ class Effect:
 
     receipt: str
     notices: list[Notice] = field(default_factory=list)
+    replayed: bool = False  # the ledger had done it already (the same key): nothing new
 
 
 async def act(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
@@ -61,8 +66,8 @@ async def act(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
     await _check_not_own(ledger, card)
     if card.action == "freeze":
         return await _freeze(bot, ledger, card)
-    if card.action == "debit":
-        return await _debit(ledger, card)
+    if card.action in ("credit", "debit"):
+        return await _move(ledger, card)
     if card.action == "reverse":
         return await _reverse(ledger, card)
     raise AssertionError(f"unknown admin action {card.action!r}")
@@ -109,17 +114,19 @@ async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
     return await _described(describe(), written, card)
 
 
-async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
+async def _move(ledger: Ledger, card: AdminCard) -> Effect:
+    """A credit (from the issuance account) or a debit (back to it) of the card's amount."""
     target_id = card.target_id  # a local: the narrowing below holds in describe() too
     assert target_id is not None
     account_id = await ledger.open_account(target_id)
+    credit = card.action == "credit"
     try:
-        debited = await ledger.transfer(
-            account_id,
-            ledger.issuance_account_id,
+        moved = await ledger.transfer(
+            ledger.issuance_account_id if credit else account_id,
+            account_id if credit else ledger.issuance_account_id,
             card.amount,
-            key=f"admin:{card.id}",
-            kind="debit",
+            key=card.key or f"admin:{card.id}",
+            kind=card.action,
             memo=card.reason,
             actor=card.admin_id,
         )
@@ -130,23 +137,23 @@ async def _debit(ledger: Ledger, card: AdminCard) -> Effect:
         available = (await ledger.account(account_id)).available
         receipt = t(
             card.lang,
-            "admin.done.debit",
-            ref=debited.ref,
+            "admin.done.moved",
+            ref=moved.ref,
             available=money(card.lang, available, ledger.currency),
         )
-        if debited.replayed:
-            return Effect(receipt)
+        if moved.replayed:
+            return Effect(receipt, replayed=True)
         told = await notice(
             ledger,
             target_id,
-            "admin.notice.debited",
+            "admin.notice.credited" if credit else "admin.notice.debited",
             reason=card.reason,
             amount=card.amount,
             account_id=account_id,
         )
         return Effect(receipt, [told])
 
-    written = Effect(t(card.lang, "admin.done.written", ref=debited.ref))
+    written = Effect(t(card.lang, "admin.done.written", ref=moved.ref), replayed=moved.replayed)
     return await _described(describe(), written, card)
 
 

@@ -1,5 +1,5 @@
-"""Admin confirmation cards: freeze, debit and reverse wait for [Confirm] from the admin who
-asked, then act once and tell the people concerned.
+"""Admin confirmation cards: freeze, debit, reverse and a credit above the per-transfer maximum
+wait for [Confirm] from the admin who asked, then act once and tell the people concerned.
 
 Where a pending action lives: server-side, in ``bot_data["admin_cards"]`` under a random card
 id. The callback data carries only that id (``a:c:<id>`` Confirm, ``a:x:<id>`` Cancel, 20
@@ -11,8 +11,8 @@ after ``hold_expiry_seconds`` like a payment card.
 
 Once only: a press marks the card "acting" before its first ``await``, so a second or
 concurrent press is told "already done"; behind that, the ledger call carries the key
-``admin:<card id>`` (debit, reverse; a freeze is idempotent by itself), so even a repeated
-call moves money once and tells nobody twice.
+``admin:<card id>`` (debit, reverse; a credit carries its command's, and a freeze is
+idempotent by itself), so even a repeated call moves money once and tells nobody twice.
 """
 
 from __future__ import annotations

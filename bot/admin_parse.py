@@ -12,14 +12,15 @@ from dataclasses import dataclass
 
 from telegram import Message, MessageEntity, User
 
-from bot.common import Context, Refusal, ledger_of
+from bot.common import Context, Refusal, lang, ledger_of
 from bot.people import USERNAME, by_user, quoted, reply_author
 from bot.texts import Html, t
-from ledger import Currency, Person, Transfer, parse_amount
+from ledger import Person, Transfer, parse_amount, split_amount
 from ledger.errors import MemoTooLong
 from ledger.models import MEMO_MAX
 
 REF = re.compile(r"[0-9A-Za-z]{4,16}")
+_BARE_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*[.,]?")
 _TOKEN = re.compile(r"\s*(\S+)")
 
 
@@ -110,22 +111,20 @@ def reason_of(reader: str, text: str, usage: str, *, required: bool = True) -> s
 
 
 def amount_of(context: Context, text: str, usage: str) -> tuple[int, str]:
-    """The amount at the start of ``text`` (the ledger's parser) and the rest. A currency code
-    after the amount belongs to it, so "5 EUR" is refused by the parser rather than taken as
-    5 USD with a reason starting "EUR"."""
-    currency = ledger_of(context).currency
-    token, rest = split(text)
-    if token is None:
+    """The amount at the start of ``text`` (the ledger's parser) and the rest. A currency
+    next to the amount belongs to it, so "5 EUR" is refused by the parser rather than taken
+    as 5 USD with a reason starting "EUR". Another bare number right after it is refused: in
+    a reply the number is the amount, and "/credit 424242 5 refund" meant as an id would
+    otherwise credit 424,242."""
+    written, rest = split_amount(text)
+    if written is None:
         raise Refusal(usage)
-    unit, after_unit = split(rest)
-    if unit is not None and _is_currency(unit):
-        token, rest = f"{token} {unit}", after_unit
-    return parse_amount(token, currency), rest
-
-
-def _is_currency(word: str) -> bool:
-    try:
-        Currency.of(word)
-    except ValueError:
-        return False
-    return True
+    amount = parse_amount(written, ledger_of(context).currency)
+    after, _ = split(rest)
+    if after is not None and _BARE_NUMBER.fullmatch(after):
+        raise Refusal(
+            "admin.refusal.two_numbers",
+            numbers=quoted(f"{written} {after}"),
+            usage=Html(t(lang(context), usage)),
+        )
+    return amount, rest

@@ -33,7 +33,7 @@ from bot.common import (
 )
 from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
 from bot.texts import t
-from ledger import Person, parse_amount
+from ledger import Person, parse_amount, split_amount
 from ledger.errors import LedgerError, MemoTooLong
 from ledger.models import MEMO_MAX
 
@@ -83,28 +83,26 @@ def _names_someone(token: str | None) -> bool:
     return token is not None and (token.startswith("@") or token == _MENTION)
 
 
-def split_parts(rest: str, currency_code: str) -> tuple[str | None, str | None, str]:
+def split_parts(rest: str) -> tuple[str | None, str | None, str]:
     """(who, amount, note) from the words after /send; who and amount come in either order.
-    A currency code right after the amount belongs to it ("5 USD lunch")."""
+    A currency next to the amount belongs to it ("5 USD lunch", "JPY 100"), so that another
+    currency is refused instead of becoming the note."""
     first, after_first = _next_token(rest)
-    second, after_second = _next_token(after_first)
     if _names_someone(first):
-        who, amount, tail = first, second, after_second
-    elif _names_someone(second):
-        who, amount, tail = second, first, after_second
-    else:
-        who, amount, tail = None, first, after_first
-    unit, after_unit = _next_token(tail)
-    if amount is not None and unit is not None and unit.upper() == currency_code:
-        amount, tail = f"{amount} {unit}", after_unit
-    return who, amount, tail.strip()
+        amount, tail = split_amount(after_first)
+        return first, amount, tail.strip()
+    amount, after_amount = split_amount(rest)
+    second, after_second = _next_token(after_amount)
+    if _names_someone(second):
+        return second, amount, after_second.strip()
+    return None, amount, after_amount.strip()
 
 
 async def read_draft(context: Context, message: Message, sender: Person) -> Draft:
     """Everything /send says, checked; raises a Refusal or the ledger's typed error."""
     ledger = ledger_of(context)
     rest, mentioned = command_rest(message)
-    who, amount_text, note = split_parts(rest, ledger.currency.code)
+    who, amount_text, note = split_parts(rest)
     draft = Draft(note=note, sender=sender)
     if who == _MENTION and mentioned is not None:
         draft.recipient = await by_user(context, mentioned)

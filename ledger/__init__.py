@@ -3,7 +3,7 @@
 from ledger.core import Ledger, new_ref, utcnow
 from ledger.directory import Person
 from ledger.errors import *  # noqa: F403 - the typed errors are part of the public API
-from ledger.money import Currency, format_amount, parse_amount
+from ledger.money import Currency, format_amount, parse_amount, split_amount
 from ledger.requests import PaymentRequest
 from ledger.types import (
     Account,
@@ -36,5 +36,6 @@ __all__ = [
     "format_amount",
     "new_ref",
     "parse_amount",
+    "split_amount",
     "utcnow",
 ]

@@ -69,6 +69,12 @@ class AmbiguousDecimalMark(AmountError):
     code = "amount_both_marks"
 
 
+class AmbiguousThousands(AmountError):
+    """1,000 could be a thousand or one: write 1000 for a thousand, 1.5 for decimals."""
+
+    code = "amount_thousands"
+
+
 class MalformedAmount(AmountError):
     """That is not an amount I can read; write it like 12.50 or 12,50."""
 

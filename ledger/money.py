@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ledger.errors import (
     AmbiguousDecimalMark,
+    AmbiguousThousands,
     AmountTooLarge,
     EmptyAmount,
     ExponentNotAllowed,
@@ -63,7 +64,63 @@ _EXPONENTS = {
     "JOD": 3,
     "TND": 3,
 }
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩"}
+# Every active ISO 4217 code, so that "100 RUB" on a USD bot is refused as a currency rather
+# than read as 100 USD with the note "RUB" (the test codes XTS and XXX are left out).
+_ISO_CODES = (
+    frozenset(
+        """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
+    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP
+    DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR
+    IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD
+    MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB
+    PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD
+    SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS
+    VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER
+    ZAR ZMW ZWG ZWL
+    """.split()
+    )
+    | _EXPONENTS.keys()
+)
+# Symbols, each with the currencies that write it (the first is the one a refusal names).
+_SYMBOLS: dict[str, tuple[str, ...]] = {
+    "$": ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "CLP", "ARS", "COP"),
+    "US$": ("USD",),
+    "C$": ("CAD",),
+    "CA$": ("CAD",),
+    "A$": ("AUD",),
+    "AU$": ("AUD",),
+    "NZ$": ("NZD",),
+    "HK$": ("HKD",),
+    "S$": ("SGD",),
+    "R$": ("BRL",),
+    "€": ("EUR",),
+    "£": ("GBP",),
+    "¥": ("JPY", "CNY"),
+    "円": ("JPY",),
+    "₹": ("INR",),
+    "₩": ("KRW",),
+    "₽": ("RUB",),
+    "₺": ("TRY",),
+    "₪": ("ILS",),
+    "₫": ("VND",),
+    "₴": ("UAH",),
+    "₱": ("PHP",),
+    "฿": ("THB",),
+    "₦": ("NGN",),
+    "₸": ("KZT",),
+    "₾": ("GEL",),
+    "₼": ("AZN",),
+    "₡": ("CRC",),
+    "₲": ("PYG",),
+    "₵": ("GHS",),
+    "kr": ("SEK", "NOK", "DKK", "ISK"),
+    "zł": ("PLN",),
+    "Kč": ("CZK",),
+}
+# Codes that are also everyday words in lower case ("5 try this", "5 ils ont gagné"): next to
+# an amount in a sentence they count as a currency only in capitals.
+_WORDS = frozenset({"TRY", "ILS"})
 
 # Largest amount a BIGINT column holds; anything beyond is refused before arithmetic.
 MAX_MINOR = 2**63 - 1
@@ -88,17 +145,76 @@ class Currency:
 
     @property
     def symbol(self) -> str | None:
-        return _SYMBOLS.get(self.code)
+        return next((mark for mark, codes in _SYMBOLS.items() if codes[0] == self.code), None)
 
 
 _NUMBERISH = re.compile(r"^[0-9 \u00a0\u202f.,]+$")
+# A dot or comma with three digits after a short whole part: "1,000" is a thousand in English
+# and one in French, so it is never read, whatever the currency's number of decimals.
+_THOUSANDS_OR_DECIMALS = re.compile(r"[1-9][0-9]{0,2}[.,][0-9]{3}")
+# A currency written before or after the number: a run of anything but digits, blanks,
+# decimal marks and signs ("USD", "$", "R$", "€").
+_MARK = r"[^0-9\s.,+\-\u2212\u2013_()]+"
+_MARK_BEFORE = re.compile(
+    rf"(?P<sign>[-\u2212\u2013+]?)\s*(?P<mark>{_MARK})\s*(?P<number>.*)", re.S
+)
+_MARK_AFTER = re.compile(rf"(?P<number>.*?)\s*(?P<mark>{_MARK})", re.S)
+
+
+def currencies_named(word: str) -> tuple[str, ...]:
+    """The currencies a code or symbol stands for, in any case ("jpy" -> JPY, "$" -> USD,
+    CAD, ...); empty when ``word`` names none."""
+    if word in _SYMBOLS:
+        return _SYMBOLS[word]
+    code = word.upper()
+    return (code,) if code in _ISO_CODES else ()
+
+
+def names_a_currency(word: str) -> bool:
+    """Whether a word next to an amount in a sentence is its currency: a symbol, a code in
+    capitals, or in any case a code of a currency the bot can run in, unless that is also
+    an everyday word ("try")."""
+    if word in _SYMBOLS or (word.isupper() and word in _ISO_CODES):
+        return True
+    return word.upper() in _EXPONENTS and word.upper() not in _WORDS
+
+
+def split_amount(text: str) -> tuple[str | None, str]:
+    """The words at the start of ``text`` that write an amount, and the text after them: a
+    number with its currency before or after it ("5 USD", "JPY 100", "€ 5"), so that a
+    currency is never taken for the start of a note. A first word that is no amount comes
+    back alone, for ``parse_amount`` to say why; None when ``text`` is blank."""
+    first, rest = _word(text)
+    if first is None:
+        return None, ""
+    second, after_second = _word(rest)
+    if second is not None:
+        if names_a_currency(first) and _has_digit(second) and not names_a_currency(second):
+            return f"{first} {second}", after_second
+        if _has_digit(first) and names_a_currency(second):
+            return f"{first} {second}", after_second
+    return first, rest
+
+
+_WORD = re.compile(r"\s*(\S+)")
+
+
+def _word(text: str) -> tuple[str | None, str]:
+    match = _WORD.match(text)
+    return (match.group(1), text[match.end() :]) if match else (None, "")
+
+
+def _has_digit(word: str) -> bool:
+    return any("0" <= ch <= "9" for ch in word)
 
 
 def parse_amount(text: str | None, currency: Currency, *, maximum: int | None = None) -> int:
     """Turn what a person typed into minor units, or raise the AmountError that says why not.
 
     Accepts ``12``, ``12.5``, ``12.50``, ``12,50`` and space-grouped thousands
-    (``1 000,50``), optionally with the currency's code or symbol around it.
+    (``1 000,50``), optionally with the currency's code or symbol before or after it.
+    Another currency's is refused by name, and ``1,000`` (a thousand, or one with three
+    decimals?) is refused in every currency.
     """
     raw = (text or "").strip()
     # Invisible characters (zero-width, bidi marks) never make an amount valid.
@@ -123,6 +239,8 @@ def parse_amount(text: str | None, currency: Currency, *, maximum: int | None = 
         raise MalformedAmount(text or "")
     if "." in raw and "," in raw:
         raise AmbiguousDecimalMark()
+    if _THOUSANDS_OR_DECIMALS.fullmatch(raw):
+        raise AmbiguousThousands()
     mark = "." if "." in raw else "," if "," in raw else None
     if mark is not None and raw.count(mark) > 1:
         raise MalformedAmount(text or "")
@@ -149,25 +267,18 @@ def parse_amount(text: str | None, currency: Currency, *, maximum: int | None = 
 
 
 def _strip_currency(raw: str, currency: Currency) -> str:
-    marks = [currency.code, currency.code.lower()]
-    if currency.symbol:
-        marks.append(currency.symbol)
-    for mark in marks:
-        if raw.startswith(mark):
-            return raw[len(mark) :].strip()
-        if raw.endswith(mark):
-            return raw[: -len(mark)].strip()
-    # A different known code or symbol is a mistake worth naming, not a malformed number.
-    match = re.fullmatch(
-        r"([A-Za-z]{3})\s*([0-9.,\s\u00a0\u202f]+)|([0-9.,\s\u00a0\u202f]+?)\s*([A-Za-z]{3})", raw
-    )
-    if match:
-        code = (match.group(1) or match.group(4) or "").upper()
-        if code in _EXPONENTS:
-            raise WrongCurrency(code, currency.code)
-    for code, symbol in _SYMBOLS.items():
-        if symbol in raw:
-            raise WrongCurrency(code, currency.code)
+    """``raw`` without the currency written before or after its number ("$5", "5 usd",
+    "USD 5 "); another currency's code or symbol is refused by name, not read as a number."""
+    for pattern in (_MARK_BEFORE, _MARK_AFTER):
+        match = pattern.fullmatch(raw)
+        if match is None:
+            continue
+        named = currencies_named(match["mark"])
+        if not named:
+            continue
+        if currency.code not in named:
+            raise WrongCurrency(named[0], currency.code)
+        raw = (match.groupdict().get("sign", "") + match["number"]).strip()
     return raw
 
 
@@ -185,7 +296,9 @@ def format_amount(minor: int, currency: Currency, *, style: str = "en", code: bo
     """Write minor units the way a language writes money: ``1 234.50 USD`` / ``1 234,50 USD``.
 
     Thousands are grouped with a no-break space, which the parser accepts, so
-    ``parse_amount(format_amount(x)) == x`` for every valid amount in both styles.
+    ``parse_amount(format_amount(x)) == x`` for every valid amount in both styles, except in
+    three-decimal currencies from 1 to 999.999: "1.500 KWD" has the "1,000" shape the parser
+    refuses as a thousand-or-decimals.
     """
     sign = "-" if minor < 0 else ""
     whole, frac = divmod(abs(minor), 10**currency.exponent)

@@ -83,6 +83,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Nobody with the id {id} has used the bot or has an account.",
         "fr": "Personne avec l'identifiant {id} n'a utilisé le bot ni n'a de compte.",
     },
+    "admin.refusal.two_numbers": {
+        "en": "“{numbers}” is two numbers in a row; I read only one amount and nothing was "
+        "done. In a reply the person is the author of the message and the first number is "
+        "the amount. Start the reason with a word. {usage}",
+        "fr": "« {numbers} » : deux nombres à la suite ; je ne lis qu'un montant, et rien "
+        "n'a été fait. En réponse à un message, la personne est son auteur et le premier "
+        "nombre est le montant. Commencez le motif par un mot. {usage}",
+    },
     "admin.refusal.yourself": {
         "en": "You can't do this to your own account; ask another admin.",
         "fr": "Vous ne pouvez pas faire cela sur votre propre compte ; demandez à un autre admin.",
@@ -144,6 +152,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "admin.summary.freeze": {
         "en": "freeze {name}'s account",
         "fr": "geler le compte de {name}",
+    },
+    "admin.summary.credit": {
+        "en": "credit <b>{amount}</b> to {name}, more than the maximum of one payment",
+        "fr": "créditer <b>{amount}</b> à {name}, plus que le maximum d'un paiement",
     },
     "admin.summary.debit": {
         "en": "debit <b>{amount}</b> from {name}",
@@ -222,7 +234,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Réservations en cours libérées : {holds}. La personne a été prévenue, avec "
         "le motif.",
     },
-    "admin.done.debit": {
+    "admin.done.moved": {
         "en": "Reference: <code>{ref}</code>. Their balance now: <b>{available}</b>.",
         "fr": "Référence : <code>{ref}</code>. Son solde désormais : <b>{available}</b>.",
     },
@@ -247,10 +259,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "✅ Le compte de {name} est de nouveau actif ; la personne a été prévenue.",
     },
     "admin.done.credit": {
-        "en": "✅ Credited <b>{amount}</b> to {name}.\nReference: <code>{ref}</code>. "
-        "Their balance now: <b>{available}</b>.",
-        "fr": "✅ <b>{amount}</b> crédité à {name}.\nRéférence : <code>{ref}</code>. "
-        "Son solde désormais : <b>{available}</b>.",
+        "en": "✅ Credited <b>{amount}</b> to {name}.\n{outcome}",
+        "fr": "✅ <b>{amount}</b> crédité à {name}.\n{outcome}",
     },
     # --- what the people concerned are told ---
     "admin.notice.frozen": {

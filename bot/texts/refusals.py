@@ -40,6 +40,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Utilisez soit un point soit une virgule pour les décimales, pas les deux "
         "(12.50 ou 12,50).",
     },
+    "refusal.amount_thousands": {
+        "en": "A dot or comma followed by three digits (like 1,000) could separate thousands "
+        "or decimals, so I don't guess. Write a thousand as 1000, and decimals with fewer "
+        "digits, like 1.5 or 1.50.",
+        "fr": "Un point ou une virgule suivi de trois chiffres (comme 1,000) peut séparer les "
+        "milliers ou les décimales, je ne devine donc pas. Écrivez mille 1000, et les "
+        "décimales avec moins de chiffres, comme 1,5 ou 1,50.",
+    },
     "refusal.amount_malformed": {
         "en": "That's not an amount I can read; write it like 12.50 or 12,50.",
         "fr": "Je ne sais pas lire ce montant ; écrivez-le comme 12,50 ou 12.50.",

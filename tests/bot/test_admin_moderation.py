@@ -232,7 +232,10 @@ async def test_credit_refusals_each_say_what_to_fix_and_move_nothing(ops: ChatBo
         ("/credit", "Write it like <code>/credit @name 10.00 reason</code>."),
         ("/credit @alice", "Write it like <code>/credit @name 10.00 reason</code>."),
         ("/credit @alice 10", "Give a reason: it goes on the record"),
-        ("/credit @alice 12.345 oops", "Amounts have at most 2 decimal places here"),
+        ("/credit @alice 12.3456 oops", "Amounts have at most 2 decimal places here"),
+        ("/credit @alice 1,000 oops", "A dot or comma followed by three digits"),
+        ("/credit @alice JPY 5 oops", "Amounts here are in USD, not JPY."),
+        ("/credit @alice 5 € oops", "Amounts here are in USD, not EUR."),
         ("/credit @alice -5 oops", "The amount can't be negative."),
         ("/credit @alice 0 oops", "The amount must be more than zero."),
         ("/credit @alice lots oops", "That's not an amount I can read"),
@@ -244,6 +247,85 @@ async def test_credit_refusals_each_say_what_to_fix_and_move_nothing(ops: ChatBo
         assert ops.last(OSCAR).text.startswith(answer), command
     assert await ops.books() == books
     assert ops.to(ops.user("alice")) == []
+
+
+async def test_an_id_typed_in_a_reply_is_refused_or_shown_on_a_card_never_credited(
+    ops: ChatBot,
+) -> None:
+    """In a reply the number is the amount: "/credit 424242 5 refund", meant as bob's id and
+    5, credited bob 424,242.00 at once. Two numbers in a row are now refused, and a credit
+    above the per-transfer maximum (10,000.00 here) waits for Confirm like a debit."""
+    bob = ops.user("bob")
+    group = ops.group()
+    bobs_message = ops.message(bob, "where is my refund?", chat=group)
+    books = await ops.books()
+
+    await ops.send(OSCAR, "/credit 424242 5 refund", chat=group, reply_to=bobs_message)
+    assert ops.last(OSCAR).text == (
+        "“424242 5” is two numbers in a row; I read only one amount and nothing was done. In "
+        "a reply the person is the author of the message and the first number is the amount. "
+        "Start the reason with a word. Write it like <code>/credit @name 10.00 reason</code>."
+    )
+    assert await ops.books() == books
+
+    await ops.send(OSCAR, "/credit 424242 refund", chat=group, reply_to=bobs_message)
+    card = ops.last(OSCAR)
+    assert card.text == (
+        "⚠️ Please confirm: credit <b>424\u00a0242.00 USD</b> to @bob, more than the maximum "
+        "of one payment — <i>refund</i>\nOnly you can press; this card expires in 5 min."
+    )
+    assert [label for label, _ in card.buttons] == ["Confirm", "Cancel"]
+    assert await ops.books() == books  # nothing before Confirm
+    await ops.press(OSCAR, card, "Cancel")
+    assert ops.last(OSCAR).text.startswith("Cancelled: credit <b>424\u00a0242.00 USD</b> to @bob")
+    assert await ops.books() == books
+    assert ops.to(bob) == [] and ops.to(group) == []
+
+
+async def test_a_large_credit_is_made_once_confirmed_and_once_only(ops: ChatBot) -> None:
+    bob = ops.user("bob")
+    update = await ops.send(OSCAR, "/credit @bob 20000 insurance payout")
+    card = ops.last(OSCAR)
+    assert card.text.startswith(
+        "⚠️ Please confirm: credit <b>20\u00a0000.00 USD</b> to @bob, more than the maximum"
+    )
+    assert await ops.balances(bob) == [5_000]
+
+    await ops.press(OSCAR, card, "Confirm")
+
+    assert await ops.balances(bob) == [2_005_000]
+    done = ops.last(OSCAR).text
+    assert done.startswith("✅ Done: credit <b>20\u00a0000.00 USD</b> to @bob")
+    assert done.endswith("Their balance now: <b>20\u00a0050.00 USD</b>.")
+    assert ops.last(bob).text == (
+        "💰 The operators credited <b>20\u00a0000.00 USD</b> to your account. "
+        "Reason: insurance payout\nYour balance: <b>20\u00a0050.00 USD</b>"
+    )
+    record = await latest_audit(ops)
+    assert (record.action, record.actor_id, record.owner_id, record.amount) == (
+        "credit.posted",
+        OSCAR["id"],
+        bob["id"],
+        2_000_000,
+    )
+
+    # The same /credit delivered again shows a second card; confirming it credits nothing more.
+    told = len(ops.to(bob))
+    await ops.deliver(update)
+    await ops.press(OSCAR, ops.last(OSCAR), "Confirm")
+    assert await ops.balances(bob) == [2_005_000]
+    assert len(ops.to(bob)) == told
+
+
+async def test_two_numbers_after_the_person_are_refused_in_debit_too(ops: ChatBot) -> None:
+    books = await ops.books()
+    await ops.send(OSCAR, "/debit @bob 20 5 chargeback")
+    assert ops.last(OSCAR).text.startswith("“20 5” is two numbers in a row;")
+    assert ops.last(OSCAR).text.endswith("Write it like <code>/debit @name 5.00 reason</code>.")
+    assert ops.last(OSCAR).buttons == []
+    await ops.send(OSCAR, "/credit @bob 10 #4411 refund")  # a reason may start with "#4411"
+    assert ops.last(OSCAR).text.startswith("✅ Credited <b>10.00 USD</b> to @bob.")
+    assert (await ops.books())[0] == books[0] + 1
 
 
 async def test_oscar_debits_bob_after_confirming_and_never_below_zero(ops: ChatBot) -> None:

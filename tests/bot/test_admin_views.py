@@ -266,7 +266,11 @@ async def test_limits_refusals_change_nothing(ops: ChatBot) -> None:
         ("/limits max", "Write it like <code>/limits</code> to see them"),
         ("/limits max lots", "That's not an amount I can read"),
         ("/limits daily 0", "The amount must be more than zero."),
-        ("/limits daily 1.234", "Amounts have at most 2 decimal places here"),
+        ("/limits daily 1.2345", "Amounts have at most 2 decimal places here"),
+        ("/limits daily 2.000", "A dot or comma followed by three digits (like 1,000) could"),
+        ("/limits max 500 JPY", "Amounts here are in USD, not JPY."),
+        ("/limits max ¥ 500", "Amounts here are in USD, not JPY."),
+        ("/limits max 500 5 too many", "“500 5” is two numbers in a row"),
     ):
         await ops.send(OSCAR, command)
         assert ops.last(OSCAR).text.startswith(answer), command

@@ -86,6 +86,23 @@ async def test_wrong_answers_are_explained_and_asked_again(bot: ChatBot) -> None
     assert bot.last(alice).text.startswith("Send <b>8.00 USD</b> to @bob — <i>dinner</i>?")
 
 
+async def test_an_answer_in_another_currency_is_refused_and_asked_again(bot: ChatBot) -> None:
+    alice, _ = await alice_and_bob(bot)
+    await bot.send(alice, "/send @bob")
+    for answer, given in (("₽100", "RUB"), ("100 JPY", "JPY"), ("CHF 5", "CHF")):
+        await bot.send(alice, answer)
+        assert bot.last(alice).text == (
+            f"Amounts here are in USD, not {given}. Write the amount in USD.\n\n"
+            "Try again, or /cancel."
+        ), answer
+    await bot.send(alice, "1,000")
+    assert bot.last(alice).text.startswith("A dot or comma followed by three digits")
+    await bot.send(alice, "5 Usd")  # was "in USD, not USD"
+    assert bot.last(alice).text == ASK_NOTE
+    await bot.send(alice, "/skip")
+    assert bot.last(alice).text.startswith("Send <b>5.00 USD</b> to @bob?")
+
+
 async def test_cancel_ends_the_conversation_and_nothing_is_held(bot: ChatBot) -> None:
     alice, _ = await alice_and_bob(bot)
     before = await bot.books()

@@ -32,6 +32,24 @@ async def test_bob_receives_the_request_privately_and_alice_is_told_it_went(
     assert await bot.balances(alice, bob) == [0, 5_000]  # asking moves nothing
 
 
+async def test_a_request_in_another_currency_is_refused_not_turned_into_dollars(
+    bot: ChatBot,
+) -> None:
+    """ "/request @bob 100 JPY" asked bob for 100.00 USD with the note "JPY": an easy trick."""
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(alice)
+    await bot.register(bob, funds=50_000)
+    for command in ("/request @bob 100 JPY", "/request @bob ¥ 100 sushi", "/request 100€ @bob"):
+        await bot.send(alice, command)
+        given = "EUR" if "€" in command else "JPY"
+        assert bot.last(alice).text == (
+            f"Amounts here are in USD, not {given}. Write the amount in USD."
+        ), command
+    assert bot.to(bob) == []
+    await bot.send(alice, "/request @bob 100 usd sushi")  # the bot's own currency is fine
+    assert bot.last(bob).text == "💌 @alice asks you for <b>100.00 USD</b> — <i>sushi</i>."
+
+
 async def test_bob_pays_through_the_same_card_and_alice_hears_it(bot: ChatBot) -> None:
     alice, bob = await asked(bot)
     request = bot.last(bob)

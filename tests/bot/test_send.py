@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
+from bot.app import build_application
+from bot.fakeapi import RecordingRequest
 from bot.invites import payload_for
+from bot.settings import load_settings
+from ledger import Ledger
 from tests.bot.conftest import SQLITE_ONLY, TOKEN, ChatBot
+from tests.conftest import FakeClock
 
 LINK = "https://t.me/xmoney_test_bot"
 ALICES_INVITE = f"{LINK}?start={payload_for(TOKEN, 101)}"  # signed: bot/invites.py
@@ -55,6 +62,42 @@ async def test_a_currency_code_after_the_amount_belongs_to_it(bot: ChatBot) -> N
     alice, _, _ = await scene(bot)
     await bot.send(alice, "/send @bob 3 USD coffee")
     assert bot.last(alice).text.startswith("Send <b>3.00 USD</b> to @bob — <i>coffee</i>?")
+
+
+async def test_the_bots_own_currency_before_the_amount_is_dropped_too(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    await bot.send(alice, "/send @bob USD 3 coffee")  # was "Please give an amount"
+    assert bot.last(alice).text.startswith("Send <b>3.00 USD</b> to @bob — <i>coffee</i>?")
+    await bot.send(alice, "/send $ 4 @bob tea")
+    assert bot.last(alice).text.startswith("Send <b>4.00 USD</b> to @bob — <i>tea</i>?")
+    assert await bot.held(alice) == 700
+
+
+@pytest.mark.parametrize(
+    ("command", "given"),
+    [
+        ("/send @bob 100 JPY", "JPY"),  # held 100.00 USD with the note "JPY"
+        ("/send @bob JPY 100 lunch", "JPY"),
+        ("/send @bob 100 € lunch", "EUR"),
+        ("/send ¥100 @bob", "JPY"),
+        ("/send @bob 100€", "EUR"),
+        ("/send 5 GBP @bob", "GBP"),
+        ("/send @bob 100 RUB", "RUB"),
+        ("/send 100 JPY", "JPY"),  # refused at once, not after "who?"
+    ],
+)
+async def test_an_amount_in_another_currency_is_refused_never_read_as_dollars(
+    bot: ChatBot, command: str, given: str
+) -> None:
+    alice, bob, _ = await scene(bot)
+    before = await bot.books()
+
+    await bot.send(alice, command)
+
+    [reply] = bot.to(alice)
+    assert reply.text == f"Amounts here are in USD, not {given}. Write the amount in USD."
+    assert await bot.books() == before and await bot.held(alice) == 0
+    assert bot.to(bob) == []
 
 
 async def test_tipping_by_replying_to_bobs_message_in_a_group(bot: ChatBot) -> None:
@@ -146,7 +189,8 @@ async def test_editing_a_send_message_does_not_send_again(bot: ChatBot) -> None:
         ("/send @bob -5", "The amount can't be negative. To ask someone for money, use /request."),
         ("/send @bob 0", "The amount must be more than zero."),
         ("/send @bob 1e3", "Write the amount in full (1000), not as an exponent (1e3)."),
-        ("/send @bob 12.505", "Amounts have at most 2 decimal places here, and I never round."),
+        ("/send @bob 12.5051", "Amounts have at most 2 decimal places here, and I never round."),
+        ("/send @bob 1,000", "A dot or comma followed by three digits (like 1,000) could"),
         ("/send @bob 1.000,50", "Use either a dot or a comma for the decimals, not both"),
         ("/send @bob €5", "Amounts here are in USD, not EUR."),
         ("/send @alice 5", "You can't send money to yourself. Pick someone else."),
@@ -172,6 +216,57 @@ async def test_a_send_the_chat_cannot_read_says_why_and_changes_nothing(
     assert reply.text.startswith(expected), reply.text
     assert reply.buttons == []
     assert await bot.books() == before
+
+
+@pytest.fixture
+async def dinar_bot(database_url: str, clock: FakeClock) -> AsyncIterator[ChatBot]:
+    """The bot of an operator in Kuwaiti dinars (three decimals), on its own ledger."""
+    ledger = await Ledger.open(database_url, "KWD", clock=clock, sqlite_synchronous="NORMAL")
+    api = RecordingRequest()
+    app = build_application(
+        load_settings(_env_file=None, bot_token=TOKEN, currency="KWD"),
+        ledger=ledger,
+        request=api,
+        clock=clock,
+        rate_limiter=False,
+    )
+    await app.initialize()
+    try:
+        yield ChatBot(app, api, ledger, clock)
+    finally:
+        await app.shutdown()
+        await ledger.close()
+
+
+@SQLITE_ONLY
+async def test_1_000_gets_the_same_answer_whatever_the_currencys_decimals(
+    dinar_bot: ChatBot,
+) -> None:
+    """A dollar bot refused "1,000" (three decimals); a dinar bot read it as 1.000 KWD. Both
+    now refuse "1,000" and "1.000" with the same words, and hold nothing."""
+    alice, bob = dinar_bot.user("alice"), dinar_bot.user("bob")
+    await dinar_bot.register(bob)
+    await dinar_bot.register(alice, funds=5_000_000)  # 5,000.000 KWD
+    before = await dinar_bot.books()
+    for amount in ("1,000", "1.000", "1,500"):
+        await dinar_bot.send(alice, f"/send @bob {amount} rent")
+        assert dinar_bot.last(alice).text == (
+            "A dot or comma followed by three digits (like 1,000) could separate thousands or "
+            "decimals, so I don't guess. Write a thousand as 1000, and decimals with fewer "
+            "digits, like 1.5 or 1.50."
+        ), amount
+    assert await dinar_bot.books() == before and await dinar_bot.held(alice) == 0
+    await dinar_bot.send(alice, "/send @bob 1000 rent")
+    assert dinar_bot.last(alice).text.startswith("Send <b>1\u00a0000.000 KWD</b> to @bob")
+
+
+@SQLITE_ONLY
+async def test_a_dollar_bot_gives_1_000_the_same_answer(bot: ChatBot) -> None:
+    alice, _, _ = await scene(bot)
+    await bot.send(alice, "/send @bob 1.000 rent")
+    assert bot.last(alice).text.startswith(
+        "A dot or comma followed by three digits (like 1,000) could separate thousands"
+    )
 
 
 async def test_more_than_alice_has_is_refused_with_the_figures(bot: ChatBot) -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ledger.errors import (
     AmbiguousDecimalMark,
+    AmbiguousThousands,
     AmountError,
     AmountTooLarge,
     EmptyAmount,
@@ -25,7 +26,7 @@ from ledger.errors import (
     WrongCurrency,
     ZeroAmount,
 )
-from ledger.money import MAX_MINOR, Currency, format_amount, parse_amount
+from ledger.money import MAX_MINOR, Currency, format_amount, parse_amount, split_amount
 
 USD, JPY, KWD = Currency.of("USD"), Currency.of("JPY"), Currency.of("KWD")
 CURRENCIES = [USD, JPY, KWD]
@@ -37,6 +38,21 @@ def refusal(text: str, currency: Currency = USD, maximum: int | None = None) -> 
     with pytest.raises(AmountError) as raised:
         parse_amount(text, currency, maximum=maximum)
     return raised.value
+
+
+def shown_like_1_000(minor: int, currency: Currency) -> bool:
+    """Whether the bot writes ``minor`` as 1-3 digits, a mark and three decimals ("1.500 KWD"):
+    the one shape that reads as thousands or decimals alike, refused when typed back."""
+    return currency.exponent == 3 and 1_000 <= minor < 1_000_000
+
+
+def assert_reads_back(minor: int, currency: Currency, **style: object) -> None:
+    """What the bot writes, typed back, is the same amount, or for the "1,000" shape refused."""
+    text = format_amount(minor, currency, **style)  # type: ignore[arg-type]
+    if shown_like_1_000(minor, currency):
+        assert type(refusal(text, currency)) is AmbiguousThousands
+    else:
+        assert parse_amount(text, currency) == minor
 
 
 # --- accepted forms ----------------------------------------------------------------------
@@ -121,10 +137,13 @@ def test_format_writes_each_style(minor: int, currency: Currency, en: str, fr: s
         ("１２", NonAsciiDigits),  # fullwidth
         ("1.000,50", AmbiguousDecimalMark),
         ("1,000.50", AmbiguousDecimalMark),
-        ("12.505", TooManyDecimals),
-        ("12,999", TooManyDecimals),
+        ("12.5051", TooManyDecimals),
+        ("1 012,999", TooManyDecimals),  # grouped thousands: the comma is the decimal mark
         ("0.001", TooManyDecimals),
-        ("1,000", TooManyDecimals),  # a decimal comma with three decimals, never a thousand
+        ("1,000", AmbiguousThousands),  # a thousand, or one with three decimals: never guessed
+        ("1.000", AmbiguousThousands),
+        ("12.505", AmbiguousThousands),
+        ("999,999", AmbiguousThousands),
         ("1 00", MalformedAmount),
         ("10 00,50", MalformedAmount),
         ("1000 000", MalformedAmount),
@@ -142,11 +161,107 @@ def test_each_mistake_has_its_own_error(text: str, error: type[AmountError]) -> 
     assert type(refusal(text)) is error
 
 
+@pytest.mark.parametrize("currency", CURRENCIES, ids=lambda c: c.code)
+@pytest.mark.parametrize("text", ["1,000", "1.000", "25,000", "1,500", "999.999", "1.000 KWD"])
+def test_1_000_is_refused_alike_whatever_the_currencys_decimals(
+    currency: Currency, text: str
+) -> None:
+    """In KWD (three decimals) "1,000" was read as one dinar while USD refused it: a thousand
+    or one, the same text can mean either, so every currency refuses it with the same error."""
+    if text.endswith("KWD") and currency is not KWD:
+        text = text.replace("KWD", currency.code)
+    assert type(refusal(text, currency)) is AmbiguousThousands
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [("1 000", 1_000_000), ("1 000,5", 1_000_500), ("0,500", 500), ("1.5", 1_500), ("12", 12_000)],
+)
+def test_three_decimal_amounts_other_than_that_shape_still_read(text: str, minor: int) -> None:
+    assert parse_amount(text, KWD) == minor
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "100 JPY",
+        "JPY 100",
+        "JPY100",
+        "100JPY",
+        "100 jpy",
+        "¥100",
+        "¥ 100",
+        "100¥",
+        "100€",
+        "€ 100",
+        "EUR 5",
+        "5 eur",
+        "£5",
+        "100 RUB",
+        "₽100",
+        "R$5",
+        "C$5",
+        "5 kr",
+        "-€5",
+    ],
+)
+def test_another_currency_before_or_after_the_amount_is_refused_by_name(text: str) -> None:
+    error = refusal(text)
+    assert isinstance(error, WrongCurrency) and error.expected == "USD" and error.given != "USD"
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [
+        ("5 usd", USD, 500),
+        ("5 Usd", USD, 500),  # was refused as "in USD, not USD"
+        ("USD 5", USD, 500),
+        ("$ 5", USD, 500),
+        ("5 $", USD, 500),
+        ("5$", USD, 500),
+        ("US$5", USD, 500),
+        ("$5 USD", USD, 500),
+        ("$5", Currency.of("CAD"), 500),  # a dollar bot other than USD takes its "$"
+        ("100 ¥", JPY, 100),
+        ("JPY100", JPY, 100),
+        ("€5", Currency.of("EUR"), 500),
+    ],
+)
+def test_the_bots_own_currency_is_accepted_and_dropped(
+    text: str, currency: Currency, minor: int
+) -> None:
+    assert parse_amount(text, currency) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "rest"),
+    [
+        ("100 JPY lunch", "100 JPY", " lunch"),
+        ("JPY 100 lunch", "JPY 100", " lunch"),
+        ("¥ 100 @bob", "¥ 100", " @bob"),
+        ("5 € tip", "5 €", " tip"),
+        ("5 usd", "5 usd", ""),
+        ("5 RUB", "5 RUB", ""),
+        ("5 try this", "5", " try this"),  # an everyday word stays the note's...
+        ("5 TRY", "5 TRY", ""),  # ...and is a currency in capitals
+        ("5 rub it in", "5", " rub it in"),
+        ("5 lunch", "5", " lunch"),
+        ("lunch 5", "lunch", " 5"),
+        ("USD lunch", "USD", " lunch"),
+        ("   ", None, ""),
+    ],
+)
+def test_split_amount_keeps_the_currency_with_its_number(
+    text: str, amount: str | None, rest: str
+) -> None:
+    assert split_amount(text) == (amount, rest)
+
+
 def test_too_many_decimals_names_the_currency_decimals_and_never_rounds() -> None:
     assert refusal("12.5", JPY).decimals == 0  # type: ignore[attr-defined]
     assert refusal("12.0", JPY).decimals == 0  # type: ignore[attr-defined]
     assert refusal("1.2345", KWD).decimals == 3  # type: ignore[attr-defined]
-    assert refusal("1.234", USD).decimals == 2  # type: ignore[attr-defined]
+    assert refusal("1.2345", USD).decimals == 2  # type: ignore[attr-defined]
 
 
 def test_above_the_maximum_names_the_maximum() -> None:
@@ -172,7 +287,7 @@ amounts = st.one_of(st.integers(1, 10**7), st.integers(1, MAX_MINOR))
 def test_format_then_parse_round_trips(
     minor: int, currency: Currency, style: str, code: bool
 ) -> None:
-    assert parse_amount(format_amount(minor, currency, style=style, code=code), currency) == minor
+    assert_reads_back(minor, currency, style=style, code=code)
 
 
 def _group(digits: str, separator: str) -> str:
@@ -199,6 +314,8 @@ def test_what_people_type_means_what_they_meant(
     expected = whole * 10**currency.exponent + int(decimals.ljust(currency.exponent, "0") or "0")
     if expected == 0:
         assert type(refusal(text, currency)) is ZeroAmount
+    elif 1 <= whole <= 999 and len(decimals) == 3:  # "1,500": 1500 or 1.5? never guessed
+        assert type(refusal(text, currency)) is AmbiguousThousands
     else:
         assert parse_amount(text, currency) == expected
 
@@ -206,7 +323,9 @@ def test_what_people_type_means_what_they_meant(
 @given(minor=amounts, currency=currencies, style=styles, maximum=st.integers(1, MAX_MINOR))
 def test_the_maximum_is_exact(minor: int, currency: Currency, style: str, maximum: int) -> None:
     text = format_amount(minor, currency, style=style)
-    if minor <= maximum:
+    if shown_like_1_000(minor, currency):
+        assert type(refusal(text, currency, maximum)) is AmbiguousThousands
+    elif minor <= maximum:
         assert parse_amount(text, currency, maximum=maximum) == minor
     else:
         error = refusal(text, currency, maximum)
@@ -221,8 +340,13 @@ def test_more_decimals_than_the_currency_has_is_refused_not_rounded(
     mark = "," if style == "fr" else "."
     if currency.exponent == 0:
         text += mark
-    error = refusal(text + extra.rstrip("0") + "1", currency)
-    assert type(error) is TooManyDecimals and error.decimals == currency.exponent
+    added = extra.rstrip("0") + "1"
+    error = refusal(text + added, currency)
+    whole = minor // 10**currency.exponent
+    if currency.exponent + len(added) == 3 and 1 <= whole <= 999:
+        assert type(error) is AmbiguousThousands  # "12.501": refused too, as a maybe-thousand
+    else:
+        assert type(error) is TooManyDecimals and error.decimals == currency.exponent
 
 
 @given(minor=amounts, currency=currencies, style=styles, sign=st.sampled_from(["-", "\u2212"]))
@@ -290,7 +414,7 @@ def test_any_text_is_an_amount_or_a_typed_refusal(text: str, currency: Currency)
     except AmountError:
         return
     assert isinstance(minor, int) and 0 < minor <= MAX_MINOR
-    assert parse_amount(format_amount(minor, currency), currency) == minor
+    assert_reads_back(minor, currency)
 
 
 @given(
