@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from bot import metrics, wallet
+from ledger.errors import DatabaseUnavailable
 from tests.webapp.conftest import WEBAPP_URL, Page
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -389,3 +392,24 @@ async def test_wallet_command_without_a_page(make_bot: object) -> None:
     assert "not set up" in bot.last(alice).text
     await wallet.set_menu_button(bot.app)
     assert bot.calls("setChatMenuButton") == []
+
+
+async def test_database_errors_are_answered_503_and_counted(
+    page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = page.bot.user("alice")
+    await page.bot.register(alice, funds=1_000)
+
+    async def unreachable(*args: object, **kwargs: object) -> None:
+        raise DatabaseUnavailable()
+
+    monkeypatch.setattr(page.bot.ledger, "account", unreachable)
+    before = metrics.DATABASE_ERRORS._value.get()
+    answer = await page.get(alice, "/api/wallet")
+    assert answer.status_code == 503
+    assert answer.json()["message"] == (
+        "Something went wrong; nothing was paid. Try again in a moment."
+    )
+    with page.bot.expecting(DatabaseUnavailable):
+        await page.bot.send(alice, "/balance")  # the chat's failures count too
+    assert metrics.DATABASE_ERRORS._value.get() == before + 2
