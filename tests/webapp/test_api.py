@@ -413,3 +413,19 @@ async def test_database_errors_are_answered_503_and_counted(
     with page.bot.expecting(DatabaseUnavailable):
         await page.bot.send(alice, "/balance")  # the chat's failures count too
     assert metrics.DATABASE_ERRORS._value.get() == before + 2
+
+
+async def test_two_submits_at_the_same_moment_pay_once(page: Page) -> None:
+    import asyncio
+
+    alice, bob = page.bot.user("alice"), page.bot.user("bob")
+    await page.bot.register(bob)
+    await page.bot.register(alice, funds=5_000)
+    form = {"to": "@bob", "amount": "10", "note": "rent", "key": KEY}
+    answers = await asyncio.gather(*(page.post(alice, "/api/send", form) for _ in range(3)))
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len({a.json()["ref"] for a in answers}) == 1
+    assert sorted(a.json()["replayed"] for a in answers) == [False, True, True]
+    assert await page.bot.balances(alice, bob) == [4_000, 1_000]
+    assert len([t for t in page.bot.texts(bob) if "sent you" in t]) == 1
+    assert len([t for t in page.bot.texts(alice) if "Paid <b>10.00 USD</b>" in t]) == 1
