@@ -11,6 +11,7 @@
   var initData = (webApp && webApp.initData) || launch.get("tgWebAppData") || "";
   var lang = "en";
   var state = { filter: "all", q: "", offset: 0 };
+  var sendKey = null, sendKeyFor = "", payKeys = {};
 
   function initUserLanguage() {
     try {
@@ -149,7 +150,7 @@
         var buttons = el("div", "row");
         var payButton = el("button", "primary", T("page.pay"));
         payButton.addEventListener("click", function () {
-          var key = newKey();
+          var key = payKeys[asked.ref] = payKeys[asked.ref] || newKey();  // kept until paid
           confirmStep(asked.confirm, function () {
             return api("POST", "/api/requests/" + asked.ref + "/pay", { key: key });
           });
@@ -232,8 +233,14 @@
       $("send-error").hidden = true;
       var form = { to: $("to").value, amount: $("amount").value, note: $("note").value };
       api("POST", "/api/send/preview", form).then(function (preview) {
-        form.key = newKey();  // one key per confirmed form: a double submit pays once
-        confirmStep(preview.confirm, function () { return api("POST", "/api/send", form); });
+        // One key per payment: a double submit, or a retry after an answer that never came,
+        // pays once. Only a success (or a changed form) makes the next submit a new payment.
+        var signature = JSON.stringify(form);
+        if (signature !== sendKeyFor) { sendKey = newKey(); sendKeyFor = signature; }
+        form.key = sendKey;
+        confirmStep(preview.confirm, function () {
+          return api("POST", "/api/send", form).then(function (done) { sendKeyFor = ""; return done; });
+        });
       }, fail($("send-error")));
     });
     $("confirm-yes").addEventListener("click", function () {
