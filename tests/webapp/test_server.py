@@ -11,7 +11,7 @@ from tornado.netutil import bind_sockets
 
 from bot import webhook_server
 from bot.webhook import make_server
-from tests.webapp.conftest import Page
+from tests.webapp.conftest import WEBAPP_URL, MakeBot, Page, make_bot  # noqa: F401
 
 
 async def _exchange(port: int, sent: bytes) -> bytes:
@@ -81,6 +81,48 @@ async def test_a_slow_client_of_the_api_is_let_go(
     server.add_sockets([listening])
     try:
         assert await _exchange(listening.getsockname()[1], sent) == b""
+    finally:
+        server.stop()
+        await server.close_all_connections()
+
+
+async def test_in_webhook_mode_the_webhook_keeps_its_secret_beside_the_page(
+    make_bot: MakeBot,  # noqa: F811
+) -> None:
+    secret = "Xq3_longEnough-toBeUnguessable_0042"
+    bot = await make_bot(
+        webapp_url=WEBAPP_URL,
+        mode="webhook",
+        webhook_url="https://wallet.example.com/telegram",
+        webhook_secret=secret,
+    )
+    server = make_server(bot.app, bot.app.bot_data["settings"])
+    [listening] = bind_sockets(0, "127.0.0.1")
+    server.add_sockets([listening])
+    port = listening.getsockname()[1]
+    try:
+        close = b"Connection: close\r\n"
+        no_secret = await _exchange(
+            port, b"POST /telegram HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n" + close + b"\r\n{}"
+        )
+        assert no_secret.startswith(b"HTTP/1.1 403")
+        update = b'{"update_id": 1}'
+        with_secret = await _exchange(
+            port,
+            b"POST /telegram HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: "
+            + secret.encode()
+            + b"\r\nContent-Length: "
+            + str(len(update)).encode()
+            + b"\r\n"
+            + close
+            + b"\r\n"
+            + update,
+        )
+        assert with_secret.startswith(b"HTTP/1.1 200")
+        assert (await bot.app.update_queue.get()).update_id == 1
+        html = await _exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\n" + close + b"\r\n")
+        assert html.startswith(b"HTTP/1.1 200") and b"tgWebAppData" not in html
+        assert b"/static/wallet.js" in html
     finally:
         server.stop()
         await server.close_all_connections()
