@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -227,16 +228,14 @@ async def get_chart(request: Request, application: Application, caller: Caller) 
         t(caller.reader, "page.chart"),
         format_money(caller.reader, min(values), ledger.currency),
         format_money(caller.reader, max(values), ledger.currency),
-        f"{when(caller.reader, _midnight(series[0].day))[:10]} – "
-        f"{when(caller.reader, _midnight(series[-1].day))[:10]}",
+        f"{_day(caller.reader, series[0].day)} – {_day(caller.reader, series[-1].day)}",
     )
     return Response(svg, media_type="image/svg+xml")
 
 
-def _midnight(day: Any) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def _day(reader: str, day: date) -> str:
+    """A date the way ``reader`` writes dates (as ``bot.render.when`` does)."""
+    return day.strftime("%d/%m/%Y" if reader == "fr" else "%Y-%m-%d")
 
 
 async def get_requests(request: Request, application: Application, caller: Caller) -> Response:
