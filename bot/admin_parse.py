@@ -17,7 +17,7 @@ from bot.people import USERNAME, by_user, quoted, reply_author
 from bot.texts import Html, t
 from ledger import Person, Transfer, parse_amount, split_amount
 from ledger.errors import MemoTooLong
-from ledger.models import MEMO_MAX
+from ledger.models import AMOUNT_MAX, MEMO_MAX
 
 REF = re.compile(r"[0-9A-Za-z]{4,16}")
 _BARE_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*[.,]?")
@@ -119,7 +119,8 @@ def amount_of(context: Context, text: str, usage: str) -> tuple[int, str]:
     written, rest = split_amount(text)
     if written is None:
         raise Refusal(usage)
-    amount = parse_amount(written, ledger_of(context).currency)
+    # Past the ledger's cap on one amount it is refused here, before any confirmation card.
+    amount = parse_amount(written, ledger_of(context).currency, maximum=AMOUNT_MAX)
     after, _ = split(rest)
     if after is not None and _BARE_NUMBER.fullmatch(after):
         raise Refusal(

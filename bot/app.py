@@ -150,12 +150,16 @@ def _build_quietly(builder: ApplicationBuilder) -> Application:
 
 
 async def startup(application: Application) -> None:
-    """Once the bot is up: release holds left overdue by the last run, set the command menus."""
+    """Once the bot is up: put the welcome cap in the database, release holds left overdue
+    by the last run, set the command menus."""
+    settings: Settings = application.bot_data["settings"]
+    # In the database, where the trigger counting welcome credits reads it: every process
+    # shares the day's count, and the last one started sets the cap.
+    await application.bot_data["ledger"].set_welcome_daily_cap(settings.welcome_credit_daily_cap)
     try:
         await cards.sweep(application)
     except Exception:  # the periodic sweeper will try again
         log.exception("startup sweep failed")
-    settings: Settings = application.bot_data["settings"]
     try:
         await set_command_menus(
             application.bot,

@@ -22,7 +22,7 @@ from bot.common import (
 from bot.people import language_for, person_of
 from bot.render import money, who
 from bot.texts import Html, t
-from ledger.errors import IdempotencyConflict
+from ledger.errors import IdempotencyConflict, WelcomeCapReached
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def start(update: Update, context: Context) -> None:
     newcomer = known is None or not known.registered
     account_id = await ledger.open_account(user.id)
     welcome = 0
-    if newcomer and settings.welcome_credit_minor:
+    if newcomer and settings.welcome_credit_minor and settings.welcome_credit_daily_cap:
         welcome = await _grant_welcome(context, user.id, account_id)
     await ledger.directory.register(person_of(user))
     account = await ledger.account(account_id)
@@ -85,7 +85,10 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def _grant_welcome(context: Context, user_id: int, account_id: int) -> int:
-    """Credit the welcome amount once per person (the key makes a retry a no-op)."""
+    """Credit the welcome amount once per person (the key makes a retry a no-op), while the
+    day's welcome credits last: the database counts them across every bot process and refuses
+    the one over ``WELCOME_CREDIT_DAILY_CAP``. Over it, the account opens all the same, and the
+    greeting, which shows the balance, promises nothing."""
     ledger, amount = ledger_of(context), settings_of(context).welcome_credit_minor
     try:
         granted = await ledger.transfer(
@@ -93,6 +96,9 @@ async def _grant_welcome(context: Context, user_id: int, account_id: int) -> int
         )
     except IdempotencyConflict:
         return 0  # granted before, when the setting had another value
+    except WelcomeCapReached as full:
+        log.info("no welcome credit for a new user: today's %d are given out", full.cap)
+        return 0
     return 0 if granted.replayed else amount
 
 
