@@ -23,7 +23,7 @@ from types import ModuleType
 from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import (
@@ -42,6 +42,7 @@ from bot import (
     wallet,
 )
 from bot import request as payment_request
+from bot.flood import Outgoing, PerUserOrder
 from bot.metrics import MeasuredUpdates
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -71,34 +72,38 @@ def build_application(
     ledger: Ledger | None = None,
     request: BaseRequest | None = None,
     clock: Callable[[], datetime] | None = None,
-    rate_limiter: bool = True,
+    migrate: bool = True,
 ) -> Application:
     """The bot, ready for run_polling / a webhook / process_update.
 
     Without ``ledger`` one is opened from ``settings.database_url`` in post_init (migrations
-    applied) and closed in post_shutdown. ``request`` replaces PTB's HTTP layer (tests).
+    applied unless ``migrate`` is False: ``python -m bot`` applied them before starting) and
+    closed in post_shutdown; its clock is then the database's, and so is the bot's.
+    ``request`` replaces PTB's HTTP layer (tests); ``clock`` the time (tests move it).
     """
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    clock = clock or utcnow
 
     async def post_init(application: Application) -> None:
         if "ledger" not in application.bot_data:
-            application.bot_data["ledger"] = await Ledger.open(
+            ledger = await Ledger.open(
                 settings.database_url,
                 settings.currency,
+                migrate=migrate,
                 clock=clock,
                 default_limits=Limits(settings.max_transfer_minor, settings.daily_limit_minor),
                 sqlite_synchronous=settings.sqlite_synchronous,
             )
+            application.bot_data["ledger"] = ledger
+            application.bot_data["clock"] = ledger.clock
             application.bot_data["owns_ledger"] = True
         await startup(application)
 
     async def post_shutdown(application: Application) -> None:
+        await application.bot_data["outgoing"].drain()
         if application.bot_data.get("owns_ledger"):
             await application.bot_data["ledger"].close()
 
-    # Its bot's type changes with the rate limiter below (ExtBot[None] or ExtBot[dict]).
     builder: ApplicationBuilder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
@@ -112,15 +117,18 @@ def build_application(
         )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .concurrent_updates(MeasuredUpdates(1))  # one at a time, as by default; counted
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    # Updates run concurrently, each user's in order (bot.flood.PerUserOrder). No rate
+    # limiter: it would make handlers wait for Telegram's flood limits; what may go out
+    # later goes through bot.common.post, queued per chat and sent at the chat's pace.
+    # Each update is counted and timed (bot.metrics), inside its user's turn.
+    builder = builder.concurrent_updates(MeasuredUpdates(PerUserOrder(settings.concurrent_updates)))
     application = _build_quietly(builder)
+    application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings
-    application.bot_data["clock"] = clock
+    application.bot_data["clock"] = clock or (ledger.clock if ledger is not None else utcnow)
     if ledger is not None:
         application.bot_data["ledger"] = ledger
     for feature in FEATURES:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import random
@@ -78,6 +79,8 @@ RATIO_TARGET = 4.0  # a complete payment costs at most this many echo updates (i
 # ... and at most this many PTB floors, by concurrency (issue 12); none at other concurrencies.
 FLOOR_TARGETS = {1: 2.5, 8: 1.6}
 RSS_TARGET_MB = 150.0
+STRANGERS_TARGET_MB = 30.0  # growth over the idle process after --strangers people
+STRANGERS_AT_ONCE = 8  # strangers whose command runs at the same time
 SETUP_CONCURRENCY = 8
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 PAID = plain(t("en", "card.confirmed_answer"))
@@ -172,9 +175,7 @@ async def open_ledger(settings: Settings, sqlite_synchronous: str) -> Ledger:
 async def register_all(settings: Settings, ledger: Ledger, users: list[dict[str, Any]]) -> None:
     """Each user sends /start to a bot of its own (setup); each is then funded."""
     api = CountingRequest()
-    driver = Driver(
-        build_application(settings, ledger=ledger, request=api, rate_limiter=False), api
-    )
+    driver = Driver(build_application(settings, ledger=ledger, request=api), api)
     gate = asyncio.Semaphore(SETUP_CONCURRENCY)
 
     async def register(user: dict[str, Any]) -> None:
@@ -216,7 +217,7 @@ async def payment_bot(
             await ledger.directory.get(user["id"])
             await ledger.account_of(user["id"])
         api = CountingRequest()
-        app = build_application(settings, ledger=ledger, request=api, rate_limiter=False)
+        app = build_application(settings, ledger=ledger, request=api)
         driver = Driver(app, api)
         async with running(app):
             yield driver
@@ -370,6 +371,8 @@ async def bench(report: Report, options: argparse.Namespace, database: Database)
         await throughput(report, options, database.name, drivers, everyone[: options.users])
         if options.memory_users:
             await memory(report, options, database.name, bot, everyone[: options.memory_users])
+        if options.strangers:
+            await strangers(report, options, database.name, bot)
         await check_books(report, bot.app.bot_data["ledger"], bot.paid, funded=len(everyone))
 
 
@@ -451,6 +454,54 @@ async def memory(
         f"peak RSS with {len(users)} users: {peak:.1f} MB (target < {RSS_TARGET_MB:g})  "
         + ("ok" if met else "MISS")
     )
+    report.misses += not met
+
+
+async def strangers(
+    report: Report, options: argparse.Namespace, database: str, bot: Driver
+) -> None:
+    """``--strangers`` people the bot never met each send one command (/help): what the
+    process keeps of them is its memory growth over the idle process (target: at most
+    STRANGERS_TARGET_MB), since nothing about a person may outlive their update."""
+    gc.collect()
+    idle = current_rss_mb()
+    first = FIRST_USER_ID + 10_000_000
+
+    async def one(n: int) -> None:
+        await bot.say(
+            Telegram.user(first + n, f"stranger{n}", f"S{n}", language_code="en"), "/help"
+        )
+
+    started = time.perf_counter()
+    for batch in range(0, options.strangers, STRANGERS_AT_ONCE):
+        end = min(options.strangers, batch + STRANGERS_AT_ONCE)
+        await asyncio.gather(*(one(n) for n in range(batch, end)))
+    gc.collect()
+    after = current_rss_mb()
+    if idle is None or after is None:
+        report.note("RSS per stranger: not measurable here (no /proc)")
+        return
+    growth = after - idle
+    met = growth <= STRANGERS_TARGET_MB and not bot.errors
+    report.emit(
+        {
+            "info": "strangers",
+            "database": database,
+            "strangers": options.strangers,
+            "rss_idle_mb": round(idle, 1),
+            "rss_after_mb": round(after, 1),
+            "growth_mb": round(growth, 1),
+            "seconds": round(time.perf_counter() - started, 1),
+            "errors": dict(bot.errors),
+            "target_mb": STRANGERS_TARGET_MB,
+            "met": met,
+        }
+    )
+    report.note(
+        f"RSS after {options.strangers} strangers each sent one command: {growth:+.1f} MB over "
+        f"the idle process (target at most +{STRANGERS_TARGET_MB:g})  " + ("ok" if met else "MISS")
+    )
+    bot.errors.clear()
     report.misses += not met
 
 
@@ -580,6 +631,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=1_000, help="users paying each other")
     parser.add_argument(
         "--memory-users", type=int, default=10_000, help="users of the memory phase (0: skip it)"
+    )
+    parser.add_argument(
+        "--strangers",
+        type=int,
+        default=100_000,
+        help="people never met who each send one command, for memory growth (0: skip)",
     )
     parser.add_argument("--concurrency", type=counts, default=[1, 8])
     parser.add_argument("--seconds", type=float, default=4.0, help="measured time per result")

@@ -588,14 +588,22 @@ async def finish_expired(bot: Bot, ledger: Ledger, transfer: Transfer) -> None:
 
 async def sweep(application: Application) -> list[Transfer]:
     """Expire every overdue hold and edit its card. Run at startup and periodically, so holds
-    never outlive a restart; tests call it directly after moving the clock."""
+    never outlive a restart; tests call it directly after moving the clock.
+
+    One sweeper at a time over all workers: whoever holds the database's "sweeper" lock
+    sweeps, the others skip this turn at once (nothing is lost: every overdue hold is the
+    next sweep's; each hold expires once anyway, its UPDATE being conditional)."""
     ledger: Ledger = application.bot_data["ledger"]
-    expired = await ledger.expire_overdue()
-    for transfer in expired:
-        try:
-            await finish_expired(application.bot, ledger, transfer)
-        except Exception:  # one card that cannot be edited must not stop the sweep
-            log.exception("expired hold %s: card not updated", transfer.ref)
+    async with ledger.db.exclusive("sweeper") as mine:
+        if not mine:
+            return []
+        await ledger.sync_clock()
+        expired = await ledger.expire_overdue()
+        for transfer in expired:
+            try:
+                await finish_expired(application.bot, ledger, transfer)
+            except Exception:  # one card that cannot be edited must not stop the sweep
+                log.exception("expired hold %s: card not updated", transfer.ref)
     if expired:
         log.info("sweeper expired %d hold(s)", len(expired))
     return expired

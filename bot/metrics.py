@@ -19,7 +19,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from telegram import Update
-from telegram.ext import SimpleUpdateProcessor
+from telegram.ext import BaseUpdateProcessor
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -59,17 +59,31 @@ def update_type(update: object) -> str:
     return type(update).__name__
 
 
-class MeasuredUpdates(SimpleUpdateProcessor):
-    """Processes updates exactly as PTB's default (one at a time), counting each by type and
-    timing its handling."""
+class MeasuredUpdates(BaseUpdateProcessor):
+    """Processes updates as ``inner`` does (its concurrency, its order), counting each by type
+    and timing its handling: the time its handlers ran, not the time it waited its turn."""
+
+    def __init__(self, inner: BaseUpdateProcessor) -> None:
+        super().__init__(max_concurrent_updates=inner.max_concurrent_updates)
+        self.inner = inner
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        started = time.perf_counter()
-        try:
-            await coroutine
-        finally:
-            UPDATE_SECONDS.observe(time.perf_counter() - started)
-            UPDATES.labels(update_type(update)).inc()
+        await self.inner.do_process_update(update, _measured(update, coroutine))
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+
+async def _measured(update: object, coroutine: Awaitable[Any]) -> None:
+    started = time.perf_counter()
+    try:
+        await coroutine
+    finally:
+        UPDATE_SECONDS.observe(time.perf_counter() - started)
+        UPDATES.labels(update_type(update)).inc()
 
 
 def exposition() -> bytes:

@@ -13,24 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from telegram import ForceReply, Message, MessageEntity, Update, User
-from telegram.ext import (
-    Application,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import cards
-from bot.common import (
-    Context,
-    Refusal,
-    lang,
-    ledger_of,
-    refuse,
-)
+from bot.common import Context, Refusal, lang, ledger_of, refuse, reply_unknown_command
 from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
 from bot.texts import t
 from ledger import Person, parse_amount, split_amount
@@ -39,9 +29,9 @@ from ledger.models import MEMO_MAX
 
 COMMANDS = [("send", "menu.send")]
 
-WHO, AMOUNT, NOTE = range(3)
-CONVERSATION_TIMEOUT_S = 600  # an abandoned conversation ends; a later text is no answer
-_DRAFTS = "send_drafts"
+WHO, AMOUNT, NOTE = "who", "amount", "note"  # what the guided conversation asks next
+CONVERSATION_TIMEOUT = timedelta(minutes=10)  # an abandoned conversation ends by itself
+_NAME = "send"
 _MENTION = "\x00"  # stands in for a text mention inside the command's text
 _TOKEN = re.compile(r"\s*(\S+)")
 
@@ -120,7 +110,7 @@ async def read_draft(context: Context, message: Message, sender: Person) -> Draf
 # --- the command -------------------------------------------------------------------------
 
 
-async def send(update: Update, context: Context) -> int:
+async def send(update: Update, context: Context) -> None:
     """Starts a payment from /send: a card at once, or a question for what is missing."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -131,12 +121,13 @@ async def send(update: Update, context: Context) -> int:
             check_recipient(context, sender.id, draft.recipient)
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error)
-        return ConversationHandler.END
+        return
     if draft.recipient is not None and draft.amount is not None:
+        # A /send in full replaces a conversation in progress, as a new /send restarts it.
+        await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
         await _offer(update, context, draft)
-        return ConversationHandler.END
-    _drafts(context)[message.chat_id] = draft
-    return await _ask(message, context, WHO if draft.recipient is None else AMOUNT)
+        return
+    await _ask(message, context, user.id, WHO if draft.recipient is None else AMOUNT, draft)
 
 
 async def _offer(update: Update, context: Context, draft: Draft) -> None:
@@ -163,39 +154,85 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
 
 
 # --- the guided conversation -------------------------------------------------------------
+# Its state and draft live in the database (``SharedState``, table ``conversations``), keyed
+# by chat and user: an answer reaching any worker finds them, and a conversation left
+# unanswered ends by itself after CONVERSATION_TIMEOUT (its row is then dropped).
 
 
-def _drafts(context: Context) -> dict[int, Draft]:
-    assert context.user_data is not None
-    return context.user_data.setdefault(_DRAFTS, {})
+async def _keep(context: Context, message: Message, user_id: int, state: str, draft: Draft) -> None:
+    await ledger_of(context).shared.keep_conversation(
+        message.chat_id,
+        user_id,
+        _NAME,
+        state,
+        {
+            "recipient": draft.recipient.id if draft.recipient else None,
+            "amount": draft.amount,
+            "note": draft.note,
+        },
+        CONVERSATION_TIMEOUT,
+    )
 
 
-async def _ask(message: Message, context: Context, state: int) -> int:
+async def _draft_of(context: Context, user: User, saved: dict[str, Any]) -> Draft:
+    """The saved draft with its people as the directory has them now."""
+    directory = ledger_of(context).directory
+    recipient = await directory.get(saved["recipient"]) if saved["recipient"] else None
+    return Draft(
+        recipient=recipient,
+        amount=saved["amount"],
+        note=saved["note"],
+        sender=await registered_sender(context, user),
+    )
+
+
+async def _ask(message: Message, context: Context, user_id: int, state: str, draft: Draft) -> None:
     """Ask for the next missing part; in groups as a forced reply, so the answer reaches the
-    bot despite privacy mode."""
-    key = {WHO: "send.ask_who", AMOUNT: "send.ask_amount", NOTE: "send.ask_note"}[state]
+    bot despite privacy mode. The conversation is saved before the question goes out."""
+    await _keep(context, message, user_id, state, draft)
     markup = None if message.chat.type == "private" else ForceReply(selective=True)
-    await message.reply_text(t(lang(context), key), reply_markup=markup)
-    return state
+    await message.reply_text(t(lang(context), f"send.ask_{state}"), reply_markup=markup)
 
 
-async def _continue(update: Update, context: Context, draft: Draft) -> int:
+async def _continue(update: Update, context: Context, draft: Draft) -> None:
     """After an answer: ask for the amount if missing, then for a note unless the command
     already gave one."""
-    message = update.effective_message
-    assert message is not None
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
     if draft.amount is None:
-        return await _ask(message, context, AMOUNT)
-    if draft.note:
-        return await _finish(update, context)
-    return await _ask(message, context, NOTE)
+        await _ask(message, context, user.id, AMOUNT, draft)
+    elif draft.note:
+        await _finish(update, context, draft)
+    else:
+        await _ask(message, context, user.id, NOTE, draft)
 
 
-async def answer_who(update: Update, context: Context) -> int:
+async def answer_text(update: Update, context: Context) -> None:
+    """A text that may answer the guided conversation of its sender in this chat."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and message.text is not None and user is not None
+    found = await ledger_of(context).shared.conversation(message.chat_id, user.id, _NAME)
+    if found is None:
+        return  # no conversation (or it timed out): a text is no answer
+    state, saved = found
+    try:
+        draft = await _draft_of(context, user, saved)
+    except Refusal as error:
+        await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
+        await refuse(update, context, error)
+        return
+    if state == WHO:
+        await answer_who(update, context, draft)
+    elif state == AMOUNT:
+        await answer_amount(update, context, draft)
+    else:
+        await answer_note(update, context, draft)
+
+
+async def answer_who(update: Update, context: Context, draft: Draft) -> None:
     """Takes the recipient in the guided conversation."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _drafts(context)[message.chat_id]
     assert draft.sender is not None
     mentions = [e.user for e in message.entities or () if e.type == MessageEntity.TEXT_MENTION]
     try:
@@ -207,91 +244,93 @@ async def answer_who(update: Update, context: Context) -> int:
         if draft.amount is not None:
             await cards.precheck(context, draft.sender, recipient, draft.amount)
     except (Refusal, LedgerError) as error:
-        return await _retry(update, context, error, WHO)
+        await _retry(update, context, error)
+        return
     draft.recipient = recipient
-    return await _continue(update, context, draft)
+    await _continue(update, context, draft)
 
 
-async def answer_amount(update: Update, context: Context) -> int:
+async def answer_amount(update: Update, context: Context, draft: Draft) -> None:
     """Takes the amount in the guided conversation and checks it can be sent."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _drafts(context)[message.chat_id]
     assert draft.sender is not None and draft.recipient is not None
     try:
         amount = parse_amount(message.text, ledger_of(context).currency)
         await cards.precheck(context, draft.sender, draft.recipient, amount)
     except (Refusal, LedgerError) as error:
-        return await _retry(update, context, error, AMOUNT)
+        await _retry(update, context, error)
+        return
     draft.amount = amount
-    return await _continue(update, context, draft)
+    await _continue(update, context, draft)
 
 
-async def answer_note(update: Update, context: Context) -> int:
+async def answer_note(update: Update, context: Context, draft: Draft) -> None:
     """Takes the note and shows the card."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _drafts(context)[message.chat_id]
     note = message.text.strip()
     if len(note) > MEMO_MAX:
-        return await _retry(update, context, MemoTooLong(MEMO_MAX), NOTE)
+        await _retry(update, context, MemoTooLong(MEMO_MAX))
+        return
     draft.note = note
-    return await _finish(update, context)
+    await _finish(update, context, draft)
 
 
-async def skip_note(update: Update, context: Context) -> int:
-    """Shows the card without a note."""
-    return await _finish(update, context)
+async def skip_note(update: Update, context: Context) -> None:
+    """Shows the card without a note (only when the conversation asks for one)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    found = await ledger_of(context).shared.conversation(message.chat_id, user.id, _NAME)
+    if found is None or found[0] != NOTE:
+        await reply_unknown_command(update, context)
+        return
+    try:
+        draft = await _draft_of(context, user, found[1])
+    except Refusal as error:
+        await refuse(update, context, error)
+        return
+    await _finish(update, context, draft)
 
 
-async def _finish(update: Update, context: Context) -> int:
-    message = update.effective_message
-    assert message is not None
-    draft = _drafts(context).pop(message.chat_id)
+async def _finish(update: Update, context: Context, draft: Draft) -> None:
+    """The conversation ends (first, so a redelivered last answer finds none) and the card
+    is shown."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
     await _offer(update, context, draft)
-    return ConversationHandler.END
 
 
-async def _retry(update: Update, context: Context, error: Exception, state: int) -> int:
+async def _retry(update: Update, context: Context, error: Exception) -> None:
     """Say why an answer was refused (privately in a group, when discreet) and ask again."""
     await refuse(update, context, error, then=t(lang(context), "send.try_again"))
-    return state
 
 
-async def cancel_conversation(update: Update, context: Context) -> int:
-    """Ends the guided conversation; nothing was held, nothing is sent."""
-    message = update.effective_message
-    assert message is not None
-    _drafts(context).pop(message.chat_id, None)
-    await message.reply_text(t(lang(context), "send.cancelled"))
-    return ConversationHandler.END
+async def cancel(update: Update, context: Context) -> None:
+    """Ends the guided conversation (nothing was held, nothing is sent), or says there is
+    none."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    ended = await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
+    await message.reply_text(
+        t(lang(context), "send.cancelled" if ended else "send.nothing_to_cancel")
+    )
 
 
-async def nothing_to_cancel(update: Update, context: Context) -> None:
-    """Answers /cancel outside a conversation."""
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(t(lang(context), "send.nothing_to_cancel"))
+async def forget_job(context: Context) -> None:
+    """Drops timed-out conversations and their drafts (on the job queue's schedule)."""
+    await ledger_of(context).shared.forget_conversations()
 
 
 def register(application: Application) -> None:
-    new = filters.UpdateType.MESSAGE
-    answer = filters.TEXT & ~filters.COMMAND & new
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[CommandHandler("send", send, filters=new)],
-            states={
-                WHO: [MessageHandler(answer, answer_who)],
-                AMOUNT: [MessageHandler(answer, answer_amount)],
-                NOTE: [
-                    MessageHandler(answer, answer_note),
-                    CommandHandler("skip", skip_note, filters=new),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel_conversation, filters=new)],
-            allow_reentry=True,
-            conversation_timeout=CONVERSATION_TIMEOUT_S,
-            name="send",
+    interval = application.bot_data["settings"].sweep_interval_seconds
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            forget_job, interval=interval, first=interval, name="conversations-forget"
         )
-    )
-    application.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=new))
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("send", send, filters=new))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & new, answer_text))
+    application.add_handler(CommandHandler("skip", skip_note, filters=new))
+    application.add_handler(CommandHandler("cancel", cancel, filters=new))

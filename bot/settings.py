@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = Field(30, ge=1, le=3_600)
     # Payment commands a user may issue per minute before being asked to slow down.
     rate_limit_per_minute: int = Field(20, ge=1, le=10_000)
+    # Updates handled at once (one user's updates always one at a time, in order).
+    concurrent_updates: int = Field(64, ge=1, le=1_024)
     telegram_base_url: str = "https://api.telegram.org/bot"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None

@@ -11,7 +11,9 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites
 from bot.common import (
+    GROUP_COMMANDS_EVERY,
     Context,
+    answer_in_group,
     is_private,
     lang,
     ledger_of,
@@ -119,7 +121,11 @@ async def help_command(update: Update, context: Context) -> None:
     """Lists the commands with examples."""
     message = update.effective_message
     assert message is not None
-    await message.reply_text(t(lang(context), "start.help"))
+    text = t(lang(context), "start.help")
+    if is_private(update):
+        await message.reply_text(text)
+    else:  # a group hears it once a minute at most, however many ask
+        await answer_in_group(update, context, text, "commands", GROUP_COMMANDS_EVERY)
 
 
 def register(application: Application) -> None:

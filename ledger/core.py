@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ledger.cache import LruCache
 from ledger.db import Database, RetryTransaction
 from ledger.errors import (
     AccountFrozen,
@@ -173,10 +174,37 @@ _BEYOND_LABELS = {
 
 ADMIN_KINDS = ("credit", "debit", "reversal")
 LIMITS_TTL_S = 15.0
+OWNERS_KEPT = 4_096  # owner -> account ids a process remembers
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class DatabaseClock:
+    """The database server's clock, read without a round trip: the offset between it and
+    this host's clock is measured at open and again by each ``sync`` (the sweeper's), and
+    the time is this host's plus that offset. Workers on one PostgreSQL then agree to within
+    a round trip, whatever their hosts' clocks say. On SQLite the database's clock is this
+    host's (one process)."""
+
+    def __init__(self, db: Database, host: Clock = utcnow) -> None:
+        self._db = db
+        self._host = host
+        self._offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return self._host() + self._offset
+
+    async def sync(self) -> None:
+        if self._db.is_sqlite:
+            return
+        before = self._host()
+        rows = await self._db.read_one(
+            "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)", {}
+        )
+        after = self._host()
+        self._offset = from_micros(int(rows[0][0])) - (before + (after - before) / 2)
 
 
 def new_ref(length: int = 10) -> str:
@@ -265,14 +293,17 @@ class Ledger:
         self._default_limits = default_limits or Limits(
             max_transfer=1_000 * 10**currency.exponent, daily_limit=5_000 * 10**currency.exponent
         )
-        self._account_of_owner: dict[int, int] = {}
+        # Owners' accounts never change; the map is bounded so strangers cannot grow it.
+        self._account_of_owner: LruCache[int, int] = LruCache(OWNERS_KEPT)
         self._limits: tuple[float, Limits] | None = None
         self.issuance_account_id = 0
         from ledger.directory import Directory
         from ledger.requests import PaymentRequests
+        from ledger.shared import SharedState
 
         self.directory = Directory(db, clock)
         self.requests = PaymentRequests(db, clock, currency)
+        self.shared = SharedState(db, clock)
 
     @classmethod
     async def open(
@@ -281,12 +312,16 @@ class Ledger:
         currency: str | Currency = "USD",
         *,
         migrate: bool = True,
-        clock: Clock = utcnow,
+        clock: Clock | None = None,
         default_limits: Limits | None = None,
         sqlite_synchronous: str = "FULL",
         pool_size: int = 20,
     ) -> Ledger:
-        """Connect, apply migrations, and make sure the system accounts and limits exist."""
+        """Connect, apply migrations, and make sure the system accounts and limits exist.
+
+        Without ``clock`` the ledger's time is the database's (``DatabaseClock``): every
+        worker on one PostgreSQL then decides expiry, the daily limit's day and every shared
+        deadline by the same clock, not by its host's. Tests pass a clock they move."""
         from ledger.migrate import upgrade
 
         options: dict[str, Any] = {"sqlite_synchronous": sqlite_synchronous}
@@ -297,6 +332,9 @@ class Ledger:
             if migrate:
                 await upgrade(db.engine)
             cur = currency if isinstance(currency, Currency) else Currency.of(currency)
+            if clock is None:
+                clock = DatabaseClock(db)
+                await clock.sync()
             ledger = cls(db, cur, clock=clock, default_limits=default_limits)
             await ledger.start()
         except BaseException:
@@ -307,20 +345,20 @@ class Ledger:
     async def start(self) -> None:
         async def setup(conn: AsyncConnection) -> int:
             now = to_micros(self.clock())
+            # Several workers starting at once each try; the unique index lets one insert.
+            await conn.execute(
+                text(
+                    "INSERT INTO accounts (kind, currency, status, created_at) "
+                    "VALUES ('issuance', :c, 'active', :now) "
+                    "ON CONFLICT (kind, currency) WHERE owner_id IS NULL DO NOTHING"
+                ),
+                {"c": self.currency.code, "now": now},
+            )
             found = await conn.execute(
                 text("SELECT id FROM accounts WHERE kind = 'issuance' AND currency = :c"),
                 {"c": self.currency.code},
             )
-            account_id = found.scalar()
-            if account_id is None:
-                inserted = await conn.execute(
-                    text(
-                        "INSERT INTO accounts (kind, currency, status, created_at) "
-                        "VALUES ('issuance', :c, 'active', :now) RETURNING id"
-                    ),
-                    {"c": self.currency.code, "now": now},
-                )
-                account_id = inserted.scalar_one()
+            account_id = found.scalar_one()
             await conn.execute(
                 text(
                     "INSERT INTO ledger_limits (currency, max_transfer, daily_limit, updated_at) "
@@ -339,6 +377,11 @@ class Ledger:
 
     async def close(self) -> None:
         await self.db.close()
+
+    async def sync_clock(self) -> None:
+        """Measure the database's clock again (``DatabaseClock``; an injected clock stays)."""
+        if isinstance(self.clock, DatabaseClock):
+            await self.clock.sync()
 
     # --- accounts ---------------------------------------------------------------------
 
@@ -378,7 +421,7 @@ class Ledger:
 
     def _remember(self, account_id: int, owner_id: int | None) -> None:
         if owner_id is not None:
-            self._account_of_owner[owner_id] = account_id
+            self._account_of_owner.put(owner_id, account_id)
 
     async def account(self, account_id: int) -> Account:
         rows = await self.db.read_one(_SELECT_ACCOUNT, {"id": account_id})

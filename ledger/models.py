@@ -310,3 +310,82 @@ class Card(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     request_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- shared state of the chat's workers (migration 0006) ----------------------------------
+
+
+class AdminCard(Base):
+    """A destructive admin action waiting for its admin's Confirm, until ``expires_at``."""
+
+    __tablename__ = "admin_cards"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('open', 'acting', 'done', 'failed', 'cancelled', 'expired')", name="state"
+        ),
+        Index("ix_admin_cards_expires_at", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    admin_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    target_id: Mapped[int | None] = mapped_column(BigInteger)
+    other_id: Mapped[int | None] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    ref: Mapped[str] = mapped_column(String(32), server_default="")
+    key: Mapped[str] = mapped_column(String(KEY_MAX), server_default="")  # the ledger's, if set
+    lang: Mapped[str] = mapped_column(String(8))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class RateUser(Base):
+    """A user whose payment actions are counted: the row concurrent admissions lock."""
+
+    __tablename__ = "rate_users"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    told_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last "slow down"
+
+
+class RateEvent(Base):
+    """One admitted payment action (dropped by the sweeper once out of every window)."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (
+        Index("ix_rate_events_user_id", "user_id", "at"),
+        Index("ix_rate_events_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Conversation(Base):
+    """A guided conversation in progress (its state and draft as JSON), until ``expires_at``."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_expires_at", "expires_at"),)
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    draft: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ChatThrottle(Base):
+    """When a chat was last answered on a topic (a group's /help: once a minute)."""
+
+    __tablename__ = "chat_throttle"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    topic: Mapped[str] = mapped_column(String(16), primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp)

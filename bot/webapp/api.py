@@ -294,16 +294,12 @@ async def _draft(
     return recipient, amount, note, data
 
 
-def _admit(application: Application, caller: Caller) -> None:
-    """The chat's per-user rate limit on payment actions, shared with the chat."""
+async def _admit(application: Application, caller: Caller) -> None:
+    """The chat's per-user rate limit on payment actions, shared with the chat (and with
+    every worker: the windows are the ledger's)."""
     settings: Settings = application.bot_data["settings"]
-    window = ratelimit.admit(
-        application.bot_data,
-        caller.person.id,
-        _now(application),
-        settings.rate_limit_per_minute,
-    )
-    if window is not None:
+    limit = settings.rate_limit_per_minute
+    if not await ledger_of(application).shared.admit(caller.person.id, limit, ratelimit.WINDOW):
         raise Problem(429, "slow_down", plain(t(caller.reader, "ratelimit.slow_down")))
 
 
@@ -341,7 +337,7 @@ async def post_send(request: Request, application: Application, caller: Caller) 
             metrics.PAYMENTS.labels("page", "refused").inc()
         raise
     key = _key(data, caller)
-    _admit(application, caller)
+    await _admit(application, caller)
     try:
         paid = await pay.send(application, caller.person, recipient, amount, note, key=key)
     except (Refusal, LedgerError) as error:
@@ -374,7 +370,7 @@ async def post_pay_request(request: Request, application: Application, caller: C
     ledger = ledger_of(application)
     ref = _request_ref(request, caller)
     key = _key(await _json_body(request, caller), caller)
-    _admit(application, caller)
+    await _admit(application, caller)
     try:
         paid = await pay.pay_request(application, caller.person, ref, key=key)
     except (Refusal, LedgerError) as error:
