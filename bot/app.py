@@ -42,7 +42,7 @@ from bot import (
     wallet,
 )
 from bot import request as payment_request
-from bot.flood import Outgoing, PerUserOrder
+from bot.flood import Outgoing
 from bot.metrics import MeasuredUpdates
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -123,8 +123,8 @@ def build_application(
     # Updates run concurrently, each user's in order (bot.flood.PerUserOrder). No rate
     # limiter: it would make handlers wait for Telegram's flood limits; what may go out
     # later goes through bot.common.post, queued per chat and sent at the chat's pace.
-    # Each update is counted and timed (bot.metrics), inside its user's turn.
-    builder = builder.concurrent_updates(MeasuredUpdates(PerUserOrder(settings.concurrent_updates)))
+    # Each update is also counted and timed (bot.metrics.MeasuredUpdates, a PerUserOrder).
+    builder = builder.concurrent_updates(MeasuredUpdates(settings.concurrent_updates))
     application = _build_quietly(builder)
     application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings

@@ -19,7 +19,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from telegram import Update
-from telegram.ext import BaseUpdateProcessor
+
+from bot.flood import PerUserOrder
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -59,22 +60,13 @@ def update_type(update: object) -> str:
     return type(update).__name__
 
 
-class MeasuredUpdates(BaseUpdateProcessor):
-    """Processes updates as ``inner`` does (its concurrency, its order), counting each by type
-    and timing its handling: the time its handlers ran, not the time it waited its turn."""
-
-    def __init__(self, inner: BaseUpdateProcessor) -> None:
-        super().__init__(max_concurrent_updates=inner.max_concurrent_updates)
-        self.inner = inner
+class MeasuredUpdates(PerUserOrder):
+    """The bot's update processor (``bot.flood.PerUserOrder``: concurrent, each user's in
+    order), counting each update by type and timing its handling: the time its handlers ran,
+    not the time it waited its turn."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await self.inner.do_process_update(update, _measured(update, coroutine))
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
+        await super().do_process_update(update, _measured(update, coroutine))
 
 
 async def _measured(update: object, coroutine: Awaitable[Any]) -> None:
