@@ -26,6 +26,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, Job
 
+from bot import metrics
 from bot.common import (
     Context,
     Markup,
@@ -354,7 +355,9 @@ async def confirm(update: Update, context: Context) -> None:
         return
     posted = await _resolve_press(context, query, transfer, ledger.post, "card.confirm_unavailable")
     if posted is None:
+        metrics.PAYMENTS.labels("chat", "refused").inc()
         return
+    metrics.PAYMENTS.labels("chat", "replayed" if posted.replayed else "paid").inc()
     note_money_moved(context, update)
     await answer(query, t(reader, "card.confirmed_answer"))
     # A redelivered press gets the same result: the card is redrawn, and people are told

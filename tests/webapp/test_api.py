@@ -360,7 +360,6 @@ async def test_health_and_metrics(page: Page) -> None:
         "xmoney_updates_total",
         "xmoney_update_seconds_bucket",
         "xmoney_payments_total",
-        "xmoney_outbox_backlog",
         "xmoney_database_errors_total",
     ):
         assert name in text
@@ -429,3 +428,24 @@ async def test_two_submits_at_the_same_moment_pay_once(page: Page) -> None:
     assert await page.bot.balances(alice, bob) == [4_000, 1_000]
     assert len([t for t in page.bot.texts(bob) if "sent you" in t]) == 1
     assert len([t for t in page.bot.texts(alice) if "Paid <b>10.00 USD</b>" in t]) == 1
+
+
+async def test_payments_are_counted_by_source_and_outcome(page: Page) -> None:
+    alice, bob = page.bot.user("alice"), page.bot.user("bob")
+    await page.bot.register(bob)
+    await page.bot.register(alice, funds=5_000)
+
+    def count(source: str, outcome: str) -> float:
+        return metrics.PAYMENTS.labels(source, outcome)._value.get()
+
+    before = {(s, o): count(s, o) for s in ("chat", "page") for o in ("paid", "replayed")}
+    await page.bot.send(alice, "/send @bob 1")
+    await page.bot.press(alice, page.bot.last(alice), "Confirm")
+    form = {"to": "@bob", "amount": "2", "key": KEY}
+    await page.post(alice, "/api/send", form)
+    await page.post(alice, "/api/send", form)
+    assert count("chat", "paid") == before["chat", "paid"] + 1
+    assert count("page", "paid") == before["page", "paid"] + 1
+    assert count("page", "replayed") == before["page", "replayed"] + 1
+    text = (await page.client.get("/metrics")).text
+    assert 'xmoney_payments_total{outcome="paid",source="chat"}' in text
