@@ -30,7 +30,7 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import admin_cards
 from bot.admin_actions import AdminCard, act
 from bot.admin_cards import to_admin
-from bot.admin_notices import notice, tell
+from bot.admin_notices import tell
 from bot.admin_parse import (
     REF,
     Words,
@@ -55,10 +55,11 @@ from bot.admin_views import (
     user_view,
 )
 from bot.common import Context, Refusal, lang, ledger_of, reply_unknown_command, settings_of
+from bot.outbox import deliver, payments_of
 from bot.render import money, who
 from bot.texts import Html, t
 from ledger import Limits, Person
-from ledger.errors import AlreadyReversed, LedgerError
+from ledger.errors import LedgerError
 
 AdminHandler = Callable[[Update, Context, Words], Awaitable[None]]
 
@@ -113,19 +114,16 @@ async def freeze(update: Update, context: Context, words: Words) -> None:
 @admin_only
 async def unfreeze(update: Update, context: Context, words: Words) -> None:
     """Unfreezes someone's account at once and tells them."""
-    reader, ledger = lang(context), ledger_of(context)
+    reader = lang(context)
     person, rest = await target_of(context, words, "admin.usage.unfreeze")
     check_target(_admin_id(update), person)
     reason = reason_of(reader, rest, "admin.usage.unfreeze", required=False)
-    account_id = await ledger.account_of(person.id)
-    result = None
-    if account_id is not None:
-        result = await ledger.unfreeze(account_id, actor=_admin_id(update), reason=reason)
-    if result is None or not result.changed:
+    payments = payments_of(context.bot_data)
+    unfrozen = await payments.unfreeze(_admin_id(update), person.id, reason)
+    if not unfrozen.changed:
         raise Refusal("admin.refusal.not_frozen", name=who(person, reader))
     await to_admin(update, context, t(reader, "admin.done.unfreeze", name=who(person, reader)))
-    told = await notice(ledger, person.id, "admin.notice.unfrozen", reason=reason)
-    await tell(context.bot, [told], "unfreeze")
+    await deliver(context.bot, payments, unfrozen.messages)  # they are told, by the outbox
 
 
 @admin_only
@@ -199,11 +197,8 @@ async def reverse(update: Update, context: Context, words: Words) -> None:
     if token is None or REF.fullmatch(token) is None:
         raise Refusal("admin.usage.reverse")
     reason = reason_of(reader, rest, "admin.usage.reverse")
-    original = await ledger.get_transfer(token)
+    original = await payments_of(context.bot_data).reversal_candidate(token)
     check_not_party(_admin_id(update), original)
-    reversal = await ledger.reversal_of(original.id)
-    if reversal is not None:
-        raise AlreadyReversed(original.ref, reversal.ref)
     if original.kind == "reversal":
         raise Refusal("admin.refusal.reverse_reversal", ref=original.ref)
     if original.state != "posted":
@@ -288,7 +283,9 @@ async def limits(update: Update, context: Context, words: Words) -> None:
         raise Refusal("admin.usage.limits")
     amount, rest = amount_of(context, rest, "admin.usage.limits")
     reason = reason_of(reader, rest, "admin.usage.limits", required=False)
-    changed = await ledger.set_limits(actor=_admin_id(update), reason=reason, **{field: amount})
+    changed = await payments_of(context.bot_data).set_limits(
+        _admin_id(update), reason=reason, **{field: amount}
+    )
     text = (
         t(reader, "admin.limits.set")
         + "\n\n"

@@ -20,10 +20,12 @@ from bot.admin_notices import Notice, notice, release_cards, reversal_notices
 from bot.admin_parse import check_not_party
 from bot.admin_views import person_name
 from bot.common import Refusal
+from bot.outbox import deliver
 from bot.render import money
 from bot.texts import t
 from ledger import Ledger
 from ledger.errors import DatabaseUnavailable, InsufficientFunds
+from ledger.payments import Payments
 
 log = logging.getLogger(__name__)
 
@@ -94,21 +96,21 @@ async def _described(description: Awaitable[Effect], written: Effect, card: Admi
 
 
 async def _freeze(bot: Bot, ledger: Ledger, card: AdminCard) -> Effect:
-    target_id = card.target_id  # a local: the narrowing below holds in describe() too
+    target_id = card.target_id
     assert target_id is not None
-    account_id = await ledger.open_account(target_id)
-    result = await ledger.freeze(account_id, actor=card.admin_id, reason=card.reason)
-    if not result.changed:
+    payments = Payments(ledger)
+    frozen = await payments.freeze(card.admin_id, target_id, card.reason)
+    if not frozen.changed:
         name = await person_name(ledger, target_id, card.lang)
         raise Refusal("admin.refusal.already_frozen", name=name)
-    holds = len(result.voided)
+    holds = len(frozen.released)
 
     async def describe() -> Effect:
-        await release_cards(bot, ledger, result.voided)
-        told = await notice(
-            ledger, target_id, "admin.notice.frozen", reason=card.reason, holds=holds
-        )
-        return Effect(t(card.lang, "admin.done.freeze", holds=holds), [told])
+        # The cards of the released holds say so; the person (and the requesters of
+        # requests those holds were for) are told by the outbox, written with the freeze.
+        await release_cards(bot, ledger, frozen.released)
+        await deliver(bot, payments, frozen.messages)
+        return Effect(t(card.lang, "admin.done.freeze", holds=holds))
 
     written = Effect(t(card.lang, "admin.done.freeze_untold", holds=holds))
     return await _described(describe(), written, card)
@@ -118,20 +120,15 @@ async def _move(ledger: Ledger, card: AdminCard) -> Effect:
     """A credit (from the issuance account) or a debit (back to it) of the card's amount."""
     target_id = card.target_id  # a local: the narrowing below holds in describe() too
     assert target_id is not None
-    account_id = await ledger.open_account(target_id)
     credit = card.action == "credit"
+    move = Payments(ledger).credit if credit else Payments(ledger).debit
     try:
-        moved = await ledger.transfer(
-            ledger.issuance_account_id if credit else account_id,
-            account_id if credit else ledger.issuance_account_id,
-            card.amount,
-            key=card.key or f"admin:{card.id}",
-            kind=card.action,
-            memo=card.reason,
-            actor=card.admin_id,
+        moved = await move(
+            card.admin_id, target_id, card.amount, card.reason, key=card.key or f"admin:{card.id}"
         )
     except InsufficientFunds as error:
         raise await _short(ledger, card, "admin.refusal.debit_funds", error) from None
+    account_id = moved.credit_account_id if credit else moved.debit_account_id
 
     async def describe() -> Effect:
         available = (await ledger.account(account_id)).available
@@ -159,8 +156,8 @@ async def _move(ledger: Ledger, card: AdminCard) -> Effect:
 
 async def _reverse(ledger: Ledger, card: AdminCard) -> Effect:
     try:
-        reversal = await ledger.reverse(
-            card.ref, key=f"admin:{card.id}", actor=card.admin_id, reason=card.reason
+        reversal = await Payments(ledger).reverse(
+            card.admin_id, card.ref, card.reason, key=f"admin:{card.id}"
         )
     except InsufficientFunds as error:
         raise await _short(ledger, card, "admin.refusal.reverse_funds", error) from None

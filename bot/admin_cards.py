@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot import buttons
 from bot.admin_actions import AdminCard, act
 from bot.admin_notices import tell
 from bot.admin_views import admin_explain, person_name
@@ -54,7 +55,7 @@ from ledger.shared import StoredCard
 
 log = logging.getLogger(__name__)
 
-PREFIX = "a:"
+PREFIX = buttons.ADMIN_CARD
 _DATA = re.compile(r"a:([cx]):([A-Za-z0-9_-]{16})")
 
 

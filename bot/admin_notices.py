@@ -9,11 +9,11 @@ import logging
 from telegram import Bot
 
 from bot import cards
-from bot.common import send_private
+from bot.common import edit_message, send_private
 from bot.people import language_for
 from bot.render import memo, money
 from bot.texts import t
-from ledger import Ledger, Transfer
+from ledger import Card, Ledger, Transfer
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,22 @@ async def tell(bot: Bot, notices: list[Notice], action: str) -> None:
             log.warning("admin %s stands; user %s was not told", action, user_id)
 
 
-async def release_cards(bot: Bot, ledger: Ledger, voided: list[Transfer]) -> None:
-    """A freeze released these holds: their payment cards say so, in their sender's language,
-    and a request one was held for is cancelled, its requester told only that the payment was
-    cancelled and nothing moved, not whose account was frozen."""
-    for transfer in voided:
+async def release_cards(
+    bot: Bot, ledger: Ledger, released: list[tuple[Transfer, Card | None]]
+) -> None:
+    """A freeze released these holds: their payment cards say so, in their sender's language
+    (a request one was held for was cancelled by the database, its requester told by the
+    outbox only that the payment was cancelled and nothing moved, not whose account was
+    frozen)."""
+    for transfer, card in released:
+        if card is None:
+            continue
         try:
-            await cards.finish(bot, ledger, transfer, "released")
+            sender = (
+                await ledger.directory.get(transfer.debit_owner) if transfer.debit_owner else None
+            )
+            reader = language_for(sender)
+            text = await cards.card_text(ledger, transfer, reader, transfer.state)
+            await edit_message(bot, card.chat_id, card.message_id, text)
         except Exception:  # one card that cannot be edited must not keep the others stale
             log.exception("freeze released hold %s: its card was not updated", transfer.ref)

@@ -16,8 +16,8 @@ from bot.common import Context, Refusal, lang, ledger_of
 from bot.people import USERNAME, by_user, quoted, reply_author
 from bot.texts import Html, t
 from ledger import Person, Transfer, parse_amount, split_amount
-from ledger.errors import MemoTooLong
-from ledger.models import AMOUNT_MAX, MEMO_MAX
+from ledger.models import AMOUNT_MAX
+from ledger.payments.service import check_note
 
 REF = re.compile(r"[0-9A-Za-z]{4,16}")
 _BARE_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*[.,]?")
@@ -105,8 +105,7 @@ def reason_of(reader: str, text: str, usage: str, *, required: bool = True) -> s
     reason = text.strip()
     if not reason and required:
         raise Refusal("admin.refusal.reason_required", usage=Html(t(reader, usage)))
-    if len(reason) > MEMO_MAX:
-        raise MemoTooLong(MEMO_MAX)
+    check_note(reason)
     return reason
 
 

@@ -35,6 +35,7 @@ from bot import (
     forwarded,
     history,
     language,
+    outbox,
     people,
     ratelimit,
     send,
@@ -142,6 +143,13 @@ def build_application(
         first=settings.sweep_interval_seconds,
         name="sweeper",
     )
+    # Messages a stopped process owed people (outbox rows whose claim went stale).
+    application.job_queue.run_repeating(
+        outbox.deliver_stale_job,
+        interval=settings.sweep_interval_seconds,
+        first=settings.sweep_interval_seconds,
+        name="outbox",
+    )
     return application
 
 
@@ -168,6 +176,10 @@ async def startup(application: Application) -> None:
         await cards.sweep(application)
     except Exception:  # the periodic sweeper will try again
         log.exception("startup sweep failed")
+    try:
+        await outbox.deliver_stale(application)
+    except Exception:  # the periodic delivery will try again
+        log.exception("startup outbox delivery failed")
     try:
         await set_command_menus(
             application.bot,

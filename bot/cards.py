@@ -1,11 +1,11 @@
-"""The confirmation card: the hold behind it, Confirm and Cancel, the receipt and who is told
-what, and expiry: one timer for all cards, set for the earliest hold due (see
-``expect_expiry``), plus a periodic sweeper, because the timer dies with the process.
+"""The confirmation card: the hold behind it, Confirm and Cancel, and expiry: one timer for
+all cards, set for the earliest hold due (see ``expect_expiry``), plus a periodic sweeper,
+because the timer dies with the process.
 
-Callback data is ``p:c:<REF>`` (Confirm) or ``p:x:<REF>`` (Cancel). It is never trusted: every
-press reloads the transfer and checks that the presser is its sender; the ledger decides what
-happens (a hold resolves at most once), and the card shown is the one the ledger remembers,
-never the message the press claims to come from.
+Each handler parses the press, calls the payments service (``ledger.payments``), renders its
+outcome and delivers the messages the movement wrote to the outbox (``bot.outbox``). Button
+data (``bot.buttons``) is never trusted: the service reloads the transfer and checks the
+presser is its sender; the card shown is the one the ledger remembers.
 """
 
 from __future__ import annotations
@@ -14,19 +14,14 @@ import logging
 import math
 import re
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 
-from telegram import (
-    Bot,
-    CallbackQuery,
-    Message,
-    Update,
-)
+from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, Job
 
-from bot import metrics
+from bot import buttons, metrics
 from bot.common import (
     Context,
     Markup,
@@ -40,27 +35,26 @@ from bot.common import (
     note_money_moved,
     now,
     reply,
-    send_private,
-    settings_of,
 )
-from bot.people import check_recipient, language_for
+from bot.outbox import deliver, payments_of
+from bot.people import check_recipient
 from bot.render import memo, minutes, money, who
 from bot.texts import t
-from ledger import Card, Ledger, PaymentRequest, Person, Transfer
+from ledger import Card, Ledger, Person, Transfer
 from ledger.errors import (
-    AccountFrozen,
     AlreadyResolved,
-    DailyLimitExceeded,
     DatabaseUnavailable,
-    InsufficientFunds,
     LedgerError,
-    OverTransferMax,
+    NotYours,
+    OutcomeUnknown,
+    RequestClosed,
     TransferNotFound,
 )
+from ledger.payments import Confirmed, Held
 
 log = logging.getLogger(__name__)
 
-CONFIRM, CANCEL = "p:c:", "p:x:"
+CONFIRM, CANCEL = buttons.CARD_CONFIRM, buttons.CARD_CANCEL
 _REF = re.compile(r"[0-9A-Z]{4,16}")
 # The expiry timer fires a little after a hold's expiry so the ledger agrees it is due, and
 # at most once a second: holds falling due within the same second are expired together.
@@ -69,6 +63,8 @@ EXPIRY_TIMER = "expiry"
 _DUE = "expiry_due"  # bot_data: the whole seconds at which shown holds fall due, ascending
 _TIMER = "expiry_timer"  # bot_data: (the second it is set for, its job), while it is set
 _RETRY_S = 5  # after a sweep that failed (the database was unreachable)
+_ABANDONED = "presses_abandoned"  # bot_data: ref -> key of a Confirm whose answer was lost
+_ABANDONED_KEPT = 1_000
 
 
 def pressed_ref(data: str | None, prefix: str) -> str | None:
@@ -83,45 +79,21 @@ def pressed_ref(data: str | None, prefix: str) -> str | None:
 
 
 async def hold(
-    context: Context, sender: Person, recipient: Person, amount: int, note: str, *, key: str
-) -> Transfer:
-    """Refuse what the chat knows is wrong, then reserve the money. The ledger re-checks frozen
-    accounts, limits and funds in the same statement and names any refusal (a typed error);
-    ``key`` makes a redelivered update return the same hold (``replayed``)."""
+    context: Context,
+    sender: Person,
+    recipient: Person,
+    amount: int,
+    note: str,
+    *,
+    key: str,
+    request_id: int | None = None,
+) -> Held:
+    """Refuse a recipient the chat knows is wrong (a bot, someone who never started the
+    bot), then reserve the money (the service refuses the rest, with a typed error)."""
     check_recipient(context, sender.id, recipient)
-    ledger = ledger_of(context)
-    return await ledger.create_pending(
-        await ledger.open_account(sender.id),
-        await ledger.open_account(recipient.id),
-        amount,
-        key=key,
-        expires_in=timedelta(seconds=settings_of(context).hold_expiry_seconds),
-        memo=note,
-        actor=sender.id,
+    return await payments_of(context.bot_data).hold(
+        sender.id, recipient.id, amount, note, key=key, request_id=request_id
     )
-
-
-async def precheck(context: Context, sender: Person, recipient: Person, amount: int) -> None:
-    """The ledger's checks read ahead of the hold, so the guided conversation can ask for
-    another amount at once. Raises the same typed errors the ledger would."""
-    check_recipient(context, sender.id, recipient)
-    ledger = ledger_of(context)
-    mine_id = await ledger.open_account(sender.id)
-    theirs_id = await ledger.open_account(recipient.id)
-    accounts = await ledger.accounts([mine_id, theirs_id])
-    mine, theirs = accounts[mine_id], accounts[theirs_id]
-    if mine.frozen:
-        raise AccountFrozen(mine_id, "sender")
-    if theirs.frozen:
-        raise AccountFrozen(theirs_id, "recipient")
-    limits = await ledger.limits()
-    if amount > limits.max_transfer:
-        raise OverTransferMax(limits.max_transfer)
-    sent = await ledger.sent_today(mine_id)
-    if sent + amount > limits.daily_limit:
-        raise DailyLimitExceeded(limits.daily_limit, max(limits.daily_limit - sent, 0))
-    if amount > mine.available:
-        raise InsufficientFunds(mine.available, amount)
 
 
 # --- the card ----------------------------------------------------------------------------
@@ -162,30 +134,24 @@ def card_buttons(reader: str, ref: str) -> Markup:
 
 async def show(
     context: Context,
-    transfer: Transfer,
+    held: Held,
     *,
     reply_to: Message | None = None,
     edit: Message | None = None,
     request_id: int | None = None,
 ) -> None:
-    """Put the card for a new hold on screen (a reply, or ``edit`` replaced in place), remember
-    where it is, and schedule its expiry. If it cannot be shown, the hold is released."""
+    """Put the card for a new hold on screen (a reply, or ``edit`` replaced in place), unless
+    it is there already or going there now; remember where it is, and schedule its expiry.
+    If it cannot be shown, the hold is released."""
+    transfer = held.transfer
     showing = _showing(context)
+    if not held.show_card or transfer.ref in showing:
+        return  # a redelivered update: one card for one hold
     showing.add(transfer.ref)  # before the first await: a redelivery now sees it
     try:
         await _show(context, transfer, reply_to, edit, request_id)
     finally:
         showing.discard(transfer.ref)
-
-
-async def shown_already(context: Context, held: Transfer) -> bool:
-    """For a hold its update made before (a redelivered /send or Pay, ``held.replayed``):
-    whether its card is on screen or going there now, so no second card is shown. False when
-    the process that held the money stopped before the card was remembered: it is shown then.
-    A hold that has ended needs no card."""
-    if held.state != "pending" or held.ref in _showing(context):
-        return True
-    return await ledger_of(context).card_of(held.id) is not None
 
 
 def _showing(context: Context) -> set[str]:
@@ -201,6 +167,7 @@ async def _show(
     request_id: int | None,
 ) -> None:
     ledger, reader = ledger_of(context), lang(context)
+    payments = payments_of(context.bot_data)
     text = await card_text(ledger, transfer, reader, "pending")
     markup = card_buttons(reader, transfer.ref)
     try:
@@ -220,9 +187,9 @@ async def _show(
             assert reply_to is not None
             chat_id, message_id = await reply(reply_to, text, markup)
     except TelegramError:
-        await ledger.void(transfer.ref, key=f"unshown:{transfer.ref}")
+        await deliver(context.bot, payments, await payments.card_not_shown(transfer))
         raise
-    await ledger.remember_card(transfer.id, chat_id, message_id, request_id)
+    await payments.card_shown(transfer, chat_id, message_id, request_id)
     expect_expiry(context.application, transfer)
 
 
@@ -279,337 +246,157 @@ async def expiry_timer(context: Context) -> None:
 # --- the buttons -------------------------------------------------------------------------
 
 
-async def _pressed_card(
-    update: Update, context: Context, prefix: str
-) -> tuple[Transfer, Card | None] | None:
-    """The transfer a press is about and its card (None if not remembered yet), if the
-    presser is its sender; otherwise the press is answered here and None returned."""
-    query = update.callback_query
-    assert query is not None
-    reader = lang(context)
-    ref = pressed_ref(query.data, prefix)
-    found = None
-    if ref is not None:
-        try:
-            found = await ledger_of(context).transfer_and_card(ref)
-        except TransferNotFound:
-            found = None
-    if found is None or found[0].expires_at is None:
-        await answer(query, t(reader, "card.invalid"))
-        return None
-    transfer = found[0]
-    if transfer.kind != "payment" or transfer.debit_owner != query.from_user.id:
-        await answer(query, t(reader, "card.not_yours"), alert=True)
-        return None
-    return found
-
-
-async def _resolve_press(
-    context: Context,
-    query: CallbackQuery,
-    transfer: Transfer,
-    resolve: Callable[..., Awaitable[Transfer]],
-    unavailable: str,
-) -> Transfer | None:
-    """Post or void a card's hold for a press (keyed by the press, so a redelivered press gets
-    the same result); on a refusal answer the press with it and return None."""
-    ledger, reader = ledger_of(context), lang(context)
-    try:
-        return await resolve(transfer.ref, key=f"press:{query.id}", actor=query.from_user.id)
-    except DatabaseUnavailable:
-        await answer(query, t(reader, unavailable), alert=True)
-    except AlreadyResolved as error:
-        await answer(query, explain(reader, error, ledger.currency), alert=True)
-        if error.state == "expired":  # a stale card: say so on it too
-            await finish_expired(context.bot, ledger, await ledger.get_transfer(transfer.ref))
-        elif error.state == "posted":  # paid by another press (perhaps one whose answer was
-            # lost in an outage, so nobody was told): the receipt, and whoever is untold
-            posted = await ledger.get_transfer(transfer.ref)
-            await _after_posted(context, posted, reader, None, fresh=False)
-    except LedgerError as error:
-        await answer(query, explain(reader, error, ledger.currency), alert=True)
-    return None
-
-
 async def confirm(update: Update, context: Context) -> None:
     """Posts the held payment when its sender presses Confirm."""
     query = update.callback_query
     assert query is not None
-    pressed = await _pressed_card(update, context, CONFIRM)
-    if pressed is None:
+    reader = lang(context)
+    ref = pressed_ref(query.data, CONFIRM)
+    if ref is None:
+        await answer(query, t(reader, "card.invalid"))
         return
-    transfer, card = pressed  # a card, once remembered, never changes
-    ledger, reader = ledger_of(context), lang(context)
-    # A request's card: the request is read once, for the check below and the settling after.
-    request = (
-        None
-        if card is None or card.request_id is None
-        else await ledger.requests.by_id(card.request_id)
-    )
-    if (
-        request is not None
-        and card is not None
-        and await _request_closed(context, transfer, card, request)
-    ):
+    payments = payments_of(context.bot_data)
+    key = f"press:{query.id}"
+    abandoned: OrderedDict[str, str] = context.bot_data.setdefault(_ABANDONED, OrderedDict())
+    try:
+        done = await payments.confirm(
+            ref, query.from_user.id, key=key, earlier_key=abandoned.pop(ref, None)
+        )
+    except OutcomeUnknown:
+        # Perhaps posted and unheard: the next press of this process delivers what it wrote.
+        abandoned[ref] = key
+        if len(abandoned) > _ABANDONED_KEPT:
+            abandoned.popitem(last=False)
+        metrics.PAYMENTS.labels("chat", "unknown").inc()
+        await answer(query, t(reader, "card.confirm_unavailable"), alert=True)
+        return
+    except DatabaseUnavailable:
+        raise  # nothing was sent: the error handler says nothing was charged
+    except RequestClosed:
+        metrics.PAYMENTS.labels("chat", "refused").inc()
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
-    posted = await _resolve_press(context, query, transfer, ledger.post, "card.confirm_unavailable")
-    if posted is None:
+    except LedgerError as error:
         metrics.PAYMENTS.labels("chat", "refused").inc()
+        await _refused(context, query, ref, error)
         return
-    metrics.PAYMENTS.labels("chat", "replayed" if posted.replayed else "paid").inc()
-    note_money_moved(context, update)
-    await answer(query, t(reader, "card.confirmed_answer"))
-    # A redelivered press gets the same result: the card is redrawn, and people are told
-    # only if nobody told them yet (the process that posted it stopped first).
-    await _after_posted(context, posted, reader, card, fresh=not posted.replayed, request=request)
+    metrics.PAYMENTS.labels("chat", metrics.outcome(done)).inc()
+    if done.already:
+        await answer(
+            query,
+            t(reader, "refusal.already_resolved.posted"),
+            alert=True,
+        )
+    else:
+        note_money_moved(context, update)
+        await answer(query, t(reader, "card.confirmed_answer"))
+    await _receipt(context, done, reader)
+    await deliver(context.bot, payments, done.messages, [done.transfer], done.available)
 
 
 async def cancel(update: Update, context: Context) -> None:
     """Releases the hold when its sender presses Cancel (on a request's card: declines it)."""
     query = update.callback_query
     assert query is not None
-    pressed = await _pressed_card(update, context, CANCEL)
-    if pressed is None:
+    reader = lang(context)
+    ref = pressed_ref(query.data, CANCEL)
+    if ref is None:
+        await answer(query, t(reader, "card.invalid"))
         return
-    transfer, card = pressed
-    ledger, reader = ledger_of(context), lang(context)
-    voided = await _resolve_press(context, query, transfer, ledger.void, "card.cancel_unavailable")
-    if voided is None:
+    payments = payments_of(context.bot_data)
+    try:
+        done = await payments.cancel(ref, query.from_user.id, key=f"press:{query.id}")
+    except OutcomeUnknown:
+        await answer(query, t(reader, "card.cancel_unavailable"), alert=True)
+        return
+    except DatabaseUnavailable:
+        raise  # nothing was sent: the error handler says so
+    except RequestClosed:
+        await answer(query, t(reader, "card.request_closed"), alert=True)
+        return
+    except LedgerError as error:
+        await _refused(context, query, ref, error)
         return
     await answer(query, t(reader, "card.cancelled_answer"))
-    # A redelivered press redraws the card; its request is settled once (nobody told twice).
-    await finish(context.bot, ledger, voided, "declined", card=card, reader=reader)
+    await redraw(context, done.transfer, done.card, reader)
+    await deliver(context.bot, payments, done.messages)
 
 
-async def _request_closed(
-    context: Context, transfer: Transfer, card: Card, request: PaymentRequest
-) -> bool:
-    """A request card whose request was declined meanwhile (a stale Decline button): its hold
-    is released rather than posted, so a request is never both declined and paid. The Decline
-    releases it itself; a hold made after the Decline read (Pay pressed at the same moment)
-    is released here."""
-    ledger = ledger_of(context)
-    if request.state == "open":
-        return False
-    if transfer.state != "pending":  # released by the Decline already: say so all the same
-        return request.state == "declined" and transfer.state == "voided"
-    try:
-        voided = await ledger.void(transfer.ref, key=f"closed:{transfer.ref}")
-    except AlreadyResolved:
-        return True
-    await finish(
-        context.bot, ledger, voided, "declined", card=card, reader=lang(context), request=request
-    )
-    return True
-
-
-# --- after the money moved ---------------------------------------------------------------
-
-
-_TOLD_HERE = "posts_told_here"  # bot_data: refs of payments this process told people about
-_TOLD_HERE_KEPT = 10_000  # the latest; a press older than these reads the card's told flag
-
-
-async def _after_posted(
-    context: Context,
-    posted: Transfer,
-    reader: str,
-    card: Card | None,
-    *,
-    fresh: bool,
-    request: PaymentRequest | None = None,
-) -> None:
-    """The card becomes a receipt; the sender's balance goes to the sender only; the recipient
-    (or the requester) is told privately, once: ``fresh`` when this press posted the payment,
-    otherwise only if the card says nobody was told yet (the press that posted it stopped
-    first, or never heard it went through). ``card`` is the hold's card as read before the
-    post, and ``request`` the request it was shown for, if read already."""
-    bot, ledger = context.bot, ledger_of(context)
-    if card is None or not fresh:  # a replay reads whether anyone was told since
-        card = await ledger.card_of(posted.id)
-    # Told at most once: by this press if its card says nobody was told yet (without a card
-    # to note it on, only the press that posted tells), and no other press of this process
-    # is telling or has told them (claimed synchronously, before any await).
-    untold = fresh if card is None else not card.told
-    tell = untold and _claim_telling(context, posted.ref)
-    # Both balances in one read.
-    accounts = await ledger.accounts([posted.debit_account_id, posted.credit_account_id])
-    balance = accounts[posted.debit_account_id].available
-    balance_line = t(reader, "card.your_balance", available=money(reader, balance, ledger.currency))
-    receipt = await card_text(ledger, posted, reader, "posted")
-    in_private = card is not None and card.chat_id == posted.debit_owner
-    if card is not None:
-        await edit_message(
-            bot,
-            card.chat_id,
-            card.message_id,
-            receipt + ("\n\n" + balance_line if in_private else ""),
-        )
-    if not tell:
+async def _refused(context: Context, query: CallbackQuery, ref: str, error: LedgerError) -> None:
+    """A press the service refused: say why; a card left stale by an ended hold is redrawn."""
+    ledger, reader = ledger_of(context), lang(context)
+    if isinstance(error, TransferNotFound):
+        await answer(query, t(reader, "card.invalid"))
         return
-    try:
-        if not in_private and posted.debit_owner is not None:
-            await send_private(bot, posted.debit_owner, receipt + "\n\n" + balance_line)
-        if card is not None and card.request_id is not None:
-            await settle_request(
-                bot,
-                ledger,
-                request or card.request_id,
-                "paid",
-                posted,
-                accounts[posted.credit_account_id].available,
-            )
-        else:
-            await _tell_recipient(bot, ledger, posted, accounts[posted.credit_account_id].available)
-    except BaseException:  # not told: a later press (or redelivery) may try again
-        context.bot_data[_TOLD_HERE].pop(posted.ref, None)
-        raise
-    if card is not None:
-        ledger.mark_told(posted.id)
-
-
-def _claim_telling(context: Context, ref: str) -> bool:
-    """True for the first press of this process to tell about payment ``ref``: it tells."""
-    told: OrderedDict[str, None] = context.bot_data.setdefault(_TOLD_HERE, OrderedDict())
-    if ref in told:
-        return False
-    told[ref] = None
-    if len(told) > _TOLD_HERE_KEPT:
-        told.popitem(last=False)
-    return True
-
-
-async def _tell_recipient(bot: Bot, ledger: Ledger, posted: Transfer, available: int) -> None:
-    sender, recipient = await _people(ledger, posted)
-    if recipient is None:
+    if isinstance(error, NotYours):
+        await answer(query, t(reader, "card.not_yours"), alert=True)
         return
-    reader = language_for(recipient)
-    text = t(
-        reader,
-        "card.received",
-        sender=who(sender, reader),
-        amount=money(reader, posted.amount, ledger.currency),
-        memo=memo(posted.memo),
-        available=money(reader, available, ledger.currency),
-    )
-    if await send_private(bot, recipient.id, text) is None:
-        log.warning("payment %s stands; its recipient %s was not told", posted.ref, recipient.id)
+    await answer(query, explain(reader, error, ledger.currency), alert=True)
+    if not isinstance(error, AlreadyResolved):
+        return
+    payments = payments_of(context.bot_data)
+    if error.state == "expired":  # a stale card: say so on it too
+        ended = await payments.ended(ref)
+        await redraw(context, ended.transfer, ended.card, None)
+        await deliver(context.bot, payments, ended.messages)
+    elif error.state == "posted":  # paid by another press: the card is the receipt
+        posted, card = await ledger.transfer_and_card(ref)
+        available = await ledger.accounts([posted.debit_account_id])
+        balances = {i: a.available for i, a in available.items()}
+        await _receipt(context, Confirmed(posted, card, balances, already=True), reader)
 
 
-async def settle_request(
-    bot: Bot,
-    ledger: Ledger,
-    request: PaymentRequest | int,
-    outcome: str,
-    paid: Transfer | None = None,
-    available: int | None = None,
-    *,
-    told: str | None = None,
-) -> bool:
-    """Close a payment request (paid, declined or cancelled) and tell the requester; False
-    when it was closed already (then nobody is told again). ``request`` is the request or its
-    id (its amount, memo and people never change, so one read before will do). The requester
-    is told ``request.outcome.<outcome>``, or the text ``told`` when the outcome has more than
-    one cause (see ``finish``). A paid request's message shows the requester's balance:
-    ``available``, as read after the payment, or read here."""
-    if isinstance(request, int):
-        request = await ledger.requests.by_id(request)
-    try:
-        await ledger.requests.resolve(request.ref, outcome, paid.ref if paid else None)
-    except AlreadyResolved:
-        return False
-    directory = ledger.directory
-    requester, payer = (
-        await directory.get(request.requester_id),
-        await directory.get(request.payer_id),
-    )
-    reader = language_for(requester)
-    text = t(
-        reader,
-        told or f"request.outcome.{outcome}",
-        payer=who(payer, reader),
-        amount=money(reader, request.amount, ledger.currency),
-        memo=memo(request.memo),
-    )
-    if paid is not None:
-        if available is None:
-            available = (await ledger.account(paid.credit_account_id)).available
-        text += "\n\n" + t(
-            reader, "card.your_balance", available=money(reader, available, ledger.currency)
-        )
-    await send_private(bot, request.requester_id, text)
-    return True
-
-
-# Why a hold ended unpaid -> its request's outcome and what the requester is told.
-_ENDED = {
-    "declined": ("declined", "request.outcome.declined"),  # the payer's Cancel or Decline
-    "expired": ("cancelled", "request.outcome.cancelled"),  # not confirmed in time: it lapsed
-    "released": ("cancelled", "request.outcome.released"),  # released for the payer (a freeze)
-}
-
-
-async def finish(
-    bot: Bot,
-    ledger: Ledger,
-    ended: Transfer,
-    why: str,
-    *,
-    card: Card | None = None,
-    reader: str | None = None,
-    request: PaymentRequest | None = None,
-) -> bool:
-    """A hold that ended unpaid (``ended``, voided or expired): its card says so, in
-    ``reader``'s language (else its sender's), and the request it was held for is settled
-    once, its requester told ``why`` it ended (a key of ``_ENDED``). Every place a hold ends
-    (Cancel, a stale Decline, a freeze, expiry, a Pay that finds it ended) calls this, so a
-    request never stays open behind a released hold. ``card`` and ``request`` are passed when
-    read already. True when this call settled the request."""
+async def _receipt(context: Context, done: Confirmed, reader: str) -> None:
+    """The card becomes the receipt; in the sender's private chat it shows their balance
+    (in a group the sender's balance goes to them privately, by the outbox)."""
+    card, posted = done.card, done.transfer
     if card is None:
-        card = await ledger.card_of(ended.id)
-    if card is not None:
-        if reader is None:
-            sender, _ = await _people(ledger, ended)
-            reader = language_for(sender)
-        text = await card_text(ledger, ended, reader, ended.state)
-        await edit_message(bot, card.chat_id, card.message_id, text)
-    asked = request if request is not None else (card.request_id if card is not None else None)
-    if asked is None or (isinstance(asked, PaymentRequest) and asked.state != "open"):
-        return False
-    outcome, told = _ENDED[why]
-    return await settle_request(bot, ledger, asked, outcome, told=told)
+        return
+    ledger = ledger_of(context)
+    receipt = await card_text(ledger, posted, reader, "posted")
+    if card.chat_id == posted.debit_owner:
+        available = money(reader, done.sender_available, ledger.currency)
+        receipt += "\n\n" + t(reader, "card.your_balance", available=available)
+    await edit_message(context.bot, card.chat_id, card.message_id, receipt)
+
+
+async def redraw(context: Context, ended: Transfer, card: Card | None, reader: str | None) -> None:
+    """A hold that ended unpaid: its card says so, in ``reader``'s language (else its
+    sender's)."""
+    if card is None:
+        return
+    ledger = ledger_of(context)
+    if reader is None:
+        from bot.people import language_for
+
+        sender, _ = await _people(ledger, ended)
+        reader = language_for(sender)
+    text = await card_text(ledger, ended, reader, ended.state)
+    await edit_message(context.bot, card.chat_id, card.message_id, text)
 
 
 # --- expiry ------------------------------------------------------------------------------
 
 
-async def finish_expired(bot: Bot, ledger: Ledger, transfer: Transfer) -> None:
-    """Edit an expired hold's card to say the money was released; lapse its request."""
-    await finish(bot, ledger, transfer, "expired")
-
-
 async def sweep(application: Application) -> list[Transfer]:
-    """Expire every overdue hold and edit its card. Run at startup and periodically, so holds
-    never outlive a restart; tests call it directly after moving the clock.
+    """Expire every overdue hold; the outbox redraws their cards and lapses their requests.
+    Run at startup and periodically, so holds never outlive a restart; tests call it
+    directly after moving the clock.
 
     One sweeper at a time over all workers: whoever holds the database's "sweeper" lock
     sweeps, the others skip this turn at once (nothing is lost: every overdue hold is the
     next sweep's; each hold expires once anyway, its UPDATE being conditional)."""
     ledger: Ledger = application.bot_data["ledger"]
+    payments = payments_of(application.bot_data)
     async with ledger.db.exclusive("sweeper") as mine:
         if not mine:
             return []
         await ledger.sync_clock()
-        expired = await ledger.expire_overdue()
-        for transfer in expired:
-            try:
-                await finish_expired(application.bot, ledger, transfer)
-            except Exception:  # one card that cannot be edited must not stop the sweep
-                log.exception("expired hold %s: card not updated", transfer.ref)
-    if expired:
-        log.info("sweeper expired %d hold(s)", len(expired))
-    return expired
+        expired = await payments.expire_overdue()
+        await deliver(application.bot, payments, expired.messages)
+    if expired.transfers:
+        log.info("sweeper expired %d hold(s)", len(expired.transfers))
+    return expired.transfers
 
 
 async def sweep_job(context: Context) -> None:

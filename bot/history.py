@@ -11,6 +11,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot import buttons
 from bot.common import (
     Context,
     Refusal,
@@ -29,7 +30,7 @@ from ledger import HistoryItem, Ledger
 COMMANDS = [("history", "menu.history")]
 
 PAGE_SIZE = 5
-PREFIX = "h:"
+PREFIX = buttons.HISTORY_PAGE
 _OFFSET = re.compile(r"h:(0|[1-9][0-9]{0,5})")
 
 

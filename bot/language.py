@@ -5,12 +5,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot import buttons
 from bot.common import Context, answer, edit_message, lang, ledger_of, set_lang, tell_privately
 from bot.texts import LANGUAGE_NAMES, LANGUAGES, t
 
 COMMANDS = [("language", "menu.language")]
 
-PREFIX = "l:"
+PREFIX = buttons.LANGUAGE
 
 
 def _choices() -> InlineKeyboardMarkup:

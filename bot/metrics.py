@@ -72,5 +72,13 @@ async def _measured(update: object, coroutine: Awaitable[Any]) -> None:
         UPDATES.labels(update_type(update)).inc()
 
 
+def outcome(confirmed: Any) -> str:
+    """The outcome label of a ``ledger.payments.Confirmed``: paid by this call, the same call
+    again (``replayed``), or paid by another press before (``already``)."""
+    if confirmed.already:
+        return "already"
+    return "replayed" if confirmed.replayed else "paid"
+
+
 def exposition() -> bytes:
     return generate_latest(REGISTRY)

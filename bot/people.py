@@ -16,7 +16,8 @@ from bot.render import who
 from bot.texts import language_of
 from ledger import Person
 from ledger.directory import Directory
-from ledger.errors import DatabaseUnavailable, SameAccount
+from ledger.errors import DatabaseUnavailable
+from ledger.payments.service import check_parties
 
 log = logging.getLogger(__name__)
 LAST_GROUP = 1_000  # after every feature
@@ -129,9 +130,9 @@ def reply_author(message: Message) -> User | None:
 
 
 def check_recipient(context: Context, sender_id: int, person: Person) -> None:
-    """Refuse a recipient who is the sender, a bot, or has never started the bot."""
-    if person.id == sender_id:
-        raise SameAccount()
+    """Refuse a recipient who is the sender (the service's rule), a bot, or has never
+    started the bot."""
+    check_parties(sender_id, person.id)
     if person.is_bot:
         raise Refusal("people.is_bot")
     if not person.registered:

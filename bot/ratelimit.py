@@ -28,8 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import cards
-from bot import request as payment_request
+from bot import buttons
 from bot.common import Context, answer, ledger_of, post, settings_of
 from bot.people import language_for
 from bot.texts import language_of, t
@@ -49,7 +48,7 @@ async def _never_called(update: Update, context: Context) -> None:
 # The payment commands, recognised exactly as their handlers recognise them (a new message,
 # /send or /request, bare or addressed to this bot, never /send@another_bot).
 _COMMANDS = CommandHandler(("send", "request"), _never_called, filters=filters.UpdateType.MESSAGE)
-_PRESSES = (cards.CONFIRM, payment_request.PAY)
+_PRESSES = (buttons.CARD_CONFIRM, buttons.REQUEST_PAY)
 
 
 def payment_action(update: Update) -> str | None:

@@ -1,18 +1,18 @@
 """/request @bob 20 dinner: bob is asked privately, with [Pay] and [Decline]. Pay turns that
 message into the same confirmation card a /send shows; the requester hears the outcome.
 
-Callback data is ``r:p:<REF>`` (Pay) or ``r:d:<REF>`` (Decline), re-checked on every press:
-only the payer, only on the message they were sent privately, only while the request is open.
-A request's hold uses the key ``request:<REF>``, so however often Pay is pressed, one request
-holds (and can move) its amount once.
+Callback data is ``r:p:<REF>`` (Pay) or ``r:d:<REF>`` (Decline) (``bot.buttons``), checked
+on every press by the payments service: only the payer, only while the request is open; and
+here: only on the message they were sent privately. A request's hold is linked to it in the
+database: one hold per request, and the request settles with it (paid, declined, cancelled).
 """
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import cards
+from bot import buttons, cards
 from bot.common import (
     Context,
     Refusal,
@@ -24,16 +24,17 @@ from bot.common import (
     refuse,
     send_private,
 )
+from bot.outbox import deliver, payments_of
 from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
 from bot.send import read_draft
 from bot.texts import t
-from ledger import Currency, PaymentRequest, Transfer
-from ledger.errors import AlreadyResolved, LedgerError, OverTransferMax, TransferNotFound
+from ledger import Currency, PaymentRequest
+from ledger.errors import LedgerError, NotYours, RequestClosed, TransferNotFound
 
 COMMANDS = [("request", "menu.request")]
 
-PAY, DECLINE = "r:p:", "r:d:"
+PAY, DECLINE = buttons.REQUEST_PAY, buttons.REQUEST_DECLINE
 
 
 async def request(update: Update, context: Context) -> None:
@@ -47,10 +48,7 @@ async def request(update: Update, context: Context) -> None:
         if draft.recipient is None or draft.amount is None:
             raise Refusal("request.usage")
         check_recipient(context, requester.id, draft.recipient)
-        limits = await ledger.limits()
-        if draft.amount > limits.max_transfer:
-            raise OverTransferMax(limits.max_transfer)
-        asked = await ledger.requests.create(
+        asked = await payments_of(context.bot_data).request(
             requester.id,
             draft.recipient.id,
             draft.amount,
@@ -77,7 +75,7 @@ async def request(update: Update, context: Context) -> None:
         _buttons(payer_reader, asked, ledger.currency),
     )
     if delivered is None:
-        await ledger.requests.resolve(asked.ref, "cancelled")
+        await payments_of(context.bot_data).withdraw(asked.ref)
         # Whether bob blocked the bot is his business: in a group, only the requester hears it.
         await refuse(update, context, Refusal("request.undeliverable", payer=who(payer, reader)))
         return
@@ -109,31 +107,29 @@ def _buttons(reader: str, asked: PaymentRequest, currency: Currency) -> InlineKe
 
 
 async def _pressed_request(update: Update, context: Context, prefix: str) -> PaymentRequest | None:
-    """The open request a press is about, if the presser is its payer and pressed the message
+    """The request a press is about, if the presser is its payer and pressed the message
     they were sent privately; otherwise the press is answered here and None returned."""
     query = update.callback_query
     assert query is not None
     reader = lang(context)
     ref = cards.pressed_ref(query.data, prefix)
-    asked = None
-    if ref is not None:
-        try:
-            asked = await ledger_of(context).requests.get(ref)
-        except TransferNotFound:
-            asked = None
-    if asked is None:
+    try:
+        asked = await payments_of(context.bot_data).request_for(ref or "", query.from_user.id)
+    except TransferNotFound:
         await answer(query, t(reader, "card.invalid"))
         return None
-    if asked.payer_id != query.from_user.id:
+    except NotYours:
         await answer(query, t(reader, "request.not_yours"), alert=True)
         return None
     if query.message is None or query.message.chat.id != asked.payer_id:
         await answer(query, t(reader, "card.invalid"))
         return None
-    if asked.state != "open":
-        await answer(query, t(reader, f"request.already.{asked.state}"), alert=True)
-        return None
     return asked
+
+
+async def _closed(query: CallbackQuery, reader: str, error: RequestClosed) -> None:
+    key = "request.unpayable" if error.unpayable else f"request.already.{error.state}"
+    await answer(query, t(reader, key), alert=True)
 
 
 async def pay(update: Update, context: Context) -> None:
@@ -149,72 +145,38 @@ async def pay(update: Update, context: Context) -> None:
         requester = await ledger.directory.get(asked.requester_id)
         if requester is None:
             raise Refusal("card.invalid")
-        held = await cards.hold(
-            context, payer, requester, asked.amount, asked.memo, key=_hold_key(asked)
-        )
+        check_recipient(context, payer.id, requester)
+        started = await payments_of(context.bot_data).pay(asked.ref, payer.id)
+    except RequestClosed as error:
+        await _closed(query, reader, error)
+        return
     except (Refusal, LedgerError) as error:
         await answer(query, explain(reader, error, ledger.currency), alert=True)
         return
-    if held.replayed and held.state == "posted":  # paid this moment, by the card's Confirm
-        await answer(query, t(reader, "request.already.paid"), alert=True)
-        return
-    if held.replayed and held.state != "pending":
-        # Its hold ended unpaid (released, expired) and the key is spent: the request can
-        # never be paid, so it is settled (once) rather than left open.
-        await answer(query, t(reader, "request.unpayable"), alert=True)
-        why = "expired" if held.state == "expired" else "released"
-        await cards.finish(context.bot, ledger, held, why, reader=reader, request=asked)
-        return
     await answer(query)
-    if held.replayed and await cards.shown_already(context, held):
-        return  # a second press: the card is on screen already
-    await cards.show(context, held, edit=query.message, request_id=asked.id)  # type: ignore[arg-type]
-
-
-def _hold_key(asked: PaymentRequest) -> str:
-    """Pay's hold for ``asked``: one per request, however often Pay is pressed."""
-    return f"request:{asked.ref}"
-
-
-async def _release_hold(context: Context, asked: PaymentRequest) -> Transfer | None:
-    """Before ``asked`` is declined, the hold Pay made for it (a stale Decline button, still
-    on another screen after Pay) is released, so the payer's money is free at once and the
-    request is never both declined and paid. Returns that hold as it stands after: released
-    (now or before), or posted (Confirm is paying the request); None if Pay never held."""
-    ledger = ledger_of(context)
-    found = await ledger.transfer_by_key(_hold_key(asked))
-    if found is None or found.state != "pending":
-        return found
-    try:
-        return await ledger.void(found.ref, key=f"closed:{found.ref}", actor=asked.payer_id)
-    except AlreadyResolved:  # resolved meanwhile (posted, expired): as it stands
-        return await ledger.get_transfer(found.ref)
+    await cards.show(context, started.held, edit=query.message, request_id=asked.id)  # type: ignore[arg-type]
 
 
 async def decline(update: Update, context: Context) -> None:
-    """Declines the request; the requester is told."""
+    """Declines the request; a hold Pay made for it is released with it; the requester is
+    told (by the outbox)."""
     query = update.callback_query
     assert query is not None and query.message is not None
     asked = await _pressed_request(update, context, DECLINE)
     if asked is None:
         return
     ledger, reader = ledger_of(context), lang(context)
-    hold = await _release_hold(context, asked)
-    if hold is not None and hold.state == "posted":
-        await answer(query, t(reader, "request.already.paid"), alert=True)
-        return
-    card = None if hold is None else await ledger.card_of(hold.id)
-    if hold is None:
-        settled = await cards.settle_request(context.bot, ledger, asked, "declined")
-    else:  # its card says the money is released; the requester hears "declined"
-        settled = await cards.finish(
-            context.bot, ledger, hold, "declined", card=card, reader=reader, request=asked
-        )
-    if not settled:
-        current = await ledger.requests.get(asked.ref)
-        await answer(query, t(reader, f"request.already.{current.state}"), alert=True)
+    payments = payments_of(context.bot_data)
+    try:
+        declined = await payments.decline(asked.ref, query.from_user.id)
+    except RequestClosed as error:
+        await _closed(query, reader, error)
         return
     await answer(query, t(reader, "request.declined_answer"))
+    card = declined.card
+    if declined.hold is not None:  # its card says the money is released
+        await cards.redraw(context, declined.hold, card, reader)
+    await deliver(context.bot, payments, declined.messages)
     if card is not None and (card.chat_id, card.message_id) == (
         query.message.chat.id,
         query.message.message_id,

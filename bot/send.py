@@ -21,11 +21,12 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import cards
 from bot.common import Context, Refusal, lang, ledger_of, refuse, reply_unknown_command
+from bot.outbox import payments_of
 from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
 from bot.texts import t
 from ledger import Person, parse_amount, split_amount
 from ledger.errors import LedgerError, MemoTooLong
-from ledger.models import MEMO_MAX
+from ledger.payments.service import check_note
 
 COMMANDS = [("send", "menu.send")]
 
@@ -102,8 +103,7 @@ async def read_draft(context: Context, message: Message, sender: Person) -> Draf
         draft.recipient = await by_user(context, author)
     if amount_text is not None:
         draft.amount = parse_amount(amount_text, ledger.currency)
-    if len(note) > MEMO_MAX:
-        raise MemoTooLong(MEMO_MAX)
+    check_note(note)
     return draft
 
 
@@ -137,7 +137,7 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
     assert message is not None
     assert draft.sender and draft.recipient and draft.amount
     try:
-        transfer = await cards.hold(
+        held = await cards.hold(
             context,
             draft.sender,
             draft.recipient,
@@ -148,9 +148,7 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error)
         return
-    if transfer.replayed and await cards.shown_already(context, transfer):
-        return  # a redelivered /send: one card for one hold
-    await cards.show(context, transfer, reply_to=message)
+    await cards.show(context, held, reply_to=message)
 
 
 # --- the guided conversation -------------------------------------------------------------
@@ -242,7 +240,9 @@ async def answer_who(update: Update, context: Context, draft: Draft) -> None:
             recipient = await by_username(context, message.text, draft.sender.id)
         check_recipient(context, draft.sender.id, recipient)
         if draft.amount is not None:
-            await cards.precheck(context, draft.sender, recipient, draft.amount)
+            await payments_of(context.bot_data).check_send(
+                draft.sender.id, recipient.id, draft.amount
+            )
     except (Refusal, LedgerError) as error:
         await _retry(update, context, error)
         return
@@ -257,7 +257,7 @@ async def answer_amount(update: Update, context: Context, draft: Draft) -> None:
     assert draft.sender is not None and draft.recipient is not None
     try:
         amount = parse_amount(message.text, ledger_of(context).currency)
-        await cards.precheck(context, draft.sender, draft.recipient, amount)
+        await payments_of(context.bot_data).check_send(draft.sender.id, draft.recipient.id, amount)
     except (Refusal, LedgerError) as error:
         await _retry(update, context, error)
         return
@@ -270,8 +270,10 @@ async def answer_note(update: Update, context: Context, draft: Draft) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     note = message.text.strip()
-    if len(note) > MEMO_MAX:
-        await _retry(update, context, MemoTooLong(MEMO_MAX))
+    try:
+        check_note(note)
+    except MemoTooLong as error:
+        await _retry(update, context, error)
         return
     draft.note = note
     await _finish(update, context, draft)

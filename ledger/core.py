@@ -37,6 +37,7 @@ from ledger.errors import (
     NotPending,
     NotReversible,
     OverTransferMax,
+    RequestClosed,
     SameAccount,
     TotalTooLarge,
     TransferNotFound,
@@ -133,6 +134,10 @@ VALUES (:ref, :key, :kind, :debit, :credit, :amount, :currency, :state, :memo, :
         :expires, :reverses)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING {_T_ROW}"""
+# A hold that pays a payment request names it (migration 0007).
+_INSERT_REQUEST_HOLD = _INSERT_TRANSFER.replace(
+    "reverses_id)", "reverses_id, request_id)", 1
+).replace(":reverses)", ":reverses, :request)", 1)
 
 _RESOLVE = f"""
 UPDATE transfers SET state = :state, resolved_at = :now, resolved_by = :actor,
@@ -142,8 +147,8 @@ RETURNING {_T_ROW}"""
 _RESOLVE_BEFORE_EXPIRY = _RESOLVE.format(timing="expires_at > :now")
 _RESOLVE_AFTER_EXPIRY = _RESOLVE.format(timing="expires_at <= :now")
 _SELECT_TRANSFER_BY = f"SELECT {_T_ROW} FROM transfers WHERE {{column}} = :value"
-_CARD_COLS = "c.chat_id, c.message_id, c.request_id, c.told_at IS NOT NULL"
-_SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19 to 22
+_CARD_COLS = "c.chat_id, c.message_id, c.request_id"
+_SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19 to 21
     f"SELECT {_T_ROW_OF_T}, {_CARD_COLS} "
     "FROM transfers t LEFT JOIN cards c ON c.transfer_id = t.id WHERE t.ref = :ref"
 )
@@ -243,9 +248,9 @@ def _transfer(row: Sequence[Any], debit_owner: int | None, credit_owner: int | N
 
 
 def _row_to_card(row: Sequence[Any]) -> Card | None:
-    """A card from (chat_id, message_id, request_id, told); None when its columns are NULL
-    (no card, through a LEFT JOIN)."""
-    return None if row[0] is None else Card(row[0], row[1], row[2], bool(row[3]))
+    """A card from (chat_id, message_id, request_id); None when its columns are NULL (no
+    card, through a LEFT JOIN)."""
+    return None if row[0] is None else Card(row[0], row[1], row[2])
 
 
 def _row_to_account(row: Sequence[Any]) -> Account:
@@ -298,11 +303,13 @@ class Ledger:
         self._limits: tuple[float, Limits] | None = None
         self.issuance_account_id = 0
         from ledger.directory import Directory
+        from ledger.outbox import Outbox
         from ledger.requests import PaymentRequests
         from ledger.shared import SharedState
 
         self.directory = Directory(db, clock)
         self.requests = PaymentRequests(db, clock, currency)
+        self.outbox = Outbox(db, clock)
         self.shared = SharedState(db, clock)
 
     @classmethod
@@ -470,12 +477,23 @@ class Ledger:
         memo: str = "",
         actor: int | None = None,
         kind: str = "payment",
+        request_id: int | None = None,
     ) -> Transfer:
-        """Reserve ``amount`` on the debit account until ``expires_in`` from now."""
+        """Reserve ``amount`` on the debit account until ``expires_in`` from now; with
+        ``request_id``, to pay that request (it settles with this hold, in the database)."""
         if expires_in <= timedelta(0):
             raise ValueError("a pending transfer needs a positive timeout")
         return await self._insert(
-            kind, "pending", debit, credit, amount, key, memo, actor, expires_in=expires_in
+            kind,
+            "pending",
+            debit,
+            credit,
+            amount,
+            key,
+            memo,
+            actor,
+            expires_in=expires_in,
+            request_id=request_id,
         )
 
     async def post(self, ref: str, *, key: str | None = None, actor: int | None = None) -> Transfer:
@@ -486,9 +504,9 @@ class Ledger:
         """Release a pending transfer's reservation."""
         return await self._resolve(ref, "voided", key, actor)
 
-    async def expire(self, ref: str) -> Transfer:
+    async def expire(self, ref: str, *, key: str | None = None) -> Transfer:
         """Mark an overdue pending transfer expired, releasing its reservation."""
-        return await self._resolve(ref, "expired", None, None)
+        return await self._resolve(ref, "expired", key, None)
 
     async def expire_overdue(self, limit: int = 200) -> list[Transfer]:
         """Expire every pending transfer whose time is up (the sweeper's one call)."""
@@ -545,6 +563,7 @@ class Ledger:
         *,
         expires_in: timedelta | None = None,
         reverses: int | None = None,
+        request_id: int | None = None,
     ) -> Transfer:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise ValueError("amount must be a positive int of minor units")
@@ -572,10 +591,12 @@ class Ledger:
             "now": to_micros(now),
             "expires": None if expires_in is None else to_micros(now + expires_in),
             "reverses": reverses,
+            "request": request_id,
         }
         for _ in range(3):
             try:
-                rows = await self.db.write_one(_INSERT_TRANSFER, params)
+                insert = _INSERT_TRANSFER if request_id is None else _INSERT_REQUEST_HOLD
+                rows = await self.db.write_one(insert, params)
             except LedgerError:
                 raise
             except Exception as error:
@@ -644,6 +665,11 @@ class Ledger:
             return WelcomeCapReached(await self.welcome_daily_cap())
         if refusal == "same_account":
             return SameAccount()
+        if refusal == "request_closed":
+            rows = await self.db.read_one(
+                "SELECT ref, state FROM payment_requests WHERE id = :r", {"r": params["request"]}
+            )
+            return RequestClosed(rows[0][0], rows[0][1]) if rows else RequestClosed("", "closed")
         return LedgerError(f"refused by the ledger: {refusal}")
 
     async def _resolve(self, ref: str, state: str, key: str | None, actor: int | None) -> Transfer:
@@ -668,6 +694,13 @@ class Ledger:
                 raise AccountFrozen(account, side) from None
             if refusal == "already_resolved":
                 raise AlreadyResolved(ref, existing.state) from None
+            if refusal == "request_closed":
+                rows = await self.db.read_one(
+                    "SELECT r.ref, r.state FROM payment_requests r "
+                    "JOIN transfers t ON t.request_id = r.id WHERE t.ref = :ref",
+                    {"ref": ref},
+                )
+                raise RequestClosed(rows[0][0], rows[0][1]) from None
             if refusal == "counter_cap":
                 raise await self._totals_full(
                     existing.debit_account_id, existing.credit_account_id, existing.amount
@@ -687,8 +720,8 @@ class Ledger:
             if state == "expired":
                 raise LedgerError(f"transfer {ref} has not expired yet")
             # Past its expiry: it can only expire now; say so to whoever pressed late.
-            try:
-                await self.expire(ref)
+            try:  # keyed, so the press that expired it delivers what that wrote
+                await self.expire(ref, key=f"late:{ref}")
             except AlreadyResolved as resolved:  # resolved meanwhile (a freeze): say how
                 raise AlreadyResolved(ref, resolved.state) from None
             raise AlreadyResolved(ref, "expired")
@@ -734,7 +767,7 @@ class Ledger:
         if not rows:
             raise TransferNotFound(ref)
         row = rows[0]
-        return self._transfer_of(row), _row_to_card(row[19:23])
+        return self._transfer_of(row), _row_to_card(row[19:22])
 
     async def transfer_by_key(self, key: str) -> Transfer | None:
         """The transfer made with idempotency ``key``, if any (a request's hold is keyed by
@@ -885,7 +918,7 @@ class Ledger:
     async def _set_status(
         self, account_id: int, status: str, actor: int, reason: str
     ) -> FreezeResult:
-        async def work(conn: AsyncConnection) -> tuple[bool, list[Transfer]]:
+        async def work(conn: AsyncConnection) -> tuple[bool, list[Transfer], list[int]]:
             now = to_micros(self.clock())
             pending: list[Sequence[Any]] = []
             if status == "frozen" and not self.db.is_sqlite:
@@ -970,13 +1003,29 @@ class Ledger:
                 ).first()
                 if result is not None:
                     voided.append(self._transfer_of(result))
+            notices: list[int] = []
             if changed:
                 action = "freeze" if status == "frozen" else "unfreeze"
                 await self._audit(conn, now, actor, action, account_id, None, None, reason)
-            return changed, voided
+                owner = (
+                    await conn.execute(
+                        text("SELECT owner_id FROM accounts WHERE id = :a"), {"a": account_id}
+                    )
+                ).scalar()
+                if owner is not None:  # the person is told, by the outbox (see ledger.outbox)
+                    notice = await self.outbox.write(
+                        conn,
+                        f"{action}:{account_id}:{now}",
+                        int(owner),
+                        status if status == "frozen" else "unfrozen",
+                        detail=len(voided),
+                        note=clean_text(reason)[:MEMO_MAX],
+                    )
+                    notices += [] if notice is None else [notice]
+            return changed, voided, notices
 
-        changed, voided = await self.db.transaction(work)
-        return FreezeResult(account_id, changed, voided)
+        changed, voided, notices = await self.db.transaction(work)
+        return FreezeResult(account_id, changed, voided, notices)
 
     async def _audit(
         self,
@@ -1193,12 +1242,3 @@ class Ledger:
             f"SELECT {_CARD_COLS} FROM cards c WHERE c.transfer_id = :t", {"t": transfer_id}
         )
         return _row_to_card(rows[0]) if rows else None
-
-    def mark_told(self, transfer_id: int) -> None:
-        """Note, on its card, that the people a posted payment concerns were told of it (once
-        noted, a redelivered or late press tells nobody again). Deferred (``write_later``):
-        nobody waits for it, and a note lost in a crash means at most a second telling."""
-        self.db.write_later(
-            "UPDATE cards SET told_at = :now WHERE transfer_id = :t AND told_at IS NULL",
-            {"t": transfer_id, "now": to_micros(self.clock())},
-        )

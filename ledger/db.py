@@ -69,8 +69,6 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_READ_BUSY_TIMEOUT_MS = 1_000
 # Most write_one calls one group commit takes: bounds how long a transaction() waits for it.
 SQLITE_MAX_BATCH = 256
-# A write_later statement rides in the next batch, or in one of its own after this long.
-SQLITE_LATER_S = 0.5
 # Every ledger statement is small: a server that has not answered by then is unreachable.
 PG_CONNECT_TIMEOUT_S = 5.0
 PG_COMMAND_TIMEOUT_S = 15.0
@@ -195,11 +193,6 @@ class _BatchLost(Exception):
     """The batch's transaction ended without committing: none of its statements stand."""
 
 
-def _log_later_failure(future: asyncio.Future[list[Sequence[Any]]]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("a deferred write failed", exc_info=future.exception())
-
-
 class _GroupCommit:
     """SQLite writes, group-committed on one writer thread with its own sqlite3 connection.
 
@@ -227,9 +220,6 @@ class _GroupCommit:
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None  # touched on the writer thread only
         self.commits = 0  # batches committed: fewer than writes when they were grouped
-        self._later: list[_Queued] = []  # write_later statements waiting for a batch
-        self._later_timer: asyncio.TimerHandle | None = None
-        self._later_futures: set[asyncio.Future[list[Sequence[Any]]]] = set()  # not done yet
 
     async def write(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
         future: asyncio.Future[list[Sequence[Any]]] = asyncio.get_running_loop().create_future()
@@ -239,41 +229,10 @@ class _GroupCommit:
         # has not gone to the thread yet, and otherwise its outcome is dropped.
         return await future
 
-    def write_later(self, sql: str, params: dict[str, Any]) -> None:
-        """Queue a statement nobody waits for: it joins the next batch that runs for a
-        ``write``, so it costs no COMMIT (no fsync) of its own, or runs after
-        ``SQLITE_LATER_S`` if none comes. A failure is logged; ``close`` runs what is left."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[Sequence[Any]]] = loop.create_future()
-        future.add_done_callback(_log_later_failure)
-        self._later_futures.add(future)
-        future.add_done_callback(self._later_futures.discard)
-        self._later.append((sql, params, future))
-        if self._later_timer is None:
-            self._later_timer = loop.call_later(SQLITE_LATER_S, self._flush_later)
-
-    async def flush(self) -> None:
-        """Run every write_later statement queued so far, and wait until each is done."""
-        waiting = list(self._later_futures)
-        self._flush_later()
-        if waiting:
-            await asyncio.wait(waiting)
-
-    def _flush_later(self) -> None:
-        if self._later_timer is not None:
-            self._later_timer.cancel()
-            self._later_timer = None
-        self._queue.extend(self._later)
-        self._later.clear()
-        self._start()
-
     def _start(self) -> None:
         """Send what is queued to the writer thread as one batch, unless a batch is there
         already (the queue then goes when it ends) or a transaction holds batches back."""
         if self._running or self._paused:
-            return
-        if self._queue and self._later:  # they ride along
-            self._flush_later()
             return
         batch: list[_Queued] = []
         while self._queue and len(batch) < SQLITE_MAX_BATCH:
@@ -333,8 +292,7 @@ class _GroupCommit:
             self._start()
 
     async def close(self) -> None:
-        """Let the running batch end, then stop the thread; it closes its connection. What
-        write_later left is written first (``Database.close`` flushes)."""
+        """Let the running batch end, then stop the thread; it closes its connection."""
         await self._until_idle()
         self._fail(self._queue, RuntimeError("the database was closed"))
         self._queue.clear()
@@ -432,7 +390,6 @@ class Database:
         self._plain_settings = (path, synchronous) if path and synchronous else None
         self._plain_reader: sqlite3.Connection | None = None
         self._group: _GroupCommit | None = None
-        self._later_tasks: set[asyncio.Task[list[Sequence[Any]]]] = set()  # write_later's
         self._exclusive: dict[str, asyncio.Lock] = {}
         if self._plain_settings is not None:
             self._group = _GroupCommit(*self._plain_settings)
@@ -454,7 +411,6 @@ class Database:
         return 0 if self._group is None else self._group.commits
 
     async def close(self) -> None:
-        await self.flush()  # what write_later left is written first
         self._pg_idle_max = 0  # a call still running gives its connection back to the pool
         while self._pg_idle:
             await self._pg_idle.pop().close()
@@ -488,26 +444,6 @@ class Database:
                     await self._drop_writer_if_broken(error)
                     raise
         return await self._pg_fetch(sql, params)
-
-    def write_later(self, sql: str, params: dict[str, Any]) -> None:
-        """Run one write statement whose durability nobody waits for (a note that may be
-        lost in a crash without harm): on an SQLite file it joins the next group commit
-        instead of paying a COMMIT of its own; elsewhere it runs as a task of its own. A
-        failure is logged, never raised; ``close`` waits for what is left."""
-        if self._group is not None:
-            self._group.write_later(sql, params)
-            return
-        task = asyncio.get_running_loop().create_task(self.write_one(sql, params))
-        self._later_tasks.add(task)
-        task.add_done_callback(self._later_tasks.discard)
-        task.add_done_callback(_log_later_failure)
-
-    async def flush(self) -> None:
-        """Wait until every write_later statement made so far has run (committed or failed)."""
-        if self._group is not None:
-            await self._group.flush()
-        if self._later_tasks:
-            await asyncio.wait(list(self._later_tasks))
 
     async def read_one(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
         """Run one short read statement (no transaction needed), each its own snapshot of

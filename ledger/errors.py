@@ -239,7 +239,50 @@ class IdempotencyConflict(LedgerError):
         super().__init__(f"Idempotency key {key!r} was used with a different {field}.")
 
 
+# --- payment requests and cards ------------------------------------------------------------
+
+
+class RequestClosed(LedgerError):
+    """A payment request that is no longer open: it cannot be paid or declined now."""
+
+    code = "request_closed"
+
+    def __init__(self, ref: str, state: str, *, unpayable: bool = False) -> None:
+        self.ref, self.state = ref, state  # state: paid | declined | cancelled
+        # Cancelled because the hold Pay made could not be shown (its key is spent), not
+        # by anyone: the payer is told the request can no longer be paid.
+        self.unpayable = unpayable
+        super().__init__(f"Request {ref} is {state}.")
+
+
+class RequestNotFound(LedgerError):
+    """There is no such payment request."""
+
+    code = "request_not_found"
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"No payment request {ref!r}.")
+
+
+class NotYours(LedgerError):
+    """Only its sender (or, for a request, its payer) can act on it."""
+
+    code = "not_yours"
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"{ref} is someone else's to act on.")
+
+
 class DatabaseUnavailable(LedgerError):
     """The ledger's database can't be reached right now."""
 
     code = "database_unavailable"
+
+
+class OutcomeUnknown(DatabaseUnavailable):
+    """The database went away while the change was on its way: it may or may not have been
+    made. Doing it again with the same idempotency key is safe."""
+
+    code = "outcome_unknown"

@@ -208,6 +208,8 @@ class Transfer(Base):
     resolved_by: Mapped[int | None] = mapped_column(BigInteger)
     resolution_key: Mapped[str | None] = mapped_column(String(KEY_MAX))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
+    # The payment request this hold pays (migration 0007): it settles with the hold.
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("payment_requests.id"), index=True)
 
 
 class AuditEntry(Base):
@@ -310,6 +312,34 @@ class Card(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     request_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class OutboxMessage(Base):
+    """A message a money movement owes someone, written in the transaction that moved the
+    money (migration 0007) and marked sent once delivered."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_unsent",
+            "claimed_at",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    event_key: Mapped[str] = mapped_column(String(160), unique=True)
+    recipient_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    transfer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    request_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    detail: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    claimed_at: Mapped[int] = mapped_column(BigInteger)
+    claimed_by: Mapped[str | None] = mapped_column(String(160))
+    sent_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # --- shared state of the chat's workers (migration 0006) ----------------------------------

@@ -103,6 +103,7 @@ class FreezeResult:
     account_id: int
     changed: bool  # False when the account already had that status
     voided: list[Transfer] = field(default_factory=list)
+    notices: list[int] = field(default_factory=list)  # outbox rows it wrote (ledger.outbox)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +135,9 @@ class Stats:
 
 
 class Card(NamedTuple):
-    """Where a pending transfer was shown (a chat message with buttons), the payment request
-    it was held for, if any, and whether the people its posting concerns were told."""
+    """Where a pending transfer was shown (a chat message with buttons), and the payment
+    request it was held for, if any."""
 
     chat_id: int
     message_id: int
     request_id: int | None
-    told: bool = False

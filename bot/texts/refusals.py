@@ -125,6 +125,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "There is no transfer with reference {ref}.",
         "fr": "Il n'y a pas de transfert avec la référence {ref}.",
     },
+    "refusal.outcome_unknown": {
+        "en": "I lost the ledger while asking it: this may or may not have gone through. "
+        "Try again in a moment; it will be done at most once.",
+        "fr": "J'ai perdu le registre en le lui demandant : c'est peut-être fait, peut-être "
+        "pas. Réessayez dans un instant ; ce sera fait au plus une fois.",
+    },
+    "refusal.request_closed": {
+        "en": "This request is no longer open.",
+        "fr": "Cette demande n'est plus ouverte.",
+    },
+    "refusal.request_not_found": {
+        "en": "There is no payment request with reference {ref}.",
+        "fr": "Il n'y a pas de demande de paiement avec la référence {ref}.",
+    },
+    "refusal.not_yours": {
+        "en": "Only its sender can do that.",
+        "fr": "Seul son émetteur peut faire cela.",
+    },
     "refusal.already_resolved": {
         "en": "This payment is settled already.",
         "fr": "Ce paiement est déjà réglé.",

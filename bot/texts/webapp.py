@@ -71,8 +71,4 @@ TEXTS = {
         "en": "This page sent something the bot cannot read; nothing was done.",
         "fr": "Cette page a envoyé quelque chose que le bot ne sait pas lire ; rien n'a été fait.",
     },
-    "page.request_gone": {
-        "en": "This request is no longer open; nothing was paid.",
-        "fr": "Cette demande n'est plus ouverte ; rien n'a été payé.",
-    },
 }

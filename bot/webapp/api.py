@@ -22,8 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.ext import Application, CallbackContext
 
-from bot import cards, metrics, ratelimit
+from bot import metrics, ratelimit
 from bot.common import Refusal, explain
+from bot.outbox import payments_of
 from bot.people import by_username, check_recipient, language_for
 from bot.render import money as format_money
 from bot.render import plain, when
@@ -32,8 +33,8 @@ from bot.texts import language_of, t
 from bot.webapp import auth, pay
 from bot.webapp.chart import balance_svg
 from ledger import Ledger, Person, parse_amount, wallet
-from ledger.errors import DatabaseUnavailable, LedgerError, MemoTooLong
-from ledger.models import MEMO_MAX
+from ledger.errors import DatabaseUnavailable, LedgerError, OutcomeUnknown
+from ledger.payments.service import check_note
 
 log = logging.getLogger(__name__)
 
@@ -286,9 +287,8 @@ async def _draft(
         recipient = await by_username(context, to, caller.person.id)
         check_recipient(context, caller.person.id, recipient)
         amount = parse_amount(amount_text, ledger.currency)
-        if len(note) > MEMO_MAX:
-            raise MemoTooLong(MEMO_MAX)
-        await cards.precheck(context, caller.person, recipient, amount)
+        check_note(note)
+        await payments_of(application.bot_data).check_send(caller.person.id, recipient.id, amount)
     except (Refusal, LedgerError) as error:
         raise _refused(caller, error, ledger.currency) from None
     return recipient, amount, note, data
@@ -341,11 +341,7 @@ async def post_send(request: Request, application: Application, caller: Caller) 
     try:
         paid = await pay.send(application, caller.person, recipient, amount, note, key=key)
     except (Refusal, LedgerError) as error:
-        if isinstance(error, DatabaseUnavailable):
-            raise
-        metrics.PAYMENTS.labels("page", "refused").inc()
-        raise _refused(caller, error, ledger.currency) from None
-    metrics.PAYMENTS.labels("page", "replayed" if paid.replayed else "paid").inc()
+        raise _payment_refused(caller, error, ledger) from None
     name = _who(recipient, caller.reader)
     amount_text = format_money(caller.reader, amount, ledger.currency)
     return JSONResponse(
@@ -356,6 +352,19 @@ async def post_send(request: Request, application: Application, caller: Caller) 
             "available": _money(caller, ledger, paid.sender_available),
         }
     )
+
+
+def _payment_refused(caller: Caller, error: Exception, ledger: Ledger) -> Exception:
+    """What to answer for a payment that did not go through: the refusal, counted; when the
+    database went away after the post was sent, that it may have gone through (the page
+    keeps its key, so trying again pays at most once); before, the error itself (503)."""
+    if isinstance(error, OutcomeUnknown):
+        metrics.PAYMENTS.labels("page", "unknown").inc()
+        return Problem(503, error.code, plain(explain(caller.reader, error, ledger.currency)))
+    if isinstance(error, DatabaseUnavailable):
+        return error
+    metrics.PAYMENTS.labels("page", "refused").inc()
+    return _refused(caller, error, ledger.currency)
 
 
 def _request_ref(request: Request, caller: Caller) -> str:
@@ -374,11 +383,7 @@ async def post_pay_request(request: Request, application: Application, caller: C
     try:
         paid = await pay.pay_request(application, caller.person, ref, key=key)
     except (Refusal, LedgerError) as error:
-        if isinstance(error, DatabaseUnavailable):
-            raise
-        metrics.PAYMENTS.labels("page", "refused").inc()
-        raise _refused(caller, error, ledger.currency) from None
-    metrics.PAYMENTS.labels("page", "replayed" if paid.replayed else "paid").inc()
+        raise _payment_refused(caller, error, ledger) from None
     requester = await ledger.directory.get(paid.transfer.credit_owner or 0)
     name = _who(requester, caller.reader)
     amount_text = format_money(caller.reader, paid.transfer.amount, ledger.currency)

@@ -1,11 +1,14 @@
-"""The page's way into the payments: the one place its Send, Pay and Decline move money.
+"""The page's way into the payments: its Send, Pay and Decline are calls of the payments
+service (``ledger.payments``), the same calls the chat's /send, Pay, Confirm and Decline make,
+with the same checks, limits and outcomes; what they owe people (the sender's receipt, the
+recipient's or the requester's notice) is written by the database with the money and
+delivered here as the chat delivers it (``bot.outbox``), so a page payment's chat receipt is
+a chat payment's.
 
-They take the chat's own path: the same hold (``bot.cards.hold``, with the chat's checks and
-the ledger's limits), the same post, and the same receipt and notices as a chat payment
-confirmed on its card. The page's confirm step stands for the card's Confirm, so the hold is
-posted at once. ``key`` comes from the page (one per submitted form): the hold and the post
-are keyed by it, so a double submit pays once and the second answer is the first's
-(``replayed``)."""
+The page's confirm step stands for the card's Confirm: the hold is made and posted in one
+request. ``key`` comes from the page (one per payment it submits): the hold and the post are
+keyed by it, so a double submit pays once and its second answer is the first's (``replayed``).
+"""
 
 from __future__ import annotations
 
@@ -13,13 +16,14 @@ from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext
 
-from bot import cards
-from bot.common import Refusal, send_private
+from bot import cards, metrics
+from bot.common import Refusal
+from bot.outbox import deliver, payments_of
 from bot.people import check_recipient, language_for
-from bot.render import money
-from bot.texts import t
-from ledger import Ledger, PaymentRequest, Person, Transfer
-from ledger.errors import AlreadyResolved, TransferNotFound
+from ledger import Person, Transfer
+from ledger.errors import RequestClosed
+from ledger.payments import Confirmed, Payments
+from ledger.payments.service import request_hold_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,97 +37,62 @@ def _context(application: Application, user_id: int) -> CallbackContext:  # type
     return CallbackContext(application, chat_id=user_id, user_id=user_id)
 
 
-def _ledger(application: Application) -> Ledger:
-    return application.bot_data["ledger"]
+def _post_key(payer_id: int, key: str) -> str:
+    return f"page-post:{payer_id}:{key}"
+
+
+async def _confirmed(
+    application: Application, payments: Payments, done: Confirmed, payer: Person
+) -> Paid:
+    """Deliver what a confirmation owes people and, if the hold had a card in the chat (a
+    request's Pay pressed there first), turn it into the receipt as a Confirm would."""
+    metrics.PAYMENTS.labels("page", metrics.outcome(done)).inc()
+    if done.card is not None:
+        context = _context(application, payer.id)
+        await cards._receipt(context, done, language_for(payer))
+    await deliver(application.bot, payments, done.messages, [done.transfer], done.available)
+    return Paid(done.transfer, done.sender_available, done.replayed)
 
 
 async def send(
     application: Application, sender: Person, recipient: Person, amount: int, note: str, *, key: str
 ) -> Paid:
     """Pay ``recipient`` from the page; the chat gets a chat payment's receipt."""
-    context = _context(application, sender.id)
-    held = await cards.hold(context, sender, recipient, amount, note, key=f"page:{sender.id}:{key}")
-    return await _post(context, sender, held, key)
-
-
-async def _post(
-    context: CallbackContext,  # type: ignore[type-arg]
-    sender: Person,
-    held: Transfer,
-    key: str,
-    request: PaymentRequest | None = None,
-) -> Paid:
-    ledger = _ledger(context.application)
-    posted = await ledger.post(held.ref, key=f"page-post:{sender.id}:{key}", actor=sender.id)
-    reader = language_for(sender)
-    fresh = not posted.replayed
-    if request is None:
-        await cards._after_posted(context, posted, reader, None, fresh=fresh)
-    elif fresh:
-        await _receipt(context, posted, reader)
-        await cards.settle_request(context.bot, ledger, request, "paid", posted)
-    available = (await ledger.account(posted.debit_account_id)).available
-    return Paid(posted, available, posted.replayed)
-
-
-async def _receipt(context: CallbackContext, posted: Transfer, reader: str) -> None:  # type: ignore[type-arg]
-    """The payer's receipt in the chat, as a confirmed card's private receipt reads."""
-    ledger = _ledger(context.application)
-    available = (await ledger.account(posted.debit_account_id)).available
-    text = await cards.card_text(ledger, posted, reader, "posted")
-    balance = t(reader, "card.your_balance", available=money(reader, available, ledger.currency))
-    if posted.debit_owner is not None:
-        await send_private(context.bot, posted.debit_owner, text + "\n\n" + balance)
-
-
-async def _open_request(application: Application, payer: Person, ref: str) -> PaymentRequest:
-    asked = await _ledger(application).requests.get(ref)
-    if asked.payer_id != payer.id:
-        raise TransferNotFound(ref)  # someone else's request is none of the caller's business
-    return asked
+    payments = payments_of(application.bot_data)
+    held = await payments.hold(sender.id, recipient.id, amount, note, key=f"page:{sender.id}:{key}")
+    done = await payments.confirm(held.transfer.ref, sender.id, key=_post_key(sender.id, key))
+    return await _confirmed(application, payments, done, sender)
 
 
 async def pay_request(application: Application, payer: Person, ref: str, *, key: str) -> Paid:
-    """Pay a request made to ``payer``: the hold the chat's Pay would make, posted."""
-    context = _context(application, payer.id)
-    asked = await _open_request(application, payer, ref)
-    ledger = _ledger(application)
-    requester = await ledger.directory.get(asked.requester_id)
+    """Pay a request made to ``payer``: Pay's hold, confirmed. Submitted again with the same
+    key once paid, the first answer again."""
+    payments = payments_of(application.bot_data)
+    asked = await payments.request_for(ref, payer.id)  # NotYours for anyone else's
+    requester = await application.bot_data["ledger"].directory.get(asked.requester_id)
     if requester is None:
-        raise TransferNotFound(ref)
-    if asked.state != "open":
-        found = await ledger.transfer_by_key(f"request:{asked.ref}")
-        if asked.state == "paid" and found is not None:  # by this key: its replay; else refused
-            return await _post(context, payer, found, key, asked)
-        raise Refusal(f"request.already.{asked.state}")
-    check_recipient(context, payer.id, requester)
-    held = await cards.hold(
-        context, payer, requester, asked.amount, asked.memo, key=f"request:{asked.ref}"
-    )
-    if held.state not in {"pending", "posted"}:
-        raise Refusal("request.unpayable")
-    return await _post(context, payer, held, key, asked)
+        raise Refusal("card.invalid")
+    check_recipient(_context(application, payer.id), payer.id, requester)
+    try:
+        hold = (await payments.pay(asked.ref, payer.id)).held.transfer
+    except RequestClosed as closed:
+        paid_hold = await payments.ledger.transfer_by_key(request_hold_key(asked.ref))
+        if closed.state != "paid" or paid_hold is None:
+            raise
+        hold = paid_hold  # paid: by this key (its answer again) or not (refused below)
+    done = await payments.confirm(hold.ref, payer.id, key=_post_key(payer.id, key))
+    if done.already:  # paid by another press (the chat's Confirm, another key)
+        await deliver(application.bot, payments, done.messages, [done.transfer], done.available)
+        raise RequestClosed(asked.ref, "paid")
+    return await _confirmed(application, payments, done, payer)
 
 
 async def decline_request(application: Application, payer: Person, ref: str) -> None:
-    """Decline a request made to ``payer``; the requester is told, as from the chat."""
-    ledger = _ledger(application)
-    asked = await _open_request(application, payer, ref)
-    if asked.state != "open":
-        raise Refusal(f"request.already.{asked.state}")
-    found = await ledger.transfer_by_key(f"request:{asked.ref}")
-    if found is not None and found.state == "pending":
-        try:
-            found = await ledger.void(found.ref, key=f"closed:{found.ref}", actor=payer.id)
-        except AlreadyResolved:
-            found = await ledger.get_transfer(found.ref)
-    if found is not None and found.state == "posted":
-        raise Refusal("request.already.paid")
-    bot = application.bot
-    if found is None:
-        settled = await cards.settle_request(bot, ledger, asked, "declined")
-    else:
-        settled = await cards.finish(bot, ledger, found, "declined", request=asked)
-    if not settled:
-        current = await ledger.requests.get(asked.ref)
-        raise Refusal(f"request.already.{current.state}")
+    """Decline a request made to ``payer``; a hold Pay made for it is released with it, its
+    card redrawn, and the requester told, as from the chat."""
+    payments = payments_of(application.bot_data)
+    declined = await payments.decline(ref, payer.id)
+    if declined.hold is not None:
+        context = _context(application, payer.id)
+        await cards.redraw(context, declined.hold, declined.card, language_for(payer))
+    await deliver(application.bot, payments, declined.messages)

@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import cards
+from bot import cards, outbox
 from bot.fakeapi import Call, Telegram
 from tests.bot.conftest import ChatBot, MakeBot
 from tests.hardening.chat_checks import assert_clear, said
@@ -269,14 +269,14 @@ async def test_after_a_restart_a_redelivered_confirm_does_not_tell_bob_again(
     bot: ChatBot,
 ) -> None:
     """Bob was told before the crash; the restarted process (which remembers nothing) gets
-    the press again: the card says he was told, so he is not told twice."""
+    the press again: the outbox says he was told, so he is not told twice."""
     alice, bob = await scene(bot)
     await bot.send(alice, "/send @bob 3 tea")
     card = bot.last(alice)
     press = await bot.press(alice, card, "Confirm")
     assert len(bot.to(bob)) == 1
-    await bot.ledger.db.flush()  # a stop, as the program stops: its deferred writes done
-    bot.app.bot_data.pop(cards._TOLD_HERE)  # a new process: it remembers nobody it told
+    for memory in ("presses_abandoned", "cards_showing", "payments"):  # a new process
+        bot.app.bot_data.pop(memory, None)
 
     await bot.deliver(press)
     await bot.press(alice, card, "Confirm")  # another press on the old card
@@ -301,8 +301,37 @@ async def test_a_request_paid_before_a_crash_is_settled_when_the_press_comes_aga
 
     paid = [text for text in bot.texts(alice) if text.startswith("✅ @bob paid your request")]
     assert len(paid) == 1
-    await bot.ledger.db.flush()  # the note that alice was told is a deferred write
     _, shown = await bot.ledger.transfer_and_card(ref)
-    assert shown is not None and shown.told and shown.request_id is not None
+    assert shown is not None and shown.request_id is not None
+    rows = await bot.ledger.db.read_one(
+        "SELECT kind, sent_at IS NOT NULL FROM outbox WHERE request_id = :r",
+        {"r": shown.request_id},
+    )
+    assert [tuple(row) for row in rows] == [("request_paid", True)]  # alice told, marked
     assert (await bot.ledger.requests.by_id(shown.request_id)).state == "paid"
     assert await bot.balances(alice, bob) == [2_000, 3_000]
+
+
+async def test_a_payment_posted_by_a_process_that_stopped_is_told_by_the_outbox_job_once(
+    bot: ChatBot,
+) -> None:
+    """The process posted the payment and stopped before telling bob, and no press comes
+    again: once the row's claim is stale, the periodic delivery tells bob, once, on
+    whichever worker runs it first."""
+    alice, bob = await scene(bot)
+    await bot.send(alice, "/send @bob 12.50 lunch")
+    ref = bot.button(bot.last(alice), "Confirm").removeprefix(cards.CONFIRM)
+    await bot.ledger.post(ref, key="press:gone", actor=alice["id"])  # and no more
+
+    assert await outbox.deliver_stale(bot.app) == 0  # its claim is fresh: not taken over
+    bot.clock.advance(31)
+    assert await outbox.deliver_stale(bot.app) == 1
+    assert await outbox.deliver_stale(bot.app) == 0
+    bot.clock.advance(600)
+    assert await outbox.deliver_stale(bot.app) == 0
+
+    assert bot.texts(bob) == [
+        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\nYour balance: <b>12.50 USD</b>"
+    ]
+    assert bot.app.job_queue is not None
+    assert [job.name for job in bot.app.job_queue.get_jobs_by_name("outbox")] == ["outbox"]

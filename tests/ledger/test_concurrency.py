@@ -332,9 +332,9 @@ async def test_a_late_press_reports_how_the_hold_really_ended(
     clock.advance(HOLD.total_seconds())
     expire = ledger.expire
 
-    async def freeze_gets_there_first(ref: str) -> Transfer:
+    async def freeze_gets_there_first(ref: str, **key: str) -> Transfer:
         await ledger.freeze(bob, actor=ADMIN, reason="fraud")
-        return await expire(ref)
+        return await expire(ref, **key)
 
     monkeypatch.setattr(ledger, "expire", freeze_gets_there_first)
     with pytest.raises(AlreadyResolved) as late:

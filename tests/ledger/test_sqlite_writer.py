@@ -10,7 +10,6 @@ whose ``write_one`` returned, and nothing uncommitted. SQLite only: PostgreSQL h
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable
@@ -352,61 +351,3 @@ async def test_close_stops_the_writer_thread(database_url: str) -> None:
     await db.close()
     assert not started[0].is_alive()
     assert db._plain_reader is None
-
-
-# --- deferred writes (write_later) --------------------------------------------------------
-
-
-async def test_a_deferred_write_rides_in_the_next_batch_without_a_commit_of_its_own(
-    ledger: Ledger, transfer_id: int, people: tuple[int, int, int]
-) -> None:
-    db = ledger.db
-    alice, bob, _ = people
-    commits = db.sqlite_commits
-    db.write_later(_CARD, {"t": transfer_id, "c": 1, "m": 2})
-    assert await count(db, "SELECT COUNT(*) FROM cards") == 0  # not yet: nobody waited
-
-    await ledger.transfer(alice, bob, 3, key="carrier")  # the next write carries it
-
-    assert db.sqlite_commits == commits + 1
-    assert await count(db, "SELECT COUNT(*) FROM cards WHERE message_id = 2") == 1
-
-
-async def test_a_deferred_write_with_nothing_to_ride_on_runs_on_its_own_soon(
-    ledger: Ledger, transfer_id: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("ledger.db.SQLITE_LATER_S", 0.05)
-    db = ledger.db
-    db.write_later(_CARD, {"t": transfer_id, "c": 1, "m": 2})
-    for _ in range(100):
-        if await count(db, "SELECT COUNT(*) FROM cards") == 1:
-            break
-        await asyncio.sleep(0.01)
-    assert await count(db, "SELECT COUNT(*) FROM cards") == 1
-
-
-async def test_a_failed_deferred_write_is_logged_and_the_rest_of_its_batch_stands(
-    ledger: Ledger, transfer_id: int, caplog: pytest.LogCaptureFixture
-) -> None:
-    db = ledger.db
-    await db.write_one(_CARD, {"t": transfer_id, "c": 1, "m": 1})
-    db.write_later(_CARD, {"t": transfer_id, "c": 1, "m": 2})  # the same card again: refused
-    with caplog.at_level(logging.WARNING, logger="ledger.db"):
-        await db.flush()
-    assert "a deferred write failed" in caplog.text
-    assert await count(db, "SELECT COUNT(*) FROM cards") == 1
-
-
-async def test_close_runs_the_deferred_writes_left(database_url: str) -> None:
-    ledger = await Ledger.open(database_url, "USD")
-    alice, bob = await ledger.open_account(1), await ledger.open_account(2)
-    await ledger.transfer(ledger.issuance_account_id, alice, 10, key="fund", kind="credit")
-    paid = await ledger.transfer(alice, bob, 1, key="paid")
-    ledger.db.write_later(_CARD, {"t": paid.id, "c": 1, "m": 9})
-    await ledger.close()
-
-    reopened = await Ledger.open(database_url, "USD")
-    try:
-        assert await count(reopened.db, "SELECT COUNT(*) FROM cards WHERE message_id = 9") == 1
-    finally:
-        await reopened.close()

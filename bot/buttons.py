@@ -1,0 +1,20 @@
+"""Every button's callback-data prefix, in one place, so no two features can claim the same
+one. A button's data is a prefix and an opaque reference, never trusted: each press is
+checked again against the ledger."""
+
+from __future__ import annotations
+
+# A payment's confirmation card (bot.cards): p:c:<transfer ref>, p:x:<transfer ref>
+CARD_CONFIRM = "p:c:"
+CARD_CANCEL = "p:x:"
+# A payment request, to its payer (bot.request): r:p:<request ref>, r:d:<request ref>
+REQUEST_PAY = "r:p:"
+REQUEST_DECLINE = "r:d:"
+# An admin's confirmation card (bot.admin_cards): a:c:<card id>, a:x:<card id>
+ADMIN_CARD = "a:"
+# /history's pages (bot.history): h:<offset>
+HISTORY_PAGE = "h:"
+# /language's choices (bot.language): l:<code>
+LANGUAGE = "l:"
+
+ALL = (CARD_CONFIRM, CARD_CANCEL, REQUEST_PAY, REQUEST_DECLINE, ADMIN_CARD, HISTORY_PAGE, LANGUAGE)

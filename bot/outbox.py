@@ -1,0 +1,178 @@
+"""Delivering the outbox: the messages a money movement owes people, written by the
+database in the transaction that moved the money (``ledger.outbox``). The handler that
+moved the money delivers its rows at once (``deliver``), so people hear as soon as before;
+a periodic job takes over rows a stopped process left (``deliver_stale``). Each row is
+rendered at delivery in its recipient's language, sent, then marked sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.ext import Application
+
+from bot.common import Context, edit_message, send_private
+from bot.people import language_for
+from bot.render import memo, money, who
+from bot.texts import t
+from ledger import Ledger, Transfer
+from ledger.outbox import OutboxMessage
+from ledger.payments import Payments
+
+log = logging.getLogger(__name__)
+_ACTION = {"frozen": "admin freeze", "unfrozen": "admin unfreeze"}  # for the log
+
+
+def payments_of(bot_data: dict) -> Payments:  # type: ignore[type-arg]
+    """The payments service over the application's ledger (made on first use)."""
+    ledger: Ledger = bot_data["ledger"]
+    service: Payments | None = bot_data.get("payments")
+    if service is None or service.ledger is not ledger:
+        expiry = timedelta(seconds=bot_data["settings"].hold_expiry_seconds)
+        service = bot_data["payments"] = Payments(ledger, hold_expiry=expiry)
+    return service
+
+
+async def deliver(
+    bot: Bot,
+    payments: Payments,
+    messages: list[OutboxMessage],
+    transfers: Sequence[Transfer] = (),
+    available: Mapping[int, int] | None = None,
+) -> None:
+    """Send ``messages`` (rows this process wrote or took over), then mark them sent. One
+    that cannot be delivered (the person blocked the bot) is logged and counts as sent: the
+    money movement stands either way. ``transfers`` and ``available`` (balances by account
+    id) are what the caller read already, as the movement left them: not read again."""
+    if not messages:
+        return
+    known = _Known(payments.ledger, {t.id: t for t in transfers}, dict(available or {}))
+    done = []
+    try:
+        for message in messages:
+            try:
+                await _deliver_one(bot, known, message)
+            except Exception:
+                log.exception("outbox %s (%s) not delivered", message.event_key, message.kind)
+            done.append(message)
+    finally:
+        await payments.delivered(done)
+
+
+async def deliver_stale(application: Application) -> int:  # type: ignore[type-arg]
+    """Deliver rows a stopped process left (their claim is stale); how many."""
+    payments = payments_of(application.bot_data)
+    messages = await payments.stale_messages()
+    await deliver(application.bot, payments, messages)
+    return len(messages)
+
+
+async def deliver_stale_job(context: Context) -> None:
+    """Runs ``deliver_stale`` on the job queue's schedule."""
+    count = await deliver_stale(context.application)
+    if count:
+        log.info("outbox: delivered %d message(s) left undelivered", count)
+
+
+class _Known:
+    """Reads for rendering, answered from what the caller passed when it has them."""
+
+    def __init__(self, ledger: Ledger, transfers: dict[int, Transfer], available: dict[int, int]):
+        self.ledger, self.transfers, self.balances = ledger, transfers, available
+
+    async def transfer(self, transfer_id: int) -> Transfer:
+        found = self.transfers.get(transfer_id)
+        if found is None:
+            found = self.transfers[transfer_id] = await self.ledger.transfer_by_id(transfer_id)
+        return found
+
+    async def available(self, account_id: int) -> int:
+        found = self.balances.get(account_id)
+        if found is None:
+            found = (await self.ledger.account(account_id)).available
+        return found
+
+
+async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
+    from bot.cards import card_text  # the card's texts live with the card
+
+    ledger = known.ledger
+    directory = ledger.directory
+    reader = language_for(await directory.get(message.recipient_id))
+    currency = ledger.currency
+
+    def balance(available: int) -> str:
+        return t(reader, "card.your_balance", available=money(reader, available, currency))
+
+    if message.kind == "card_expired":
+        assert message.transfer_id is not None
+        transfer = await known.transfer(message.transfer_id)
+        card = await ledger.card_of(transfer.id)
+        if card is not None:
+            text = await card_text(ledger, transfer, reader, transfer.state)
+            await edit_message(bot, card.chat_id, card.message_id, text)
+        return
+    if message.kind in ("frozen", "unfrozen"):
+        key = "admin.notice.frozen" if message.kind == "frozen" else "admin.notice.unfrozen"
+        reason = message.note or ""
+        text = t(reader, key, reason=reason, optional_reason=memo(reason))
+        if message.detail:
+            text += "\n" + t(reader, "admin.notice.holds_released", holds=message.detail)
+        await _send(bot, message, text, _ACTION[message.kind])
+        return
+    if message.kind in ("receipt", "received"):
+        assert message.transfer_id is not None
+        posted = await known.transfer(message.transfer_id)
+        mine = posted.debit_account_id if message.kind == "receipt" else posted.credit_account_id
+        available = await known.available(mine)
+        if message.kind == "receipt":
+            text = await card_text(ledger, posted, reader, "posted")
+        else:
+            sender = await directory.get(posted.debit_owner) if posted.debit_owner else None
+            text = t(
+                reader,
+                "card.received",
+                sender=who(sender, reader),
+                amount=money(reader, posted.amount, currency),
+                memo=memo(posted.memo),
+                available=money(reader, available, currency),
+            )
+            if await send_private(bot, message.recipient_id, text) is None:
+                log.warning(
+                    "payment %s stands; its recipient %s was not told",
+                    posted.ref,
+                    message.recipient_id,
+                )
+            return
+        await _send(bot, message, text + "\n\n" + balance(available))
+        return
+    if message.kind.startswith("request_"):
+        assert message.request_id is not None
+        request = await ledger.requests.by_id(message.request_id)
+        outcome = request.state
+        if outcome == "cancelled" and message.transfer_id is not None:
+            hold = await known.transfer(message.transfer_id)
+            outcome = "cancelled" if hold.state == "expired" else "released"
+        payer = await directory.get(request.payer_id)
+        text = t(
+            reader,
+            f"request.outcome.{outcome}",
+            payer=who(payer, reader),
+            amount=money(reader, request.amount, currency),
+            memo=memo(request.memo),
+        )
+        if request.state == "paid" and message.transfer_id is not None:
+            paid = await known.transfer(message.transfer_id)
+            text += "\n\n" + balance(await known.available(paid.credit_account_id))
+        await _send(bot, message, text)
+        return
+    log.error("outbox %s: unknown kind %r", message.event_key, message.kind)
+
+
+async def _send(bot: Bot, message: OutboxMessage, text: str, what: str = "") -> None:
+    if await send_private(bot, message.recipient_id, text) is None:
+        what = what or f"{message.kind} ({message.event_key})"
+        log.warning("%s stands; user %s was not told", what, message.recipient_id)
