@@ -3,6 +3,7 @@
     xmoney_updates_total{type}             updates handled, by type (message, callback_query...)
     xmoney_update_seconds                  time spent handling one update (histogram)
     xmoney_payments_total{source,outcome}  payments confirmed (chat, page): paid, refused...
+    xmoney_outbox_backlog                  messages owed to people and not delivered yet
     xmoney_database_errors_total           failures because the database did not answer
 
 The metrics live in their own registry, so a test (or a second Application in one process)
@@ -15,7 +16,7 @@ import time
 from collections.abc import Awaitable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from telegram import Update
 
@@ -34,6 +35,11 @@ PAYMENTS = Counter(
     "xmoney_payments",
     "Payments confirmed, by where (chat: a card's Confirm; page) and outcome.",
     ["source", "outcome"],
+    registry=REGISTRY,
+)
+OUTBOX_BACKLOG = Gauge(
+    "xmoney_outbox_backlog",
+    "Messages owed to people (receipts, notices) not delivered yet, read at each scrape.",
     registry=REGISTRY,
 )
 DATABASE_ERRORS = Counter(

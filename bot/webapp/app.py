@@ -18,6 +18,8 @@ from telegram.ext import Application
 
 from bot import metrics
 from bot.webapp import api, page
+from ledger.errors import DatabaseUnavailable
+from ledger.observe import outbox_backlog
 
 HEALTH_TIMEOUT_SECONDS = 5.0
 
@@ -63,6 +65,12 @@ def make_app(application: Application) -> Starlette:
         return PlainTextResponse(text, 200 if healthy else 503)
 
     async def metrics_page(request: Request) -> Response:
+        ledger = application.bot_data.get("ledger")
+        if ledger is not None:
+            try:
+                metrics.OUTBOX_BACKLOG.set(await outbox_backlog(ledger))
+            except DatabaseUnavailable:  # the other figures still answer
+                metrics.DATABASE_ERRORS.inc()
         return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
     routes = [

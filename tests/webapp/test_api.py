@@ -360,6 +360,7 @@ async def test_health_and_metrics(page: Page) -> None:
         "xmoney_updates_total",
         "xmoney_update_seconds_bucket",
         "xmoney_payments_total",
+        "xmoney_outbox_backlog",
         "xmoney_database_errors_total",
     ):
         assert name in text
@@ -449,3 +450,52 @@ async def test_payments_are_counted_by_source_and_outcome(page: Page) -> None:
     assert count("page", "replayed") == before["page", "replayed"] + 1
     text = (await page.client.get("/metrics")).text
     assert 'xmoney_payments_total{outcome="paid",source="chat"}' in text
+
+
+async def test_the_outbox_backlog_is_what_people_are_still_owed(page: Page) -> None:
+    from bot.outbox import deliver, payments_of
+
+    alice, bob = page.bot.user("alice"), page.bot.user("bob")
+    await page.bot.register(bob)
+    await page.bot.register(alice, funds=5_000)
+
+    async def backlog() -> str:
+        text = (await page.client.get("/metrics")).text
+        return next(line for line in text.splitlines() if line.startswith("xmoney_outbox_backlog"))
+
+    assert await backlog() == "xmoney_outbox_backlog 0.0"
+    # A payment whose process stopped before telling anyone: alice's receipt, bob's notice.
+    payments = payments_of(page.bot.app.bot_data)
+    held = await payments.hold(alice["id"], bob["id"], 100, "", key="stopped")
+    done = await payments.confirm(held.transfer.ref, alice["id"], key="stopped-post")
+    assert await backlog() == "xmoney_outbox_backlog 2.0"
+    await deliver(page.bot.app.bot, payments, done.messages, [done.transfer], done.available)
+    assert await backlog() == "xmoney_outbox_backlog 0.0"
+
+
+async def test_a_payment_whose_answer_was_lost_is_retried_and_paid_once(
+    page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.errors import OutcomeUnknown
+
+    alice, bob = page.bot.user("alice"), page.bot.user("bob")
+    await page.bot.register(bob)
+    await page.bot.register(alice, funds=5_000)
+    ledger = page.bot.ledger
+    post = ledger.post
+
+    async def posted_then_lost(*args: object, **kwargs: object) -> object:
+        await post(*args, **kwargs)  # type: ignore[arg-type]
+        raise OutcomeUnknown()  # the database went away before its answer came back
+
+    monkeypatch.setattr(ledger, "post", posted_then_lost)
+    form = {"to": "@bob", "amount": "10", "key": KEY}
+    lost = await page.post(alice, "/api/send", form)
+    assert lost.status_code == 503
+    assert "may or may not have gone through" in lost.json()["message"]
+    monkeypatch.setattr(ledger, "post", post)
+    retried = await page.post(alice, "/api/send", form)  # the page keeps the key
+    assert retried.status_code == 200 and retried.json()["replayed"]
+    assert await page.bot.balances(alice, bob) == [4_000, 1_000]
+    assert len([t for t in page.bot.texts(bob) if "sent you" in t]) == 1
+    assert len([t for t in page.bot.texts(alice) if "Paid <b>10.00 USD</b>" in t]) == 1
