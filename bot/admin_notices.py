@@ -8,7 +8,7 @@ import logging
 
 from telegram import Bot
 
-from bot import cards
+from bot import cards, cheques
 from bot.common import edit_message, send_private
 from bot.people import language_for
 from bot.render import memo, money
@@ -84,7 +84,11 @@ async def release_cards(
     outbox only that the payment was cancelled and nothing moved, not whose account was
     frozen)."""
     for transfer, card in released:
-        if card is None:
+        if card is None:  # a cheque's or an envelope share's hold: its message says so
+            try:
+                await cheques.released(bot, ledger, transfer)
+            except Exception:
+                log.exception("freeze released hold %s: its cheque was not updated", transfer.ref)
             continue
         try:
             sender = (

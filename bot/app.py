@@ -30,7 +30,9 @@ from bot import (
     admin,
     balance,
     cards,
+    cheques,
     common,
+    envelopes,
     errors,
     forwarded,
     funding,
@@ -38,14 +40,17 @@ from bot import (
     history,
     invoices,
     language,
+    links,
     outbox,
     people,
     ratelimit,
     send,
     start,
+    wallet,
 )
 from bot import request as payment_request
-from bot.flood import Outgoing, PerUserOrder
+from bot.flood import Outgoing
+from bot.metrics import MeasuredUpdates
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from ledger import Ledger, Limits, utcnow
@@ -61,7 +66,11 @@ FEATURES: tuple[ModuleType, ...] = (
     send,
     payment_request,
     cards,
+    cheques,
+    links,
+    envelopes,
     history,
+    wallet,
     language,
     admin,
     funding,
@@ -127,7 +136,8 @@ def build_application(
     # Updates run concurrently, each user's in order (bot.flood.PerUserOrder). No rate
     # limiter: it would make handlers wait for Telegram's flood limits; what may go out
     # later goes through bot.common.post, queued per chat and sent at the chat's pace.
-    builder = builder.concurrent_updates(PerUserOrder(settings.concurrent_updates))
+    # Each update is also counted and timed (bot.metrics.MeasuredUpdates, a PerUserOrder).
+    builder = builder.concurrent_updates(MeasuredUpdates(settings.concurrent_updates))
     application = _build_quietly(builder)
     application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings
@@ -191,6 +201,7 @@ async def startup(application: Application) -> None:
         )
     except TelegramError as error:  # a bot without menus still works
         log.warning("command menus not set: %s", error.message)
+    await wallet.set_menu_button(application)
 
 
 async def set_command_menus(

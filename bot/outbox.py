@@ -99,6 +99,7 @@ class _Known:
 
 
 async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
+    from bot import cheques  # a cheque's hold expires, and its payout is told, here too
     from bot.cards import card_text  # the card's texts live with the card
 
     ledger = known.ledger
@@ -116,6 +117,12 @@ async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
         if card is not None:
             text = await card_text(ledger, transfer, reader, transfer.state)
             await edit_message(bot, card.chat_id, card.message_id, text)
+        elif told := await cheques.expired(bot, ledger, transfer, reader):
+            await _send(bot, message, told)
+        return
+    if (told := await cheques.tell(ledger, message, reader)) is not None:
+        if told:  # ("": a row owed nobody a message, as a red envelope's to its sender)
+            await _send(bot, message, told)
         return
     if message.kind in ("frozen", "unfrozen"):
         key = "admin.notice.frozen" if message.kind == "frozen" else "admin.notice.unfrozen"
