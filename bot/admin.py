@@ -30,7 +30,6 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import admin_cards
 from bot.admin_actions import AdminCard, act
 from bot.admin_cards import to_admin
-from bot.admin_notices import tell
 from bot.admin_parse import (
     REF,
     Words,
@@ -152,7 +151,8 @@ async def credit(update: Update, context: Context, words: Words) -> None:
         await admin_cards.offer(update, context, card)
         return
     effect = await act(context.bot, ledger, card)
-    if effect.replayed:
+    if effect.replayed:  # answered before; only notices whose delivery was abandoned
+        await deliver(context.bot, payments_of(context.bot_data), effect.messages)
         return
     await to_admin(
         update,
@@ -165,7 +165,7 @@ async def credit(update: Update, context: Context, words: Words) -> None:
             outcome=Html(effect.receipt),
         ),
     )
-    await tell(context.bot, effect.notices, "credit")
+    await deliver(context.bot, payments_of(context.bot_data), effect.messages)
 
 
 @admin_only
