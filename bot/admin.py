@@ -53,7 +53,15 @@ from bot.admin_views import (
     transfer_view,
     user_view,
 )
-from bot.common import Context, Refusal, lang, ledger_of, reply_unknown_command, settings_of
+from bot.common import (
+    Context,
+    Refusal,
+    lang,
+    ledger_of,
+    note_money_moved,
+    reply_unknown_command,
+    settings_of,
+)
 from bot.outbox import deliver, payments_of
 from bot.render import money, who
 from bot.texts import Html, t
@@ -151,6 +159,7 @@ async def credit(update: Update, context: Context, words: Words) -> None:
         await admin_cards.offer(update, context, card)
         return
     effect = await act(context.bot, ledger, card)
+    note_money_moved(context, update)  # delivering the notice may fail: the credit stands
     if effect.replayed:  # answered before; only notices whose delivery was abandoned
         await deliver(context.bot, payments_of(context.bot_data), effect.messages)
         return
