@@ -17,10 +17,18 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import ForceReply, Message, MessageEntity, Update, User
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import cards
-from bot.common import Context, Refusal, lang, ledger_of, refuse, reply_unknown_command
+from bot.common import (
+    BotApplication,
+    Context,
+    Refusal,
+    lang,
+    ledger_of,
+    refuse,
+    reply_unknown_command,
+)
 from bot.outbox import payments_of
 from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
 from bot.texts import t
@@ -325,7 +333,7 @@ async def forget_job(context: Context) -> None:
     await ledger_of(context).shared.forget_conversations()
 
 
-def register(application: Application) -> None:
+def register(application: BotApplication) -> None:
     interval = application.bot_data["settings"].sweep_interval_seconds
     if application.job_queue is not None:
         application.job_queue.run_repeating(
