@@ -26,7 +26,8 @@ from telegram.ext import (
 )
 
 from bot.app import build_application
-from bot.cards import CONFIRM
+from bot.buttons import CARD_CANCEL as CANCEL
+from bot.buttons import CARD_CONFIRM as CONFIRM
 from bot.fakeapi import RecordingRequest, Telegram
 from bot.render import plain
 from bot.settings import Settings, load_settings
@@ -243,7 +244,7 @@ async def floor_bot() -> AsyncIterator[Driver]:
         assert update.effective_message is not None
         buttons = [
             InlineKeyboardButton("Confirm", callback_data=CONFIRM + "FLOOR00000"),
-            InlineKeyboardButton("Cancel", callback_data="p:x:FLOOR00000"),
+            InlineKeyboardButton("Cancel", callback_data=CANCEL + "FLOOR00000"),
         ]
         await update.effective_message.reply_text(
             "Send 1.00 USD to @someone?", reply_markup=InlineKeyboardMarkup([buttons])
