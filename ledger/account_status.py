@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ledger import books
 from ledger.db import RetryTransaction
 from ledger.errors import AccountNotFound
 from ledger.models import (
@@ -15,21 +16,19 @@ from ledger.models import (
     clean_text,
     to_micros,
 )
-from ledger.types import (
-    FreezeResult,
-    Transfer,
-)
+from ledger.sql import _T_COLS, _T_ROW
+from ledger.types import FreezeResult, Transfer
 
 if TYPE_CHECKING:
-    pass
-from ledger import books
-from ledger.sql import (
-    _T_COLS,
-    _T_ROW,
-)
+    from ledger.core import Ledger
 
 
-async def set_status(ledger, account_id: int, status: str, actor: int, reason: str) -> FreezeResult:
+async def set_status(
+    ledger: Ledger, account_id: int, status: str, actor: int, reason: str
+) -> FreezeResult:
+    """Set the account's status; a freeze also voids the account's open holds. A change
+    writes its audit entry and the owner's notice (an outbox row) in the same transaction."""
+
     async def work(conn: AsyncConnection) -> tuple[bool, list[Transfer], list[int]]:
         now = to_micros(ledger.clock())
         pending: list[Sequence[Any]] = []

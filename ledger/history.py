@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ledger.sql import _T_COLS_OF_T, _transfer
-from ledger.types import (
-    HistoryItem,
-    HistoryPage,
-)
+from ledger.types import HistoryItem, HistoryPage
 
 if TYPE_CHECKING:
     from ledger.core import Ledger
