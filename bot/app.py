@@ -40,10 +40,12 @@ from bot import (
     ratelimit,
     send,
     start,
+    wallet,
 )
 from bot import request as payment_request
 from bot.common import CONTEXT_TYPES, BotApplication
-from bot.flood import Outgoing, PerUserOrder
+from bot.flood import Outgoing
+from bot.metrics import MeasuredUpdates
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from ledger import Ledger, Limits, utcnow
@@ -60,6 +62,7 @@ FEATURES: tuple[ModuleType, ...] = (
     payment_request,
     cards,
     history,
+    wallet,
     language,
     admin,
 )
@@ -123,7 +126,8 @@ def build_application(
     # Updates run concurrently, each user's in order (bot.flood.PerUserOrder). No rate
     # limiter: it would make handlers wait for Telegram's flood limits; what may go out
     # later goes through bot.common.post, queued per chat and sent at the chat's pace.
-    builder = builder.concurrent_updates(PerUserOrder(settings.concurrent_updates))
+    # Each update is also counted and timed (bot.metrics.MeasuredUpdates, a PerUserOrder).
+    builder = builder.concurrent_updates(MeasuredUpdates(settings.concurrent_updates))
     application = _build_quietly(builder)
     application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings
@@ -187,6 +191,7 @@ async def startup(application: BotApplication) -> None:
         )
     except TelegramError as error:  # a bot without menus still works
         log.warning("command menus not set: %s", error.message)
+    await wallet.set_menu_button(application)
 
 
 async def set_command_menus(
