@@ -12,9 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.ext import Application
 
-from bot.common import Context, edit_message, send_private
+from bot.common import BotApplication, BotData, Context, edit_message, send_private
 from bot.people import language_for
 from bot.render import memo, money, who
 from bot.texts import t
@@ -40,7 +39,7 @@ _ADMIN_SIDE = {
 }
 
 
-def payments_of(bot_data: dict) -> Payments:  # type: ignore[type-arg]
+def payments_of(bot_data: BotData) -> Payments:
     """The payments service over the application's ledger (made on first use)."""
     ledger: Ledger = bot_data["ledger"]
     service: Payments | None = bot_data.get("payments")
@@ -76,7 +75,7 @@ async def deliver(
         await payments.delivered(done)
 
 
-async def deliver_stale(application: Application) -> int:  # type: ignore[type-arg]
+async def deliver_stale(application: BotApplication) -> int:
     """Deliver rows a stopped process left (their claim is stale); how many."""
     payments = payments_of(application.bot_data)
     messages = await payments.stale_messages()
