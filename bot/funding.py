@@ -36,6 +36,7 @@ from bot.buttons import (
     TOPUP_MENU,
 )
 from bot.common import (
+    BotData,
     Context,
     Markup,
     Refusal,
@@ -74,7 +75,7 @@ COMMANDS = [("topup", "menu.topup"), ("withdraw", "menu.withdraw"), ("card", "me
 SETTLE_TIMER = "payout-settle"
 
 
-def funding_of(bot_data: dict) -> Fundings:  # type: ignore[type-arg]
+def funding_of(bot_data: BotData) -> Fundings:
     """The funding service over the application's ledger (made on first use)."""
     ledger: Ledger = bot_data["ledger"]
     service: Fundings | None = bot_data.get("fundings")

@@ -12,9 +12,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.ext import Application
 
-from bot.common import Context, edit_message, send_private
+from bot.common import BotApplication, BotData, Context, edit_message, send_private
 from bot.people import language_for
 from bot.render import memo, money, who
 from bot.texts import t
@@ -23,12 +22,26 @@ from ledger.outbox import OutboxMessage
 from ledger.payments import Payments
 
 log = logging.getLogger(__name__)
-_ACTION = {"frozen": "admin freeze", "unfrozen": "admin unfreeze"}  # for the log
+_ACTION = {  # for the log
+    "frozen": "admin freeze",
+    "unfrozen": "admin unfreeze",
+    "credited": "admin credit",
+    "debited": "admin debit",
+    "reversed_taken": "admin reverse",
+    "reversed_back": "admin reverse",
+}
+# An operator's movement (migration 0012): the account whose owner is told, by kind.
+_ADMIN_SIDE = {
+    "credited": "credit",
+    "debited": "debit",
+    "reversed_taken": "debit",
+    "reversed_back": "credit",
+}
 # Kinds a feature renders itself (kind -> the text for its reader), sent privately.
 RENDERERS: dict[str, Callable[[Ledger, OutboxMessage, str], Awaitable[str]]] = {}
 
 
-def payments_of(bot_data: dict) -> Payments:  # type: ignore[type-arg]
+def payments_of(bot_data: BotData) -> Payments:
     """The payments service over the application's ledger (made on first use)."""
     ledger: Ledger = bot_data["ledger"]
     service: Payments | None = bot_data.get("payments")
@@ -64,7 +77,7 @@ async def deliver(
         await payments.delivered(done)
 
 
-async def deliver_stale(application: Application) -> int:  # type: ignore[type-arg]
+async def deliver_stale(application: BotApplication) -> int:
     """Deliver rows a stopped process left (their claim is stale); how many."""
     payments = payments_of(application.bot_data)
     messages = await payments.stale_messages()
@@ -130,6 +143,25 @@ async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
         text = t(reader, key, reason=reason, optional_reason=memo(reason))
         if message.detail:
             text += "\n" + t(reader, "admin.notice.holds_released", holds=message.detail)
+        await _send(bot, message, text, _ACTION[message.kind])
+        return
+    if message.kind in _ADMIN_SIDE:
+        assert message.transfer_id is not None
+        moved = await known.transfer(message.transfer_id)
+        side = _ADMIN_SIDE[message.kind]
+        mine = moved.credit_account_id if side == "credit" else moved.debit_account_id
+        ref = ""
+        if moved.reverses_id is not None:  # a reversal names the transfer it undid
+            ref = (await known.transfer(moved.reverses_id)).ref
+        text = t(
+            reader,
+            f"admin.notice.{message.kind}",
+            amount=money(reader, moved.amount, currency),
+            reason=moved.memo,
+            optional_reason=memo(moved.memo),
+            ref=ref,
+            available=money(reader, await known.available(mine), currency),
+        )
         await _send(bot, message, text, _ACTION[message.kind])
         return
     if message.kind in ("receipt", "received"):

@@ -17,10 +17,11 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import ForceReply, Message, MessageEntity, Update, User
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import cards, cheques
 from bot.common import (
+    BotApplication,
     Context,
     Refusal,
     explain,
@@ -355,7 +356,7 @@ async def forget_job(context: Context) -> None:
     await ledger_of(context).shared.forget_conversations()
 
 
-def register(application: Application) -> None:
+def register(application: BotApplication) -> None:
     interval = application.bot_data["settings"].sweep_interval_seconds
     if application.job_queue is not None:
         application.job_queue.run_repeating(

@@ -1,8 +1,11 @@
 """The ledger's tables as SQLAlchemy 2 typed declarative models.
 
 Migrations (``ledger/migrations``) are the one way the schema is made; these models describe
-it for queries. Invariants live in the database: CHECK constraints on the tables and the
-triggers created by the migrations (see ``ledger/README.md``).
+it, and are checked to: tests/ledger/test_schema_models.py runs Alembic's ``compare_metadata``
+on a database the migrations built, on SQLite and PostgreSQL, and finds no difference (a
+change to one without the other fails it). Invariants live in the database: CHECK
+constraints on the tables and the triggers created by the migrations (see
+``ledger/README.md``); Alembic compares neither, the tests that exercise them check them.
 
 Times are stored as integer microseconds since the Unix epoch (UTC) so that both engines
 compare and divide them the same way inside triggers; ``Timestamp`` converts at the edge.

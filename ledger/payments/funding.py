@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ledger.books import write_audit
 from ledger.core import Ledger
 from ledger.errors import (
     AccountFrozen,
@@ -192,7 +193,7 @@ class Fundings:
                 f"topup_daily_limit={limits.topup_daily} payout_daily_limit={limits.payout_daily}"
             )
             # The ledger's own audit row, in this transaction (as its limit changes).
-            await ledger._audit(
+            await write_audit(
                 conn,
                 now,
                 admin_id,
