@@ -449,7 +449,7 @@ async def _notice(ledger: Ledger, message: OutboxMessage, reader: str) -> str:
     )
 
 
-for _kind in ("topup_credited", "topup_refunded", "payout_settled", "payout_returned"):
+for _kind in ("topup_credited", "payout_settled", "payout_returned"):
     outbox.RENDERERS[_kind] = _notice
 
 

@@ -196,12 +196,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "✅ {amount} ajoutés à votre solde ({memo}). Référence <code>{ref}</code>.\n"
         "Votre solde : {available}",
     },
-    "funding.notice.topup_refunded": {
-        "en": "↩️ Your top-up was refunded: {amount} left your balance and goes back to how you "
-        "paid. Reference <code>{ref}</code>.\nYour balance: {available}",
-        "fr": "↩️ Votre recharge a été remboursée : {amount} quittent votre solde et reviennent "
-        "sur votre moyen de paiement. Référence <code>{ref}</code>.\nVotre solde : {available}",
-    },
     "funding.notice.payout_settled": {
         "en": "✅ {amount} arrived on your card ({memo}). Reference <code>{ref}</code>.\n"
         "Your balance: {available}",

@@ -7,8 +7,8 @@ revision with a new file, never an edit here.
   is a ``reversal`` of it. One account kind: ``settlement``, the outside world's side of
   every card movement (it may go below zero: it is the money that came in).
 - What people are owed, written by the statement that moved the money (as in 0007): the
-  top-up's owner hears it credited, the payout's owner hears it settled or returned, the
-  owner of a refunded top-up hears of the refund. One row per event (``event_key``).
+  top-up's owner hears it credited, the payout's owner hears it settled or returned (a
+  refund, a reversal, is told by revision 0012's reversal notice). One row per event.
 """
 
 from __future__ import annotations
@@ -35,14 +35,6 @@ def _topup_row(tail: str) -> str:
     WHERE NEW.kind = 'topup' AND NEW.state = 'posted' AND {_owner("credit")} IS NOT NULL{tail}"""
 
 
-def _refund_row(tail: str) -> str:
-    return f"""INSERT INTO outbox ({_COLS})
-    SELECT 'refund:' || NEW.id, {_owner("debit")}, 'topup_refunded', NEW.id,
-           NEW.created_at, NEW.created_at, NEW.idempotency_key
-    WHERE NEW.kind = 'reversal' AND {_owner("debit")} IS NOT NULL
-      AND (SELECT kind FROM transfers WHERE id = NEW.reverses_id) = 'topup'{tail}"""
-
-
 def _payout_row(tail: str) -> str:
     return f"""INSERT INTO outbox ({_COLS})
     SELECT 'payout:' || NEW.id || ':' || NEW.state, {_owner("debit")},
@@ -53,9 +45,7 @@ def _payout_row(tail: str) -> str:
 
 SQLITE = [
     "CREATE TRIGGER transfers_money_in AFTER INSERT ON transfers "
-    "WHEN NEW.kind IN ('topup', 'reversal') BEGIN "
-    + "; ".join([_topup_row(""), _refund_row("")])
-    + "; END",
+    "WHEN NEW.kind = 'topup' BEGIN " + _topup_row("") + "; END",
     "CREATE TRIGGER transfers_payout_settled AFTER UPDATE OF state ON transfers "
     "WHEN OLD.state = 'pending' AND NEW.state <> 'pending' AND NEW.kind = 'payout' BEGIN "
     + _payout_row("")
@@ -66,10 +56,10 @@ _PG_TAIL = " ON CONFLICT (event_key) DO NOTHING"
 
 POSTGRESQL = [
     "CREATE FUNCTION ledger_money_in() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    + "; ".join([_topup_row(_PG_TAIL), _refund_row(_PG_TAIL)])
+    + _topup_row(_PG_TAIL)
     + "; RETURN NULL; END $$",
     "CREATE TRIGGER transfers_money_in AFTER INSERT ON transfers FOR EACH ROW "
-    "WHEN (NEW.kind IN ('topup', 'reversal')) EXECUTE FUNCTION ledger_money_in()",
+    "WHEN (NEW.kind = 'topup') EXECUTE FUNCTION ledger_money_in()",
     "CREATE FUNCTION ledger_payout_settled() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     + _payout_row(_PG_TAIL)
     + "; RETURN NULL; END $$",
@@ -155,7 +145,6 @@ def downgrade(conn: Connection) -> None:
             conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}()")
     # Rows of the new kinds must be gone before the CHECKs narrow again.
     conn.exec_driver_sql(
-        "DELETE FROM outbox WHERE kind IN ('topup_credited', "
-        "'topup_refunded', 'payout_settled', 'payout_returned')"
+        "DELETE FROM outbox WHERE kind IN ('topup_credited', 'payout_settled', 'payout_returned')"
     )
     (_widen_postgresql if postgresql else _widen_sqlite)(conn, True)

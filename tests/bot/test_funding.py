@@ -225,7 +225,7 @@ async def test_an_admin_refunds_a_top_up_once_and_not_when_spent(make_bot: MakeB
     ref = (await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'topup'", {}))[0][0]
     await bot.send(admin, f"/refund {ref} customer asked")
     assert "Refunded" in bot.last(admin).text
-    assert "top-up was refunded" in bot.last(alice).text
+    assert f"The operators reversed transfer <code>{ref}</code>" in bot.last(alice).text
     assert await bot.balances(alice) == [0]
     await bot.send(admin, f"/refund {ref} again")
     assert "already" in bot.last(admin).text.lower()
