@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
 from telegram import Bot
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.common import BotApplication, BotData, Context, edit_message, send_private
 from bot.people import language_for
@@ -70,11 +71,28 @@ async def deliver(
         for message in messages:
             try:
                 await _deliver_one(bot, known, message)
-            except Exception:
+            except Exception as error:
+                if _passing(error):  # not sent: left claimed, sent again once the lease ends
+                    log.warning(
+                        "outbox %s (%s) not delivered yet: %s",
+                        message.event_key,
+                        message.kind,
+                        error,
+                    )
+                    continue
                 log.exception("outbox %s (%s) not delivered", message.event_key, message.kind)
             done.append(message)
     finally:
         await payments.delivered(done)
+
+
+def _passing(error: Exception) -> bool:
+    """Telegram's flood limit (429), a timeout or a network failure: the message may go
+    through later, so its row is not marked sent. A refusal (blocked, chat not found, a
+    message that cannot be edited) will not change: the row counts as delivered."""
+    if isinstance(error, RetryAfter | TimedOut):
+        return True
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
 async def deliver_stale(application: BotApplication) -> int:

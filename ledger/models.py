@@ -430,69 +430,6 @@ class ChatThrottle(Base):
     at: Mapped[datetime] = mapped_column(Timestamp)
 
 
-class PaymentCard(Base):
-    """A linked card (revision 0009): the emulated processor's token, the last four digits
-    and the expiry; never the number. Replaced cards stay (``unlinked_at``) for the payouts
-    made to them."""
-
-    __tablename__ = "payment_cards"
-    __table_args__ = (
-        CheckConstraint("length(last4) = 4", name="last4"),
-        Index(
-            "uq_payment_cards_linked",
-            "owner_id",
-            unique=True,
-            sqlite_where=text("unlinked_at IS NULL"),
-            postgresql_where=text("unlinked_at IS NULL"),
-        ),
-    )
-
-    token: Mapped[str] = mapped_column(String(40), primary_key=True)
-    owner_id: Mapped[int] = mapped_column(BigInteger)
-    last4: Mapped[str] = mapped_column(String(4))
-    brand: Mapped[str] = mapped_column(String(16))
-    exp_month: Mapped[int] = mapped_column(SmallInteger)
-    exp_year: Mapped[int] = mapped_column(SmallInteger)
-    behaviour: Mapped[str] = mapped_column(String(32))  # what the test card does
-    linked_at: Mapped[int] = mapped_column(BigInteger)
-    unlinked_at: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class FundingRow(Base):
-    """A top-up or payout asked for (revision 0009): the opaque token its button or invoice
-    carries, its state, and Telegram's charge id once paid."""
-
-    __tablename__ = "fundings"
-    __table_args__ = (
-        CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("kind IN ('topup', 'payout')", name="kind"),
-        CheckConstraint("method IN ('card', 'telegram')", name="method"),
-        CheckConstraint(
-            "state IN ('proposed', 'charging', 'paid', 'declined', 'cancelled', 'expired', "
-            "'held', 'refunded')",
-            name="state",
-        ),
-        Index("ix_fundings_owner", "owner_id", "kind", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    token: Mapped[str] = mapped_column(String(40), unique=True)
-    kind: Mapped[str] = mapped_column(String(8))
-    method: Mapped[str] = mapped_column(String(8))
-    owner_id: Mapped[int] = mapped_column(BigInteger)
-    amount: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    state: Mapped[str] = mapped_column(String(10))
-    card_token: Mapped[str | None] = mapped_column(String(40))
-    card_last4: Mapped[str | None] = mapped_column(String(4))
-    charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    provider_charge_id: Mapped[str | None] = mapped_column(String(255))
-    decline: Mapped[str | None] = mapped_column(String(32))
-    transfer_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    resolved_at: Mapped[int | None] = mapped_column(BigInteger)
-
-
 # --- cheques, red envelopes and payment links (migration 0008) ----------------------------
 
 
@@ -572,3 +509,66 @@ class PaymentLink(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, server_default=false())
     expires_at: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaymentCard(Base):
+    """A linked card (revision 0009): the emulated processor's token, the last four digits
+    and the expiry; never the number. Replaced cards stay (``unlinked_at``) for the payouts
+    made to them."""
+
+    __tablename__ = "payment_cards"
+    __table_args__ = (
+        CheckConstraint("length(last4) = 4", name="last4"),
+        Index(
+            "uq_payment_cards_linked",
+            "owner_id",
+            unique=True,
+            sqlite_where=text("unlinked_at IS NULL"),
+            postgresql_where=text("unlinked_at IS NULL"),
+        ),
+    )
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    last4: Mapped[str] = mapped_column(String(4))
+    brand: Mapped[str] = mapped_column(String(16))
+    exp_month: Mapped[int] = mapped_column(SmallInteger)
+    exp_year: Mapped[int] = mapped_column(SmallInteger)
+    behaviour: Mapped[str] = mapped_column(String(32))  # what the test card does
+    linked_at: Mapped[int] = mapped_column(BigInteger)
+    unlinked_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FundingRow(Base):
+    """A top-up or payout asked for (revision 0009): the opaque token its button or invoice
+    carries, its state, and Telegram's charge id once paid."""
+
+    __tablename__ = "fundings"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("kind IN ('topup', 'payout')", name="kind"),
+        CheckConstraint("method IN ('card', 'telegram')", name="method"),
+        CheckConstraint(
+            "state IN ('proposed', 'charging', 'paid', 'declined', 'cancelled', 'expired', "
+            "'held', 'refunded')",
+            name="state",
+        ),
+        Index("ix_fundings_owner", "owner_id", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    method: Mapped[str] = mapped_column(String(8))
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(10))
+    card_token: Mapped[str | None] = mapped_column(String(40))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    provider_charge_id: Mapped[str | None] = mapped_column(String(255))
+    decline: Mapped[str | None] = mapped_column(String(32))
+    transfer_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    resolved_at: Mapped[int | None] = mapped_column(BigInteger)
