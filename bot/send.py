@@ -32,10 +32,18 @@ from bot.common import (
     refuse,
 )
 from bot.outbox import payments_of
-from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
+from bot.people import (
+    USERNAME,
+    by_user,
+    by_username,
+    check_recipient,
+    registered_sender,
+    reply_author,
+)
 from bot.texts import t
 from ledger import Person, parse_amount, split_amount
 from ledger.errors import LedgerError, MemoTooLong
+from ledger.money import names_a_currency
 from ledger.payments.service import check_note
 
 COMMANDS = [("send", "menu.send")]
@@ -99,11 +107,26 @@ def split_parts(rest: str) -> tuple[str | None, str | None, str]:
     return None, amount, after_amount.strip()
 
 
+def _check_missing_at(message: Message, first: str, rest: str) -> None:
+    """``/send bob 5``: a name where the amount should be, then an amount. The problem is
+    the missing @, not an unreadable amount: say so, with the command as it was meant."""
+    name = USERNAME.fullmatch(first)
+    amount, _ = split_amount(rest)
+    if name is None or first.startswith("@") or names_a_currency(first) or amount is None:
+        return
+    if not any("0" <= ch <= "9" for ch in amount):
+        return
+    command = (message.text or "").split(maxsplit=1)[0].split("@")[0]
+    raise Refusal("polish.missing_at", command=command, name=name.group(1), amount=amount)
+
+
 async def read_draft(context: Context, message: Message, sender: Person) -> Draft:
     """Everything /send says, checked; raises a Refusal or the ledger's typed error."""
     ledger = ledger_of(context)
     rest, mentioned = command_rest(message)
     who, amount_text, note = split_parts(rest)
+    if who is None and amount_text is not None:
+        _check_missing_at(message, amount_text, note)
     draft = Draft(note=note, sender=sender)
     if who == _MENTION and mentioned is not None:
         draft.recipient = await by_user(context, mentioned)

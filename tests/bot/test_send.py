@@ -191,7 +191,7 @@ async def test_editing_a_send_message_does_not_send_again(bot: ChatBot) -> None:
         ("/send @bob 1e3", "Write the amount in full (1000), not as an exponent (1e3)."),
         ("/send @bob 12.5051", "Amounts have at most 2 decimal places here, and I never round."),
         ("/send @bob 1,000", "A dot or comma followed by three digits (like 1,000) could"),
-        ("/send @bob 1.000,50", "Use either a dot or a comma for the decimals, not both"),
+        ("/send @bob 1,5.30", "Use either a dot or a comma for the decimals, not both"),
         ("/send @bob €5", "Amounts here are in USD, not EUR."),
         ("/send @alice 5", "You can't send money to yourself. Pick someone else."),
         ("/send @xmoney_test_bot 5", "Bots can't receive money. Pick a person."),
