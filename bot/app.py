@@ -38,6 +38,7 @@ from bot import (
     outbox,
     people,
     ratelimit,
+    receipts,
     send,
     start,
 )
@@ -57,6 +58,7 @@ FEATURES: tuple[ModuleType, ...] = (
     send,
     payment_request,
     cards,
+    receipts,
     history,
     language,
     admin,

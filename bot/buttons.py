@@ -17,4 +17,23 @@ HISTORY_PAGE = "h:"
 # /language's choices (bot.language): l:<code>
 LANGUAGE = "l:"
 
-ALL = (CARD_CONFIRM, CARD_CANCEL, REQUEST_PAY, REQUEST_DECLINE, ADMIN_CARD, HISTORY_PAGE, LANGUAGE)
+# A receipt's buttons (bot.receipts): k:a: send again, k:r: request back (the payer's),
+# k:t: say thanks, k:b: send back (the recipient's), each with the transfer ref
+RECEIPT_AGAIN = "k:a:"
+RECEIPT_REQUEST_BACK = "k:r:"
+RECEIPT_THANKS = "k:t:"
+RECEIPT_SEND_BACK = "k:b:"
+
+ALL = (
+    CARD_CONFIRM,
+    CARD_CANCEL,
+    REQUEST_PAY,
+    REQUEST_DECLINE,
+    ADMIN_CARD,
+    HISTORY_PAGE,
+    LANGUAGE,
+    RECEIPT_AGAIN,
+    RECEIPT_REQUEST_BACK,
+    RECEIPT_THANKS,
+    RECEIPT_SEND_BACK,
+)

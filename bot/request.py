@@ -29,7 +29,7 @@ from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
 from bot.send import read_draft
 from bot.texts import t
-from ledger import Currency, PaymentRequest
+from ledger import Currency, PaymentRequest, Person
 from ledger.errors import LedgerError, NotYours, RequestClosed, TransferNotFound
 
 COMMANDS = [("request", "menu.request")]
@@ -41,16 +41,15 @@ async def request(update: Update, context: Context) -> None:
     """Asks the payer privately for money and tells the requester the request went out."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    ledger, reader = ledger_of(context), lang(context)
     try:
         requester = await registered_sender(context, user)
         draft = await read_draft(context, message, requester)
         if draft.recipient is None or draft.amount is None:
             raise Refusal("request.usage")
-        check_recipient(context, requester.id, draft.recipient)
-        asked = await payments_of(context.bot_data).request(
-            requester.id,
-            draft.recipient.id,
+        sent = await ask(
+            context,
+            requester,
+            draft.recipient,
             draft.amount,
             draft.note,
             key=f"request:{message.chat_id}:{message.message_id}",
@@ -58,9 +57,23 @@ async def request(update: Update, context: Context) -> None:
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error)
         return
+    if sent is not None:
+        await message.reply_text(sent)
+
+
+async def ask(
+    context: Context, requester: Person, payer: Person, amount: int, note: str, *, key: str
+) -> str | None:
+    """Ask ``payer`` privately for money, with [Pay] and [Decline]; the text telling the
+    requester it went out, or None when ``key`` asked already (a redelivered update). A
+    Refusal when the payer cannot be written to (the request is withdrawn)."""
+    ledger, reader = ledger_of(context), lang(context)
+    check_recipient(context, requester.id, payer)
+    asked = await payments_of(context.bot_data).request(
+        requester.id, payer.id, amount, note, key=key
+    )
     if asked.replayed:
-        return  # the same update delivered again: the request already went out
-    payer = draft.recipient
+        return None
     payer_reader = language_for(payer)
     delivered = await send_private(
         context.bot,
@@ -77,16 +90,13 @@ async def request(update: Update, context: Context) -> None:
     if delivered is None:
         await payments_of(context.bot_data).withdraw(asked.ref)
         # Whether bob blocked the bot is his business: in a group, only the requester hears it.
-        await refuse(update, context, Refusal("request.undeliverable", payer=who(payer, reader)))
-        return
-    await message.reply_text(
-        t(
-            reader,
-            "request.sent",
-            payer=who(payer, reader),
-            amount=money(reader, asked.amount, ledger.currency),
-            memo=memo(asked.memo),
-        )
+        raise Refusal("request.undeliverable", payer=who(payer, reader))
+    return t(
+        reader,
+        "request.sent",
+        payer=who(payer, reader),
+        amount=money(reader, asked.amount, ledger.currency),
+        memo=memo(asked.memo),
     )
 
 

@@ -24,27 +24,54 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Il n'y a rien à annuler.",
     },
     # --- the confirmation card, in each state ---
+    # In the payer's private chat the card speaks to them; in a group it says who pays whom.
     "card.pending": {
         "en": "Send <b>{amount}</b> to {recipient}{memo}?\n"
-        "The money is held until {sender} confirms (expires in {minutes} min).",
+        "The money is reserved until you confirm (expires in {minutes} min).",
         "fr": "Envoyer <b>{amount}</b> à {recipient}{memo} ?\n"
+        "L'argent est réservé jusqu'à votre confirmation (expire dans {minutes} min).",
+    },
+    "card.pending.group": {
+        "en": "{sender} pays {recipient} <b>{amount}</b>{memo}\n"
+        "The money is reserved until {sender} confirms (expires in {minutes} min).",
+        "fr": "{sender} paie <b>{amount}</b> à {recipient}{memo}\n"
         "L'argent est réservé jusqu'à la confirmation de {sender} (expire dans {minutes} min).",
     },
     "card.posted": {
-        "en": "✅ Paid <b>{amount}</b> to {recipient}{memo}\nReference: <code>{ref}</code>",
-        "fr": "✅ Payé <b>{amount}</b> à {recipient}{memo}\nRéférence : <code>{ref}</code>",
+        "en": "✅ You paid <b>{amount}</b> to {recipient}{memo}\n"
+        "Paid on {when}\nReference: <code>{ref}</code>",
+        "fr": "✅ Vous avez payé <b>{amount}</b> à {recipient}{memo}\n"
+        "Payé le {when}\nRéférence : <code>{ref}</code>",
+    },
+    "card.posted.group": {
+        "en": "✅ {sender} paid {recipient} <b>{amount}</b>{memo}\n"
+        "Paid on {when}\nReference: <code>{ref}</code>",
+        "fr": "✅ {sender} a payé <b>{amount}</b> à {recipient}{memo}\n"
+        "Payé le {when}\nRéférence : <code>{ref}</code>",
     },
     "card.voided": {
-        "en": "Cancelled: <b>{amount}</b> to {recipient}{memo} was not sent; "
-        "the held money is released.",
-        "fr": "Annulé : <b>{amount}</b> à {recipient}{memo} n'a pas été envoyé ; "
-        "l'argent réservé est libéré.",
+        "en": "Cancelled: you didn't send <b>{amount}</b> to {recipient}{memo}; "
+        "the reserved money is back in your balance.",
+        "fr": "Annulé : vous n'avez pas envoyé <b>{amount}</b> à {recipient}{memo} ; "
+        "l'argent réservé est de retour sur votre solde.",
+    },
+    "card.voided.group": {
+        "en": "Cancelled: {sender} didn't send <b>{amount}</b> to {recipient}{memo}.",
+        "fr": "Annulé : {sender} n'a pas envoyé <b>{amount}</b> à {recipient}{memo}.",
     },
     "card.expired": {
-        "en": "Expired: <b>{amount}</b> to {recipient}{memo} was not confirmed in time and "
-        "was not sent; the held money is released. Send it again with /send.",
-        "fr": "Expiré : <b>{amount}</b> à {recipient}{memo} n'a pas été confirmé à temps et "
-        "n'a pas été envoyé ; l'argent réservé est libéré. Renvoyez-le avec /send.",
+        "en": "Expired: you didn't confirm <b>{amount}</b> to {recipient}{memo} in time, so "
+        "nothing was sent and the reserved money is back in your balance. Send it again "
+        "with /send.",
+        "fr": "Expiré : vous n'avez pas confirmé à temps <b>{amount}</b> à {recipient}{memo}, "
+        "rien n'a donc été envoyé et l'argent réservé est de retour sur votre solde. "
+        "Renvoyez-le avec /send.",
+    },
+    "card.expired.group": {
+        "en": "Expired: {sender} didn't confirm <b>{amount}</b> to {recipient}{memo} in time; "
+        "nothing was sent.",
+        "fr": "Expiré : {sender} n'a pas confirmé à temps <b>{amount}</b> à "
+        "{recipient}{memo} ; rien n'a été envoyé.",
     },
     "card.confirm_button": {"en": "Confirm", "fr": "Confirmer"},
     "card.cancel_button": {"en": "Cancel", "fr": "Annuler"},
@@ -82,9 +109,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Your balance: <b>{available}</b>",
         "fr": "Votre solde : <b>{available}</b>",
     },
+    "card.your_balance_reserved": {
+        "en": "Your balance: <b>{available}</b> available, {reserved} reserved for payments "
+        "waiting for confirmation",
+        "fr": "Votre solde : <b>{available}</b> disponibles, {reserved} réservés pour des "
+        "paiements en attente de confirmation",
+    },
     "card.received": {
-        "en": "💸 {sender} sent you <b>{amount}</b>{memo}\nYour balance: <b>{available}</b>",
-        "fr": "💸 {sender} vous a envoyé <b>{amount}</b>{memo}\nVotre solde : <b>{available}</b>",
+        "en": "💸 {sender} sent you <b>{amount}</b>{memo}\nReference: <code>{ref}</code>",
+        "fr": "💸 {sender} vous a envoyé <b>{amount}</b>{memo}\nRéférence : <code>{ref}</code>",
     },
     # --- /request ---
     "request.usage": {

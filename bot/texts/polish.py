@@ -8,4 +8,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Les noms d'utilisateur commencent par @ : vouliez-vous dire "
         "<code>{command} @{name} {amount}</code> ?",
     },
+    # --- receipts' buttons ---
+    "receipt.send_again_button": {"en": "Send again", "fr": "Renvoyer"},
+    "receipt.request_back_button": {"en": "Request back", "fr": "Redemander"},
+    "receipt.thanks_button": {"en": "Say thanks", "fr": "Dire merci"},
+    "receipt.send_back_button": {"en": "Send back", "fr": "Rendre"},
+    "receipt.not_yours": {
+        "en": "This button is for the person this receipt was sent to.",
+        "fr": "Ce bouton est réservé à la personne qui a reçu ce reçu.",
+    },
+    "receipt.thanks": {
+        "en": "🙏 {recipient} says thanks for your payment of <b>{amount}</b>{memo}.",
+        "fr": "🙏 {recipient} vous remercie pour votre paiement de <b>{amount}</b>{memo}.",
+    },
+    "receipt.thanks_sent": {
+        "en": "Thanks sent to {sender}.",
+        "fr": "Remerciement envoyé à {sender}.",
+    },
+    "receipt.thanks_already": {
+        "en": "You've thanked them for this payment already.",
+        "fr": "Vous avez déjà remercié pour ce paiement.",
+    },
+    "receipt.thanks_undeliverable": {
+        "en": "I couldn't pass your thanks on: they have closed our chat.",
+        "fr": "Je n'ai pas pu transmettre votre remerciement : cette personne a fermé notre "
+        "conversation.",
+    },
 }

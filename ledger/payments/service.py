@@ -179,8 +179,10 @@ class Payments:
             if error.state == "posted":  # by another press
                 posted = await ledger.get_transfer(transfer.ref)
                 messages = await self._take_over(earlier_key, posted.id) if earlier_key else []
-                available = await self._balances(posted)
-                return Confirmed(posted, card, available, already=True, messages=messages)
+                available, reserved = await self._balances(posted)
+                return Confirmed(
+                    posted, card, available, already=True, messages=messages, reserved=reserved
+                )
             await self._closed_request(card, error)
             raise
         except RequestClosed:  # a hold made as its request was declined: released, not paid
@@ -193,8 +195,15 @@ class Payments:
             messages = await self._take_over(key, posted.id)
         else:
             messages = await self._written([posted.id])
-        available = await self._balances(posted)
-        return Confirmed(posted, card, available, replayed=posted.replayed, messages=messages)
+        available, reserved = await self._balances(posted)
+        return Confirmed(
+            posted,
+            card,
+            available,
+            replayed=posted.replayed,
+            messages=messages,
+            reserved=reserved,
+        )
 
     async def cancel(self, ref: str, presser_id: int, *, key: str) -> Cancelled:
         """Release the card's hold for its sender (on a request's card: the request is
@@ -259,10 +268,14 @@ class Payments:
             return []
         return await self.outbox.claim(key=key, transfer_id=transfer_id)
 
-    async def _balances(self, transfer: Transfer) -> dict[int, int]:
-        """Both accounts' balances, in one read."""
+    async def _balances(self, transfer: Transfer) -> tuple[dict[int, int], dict[int, int]]:
+        """Both accounts' balances and what each has reserved by holds, in one read."""
         ids = [transfer.debit_account_id, transfer.credit_account_id]
-        return {i: a.available for i, a in (await self.ledger.accounts(ids)).items()}
+        accounts = await self.ledger.accounts(ids)
+        return (
+            {i: a.available for i, a in accounts.items()},
+            {i: a.on_hold for i, a in accounts.items()},
+        )
 
     # --- requests -------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ async def test_oscar_freezes_bob_whose_pending_payment_is_released_and_bob_is_to
     )
     released = [c for c in ops.to(bob) if c.method == "editMessageText"]
     assert released[-1].params["message_id"] == bobs_card.result["message_id"]
-    assert released[-1].text.startswith("Cancelled: <b>20.00 USD</b> to @alice")
+    assert released[-1].text.startswith("Cancelled: you didn't send <b>20.00 USD</b> to @alice")
 
     record = await latest_audit(ops)
     assert (record.action, record.actor_id, record.owner_id, record.reason) == (
@@ -119,7 +119,7 @@ async def test_a_freeze_card_that_cannot_be_edited_does_not_keep_the_others_stal
     cards = [first.result["message_id"], second.result["message_id"]]
     edited = [edits[card] for card in cards if card in edits]
     assert len(edited) == 1  # the other is the one whose edit failed, whichever came first
-    assert edited[0].startswith("Cancelled: <b>")
+    assert edited[0].startswith("Cancelled: you didn't send <b>")
     assert "its card was not updated" in caplog.text
     account = await ops.account(bob)
     assert account.frozen and account.on_hold == 0

@@ -148,4 +148,4 @@ async def test_in_a_group_the_questions_are_forced_replies_to_the_sender(bot: Ch
     assert bot.last(group).text == ASK_AMOUNT
     await bot.send(alice, "5", chat=group)
     await bot.send(alice, "/skip", chat=group)
-    assert bot.last(group).text.startswith("Send <b>5.00 USD</b> to @bob?")
+    assert bot.last(group).text.startswith("@alice pays @bob <b>5.00 USD</b>\n")

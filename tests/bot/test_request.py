@@ -65,7 +65,7 @@ async def test_bob_pays_through_the_same_card_and_alice_hears_it(bot: ChatBot) -
     await bot.press(bob, card, "Confirm")
 
     assert await bot.balances(alice, bob) == [2_000, 3_000]
-    assert bot.last(bob).text.startswith("✅ Paid <b>20.00 USD</b> to @alice — <i>dinner</i>")
+    assert bot.last(bob).text.startswith("✅ You paid <b>20.00 USD</b> to @alice — <i>dinner</i>")
     assert bot.texts(alice)[-1] == (
         "✅ @bob paid your request: <b>20.00 USD</b> — <i>dinner</i>\n\n"
         "Your balance: <b>20.00 USD</b>"
@@ -165,7 +165,7 @@ async def test_an_unconfirmed_request_card_expires_and_the_request_lapses(bot: C
     await bot.sweep()
 
     assert await bot.held(bob) == 0
-    assert bot.last(bob).text.startswith("Expired: <b>20.00 USD</b> to @alice")
+    assert bot.last(bob).text.startswith("Expired: you didn't confirm <b>20.00 USD</b> to @alice")
     assert bot.last(alice).text.startswith(
         "@bob did not confirm your request for <b>20.00 USD</b> — <i>dinner</i> in time"
     )

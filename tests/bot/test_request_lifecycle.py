@@ -61,7 +61,9 @@ async def test_a_stale_decline_after_pay_releases_the_hold_at_once(bot: ChatBot)
     shown = bot.last(bob)  # one edit: the card, which is the message Decline was pressed on
     assert shown.method == "editMessageText"
     assert shown.params["message_id"] == card.result["message_id"]
-    assert shown.text.startswith("Cancelled: <b>20.00 USD</b> to @alice — <i>dinner</i> was not")
+    assert shown.text.startswith(
+        "Cancelled: you didn't send <b>20.00 USD</b> to @alice — <i>dinner</i>; the reserved"
+    )
     assert shown.buttons == []
     assert bot.texts(alice)[-1] == (
         "@bob declined your request for <b>20.00 USD</b> — <i>dinner</i>."
@@ -107,7 +109,7 @@ async def test_freezing_the_payer_cancels_the_request_and_tells_the_requester(
     assert await ops.held(bob) == 0
     edits = [c for c in ops.to(bob) if c.method == "editMessageText"]
     assert edits[-1].params["message_id"] == card.result["message_id"]
-    assert edits[-1].text.startswith("Cancelled: <b>20.00 USD</b> to @alice")
+    assert edits[-1].text.startswith("Cancelled: you didn't send <b>20.00 USD</b> to @alice")
     assert ops.texts(alice)[-1] == RELEASED  # nothing about bob's account
     assert len(ops.to(alice)) == 2
     assert (await request_of(ops, request)).state == "cancelled"

@@ -41,7 +41,7 @@ async def test_alice_sends_bob_12_50_with_a_note_in_private(bot: ChatBot) -> Non
     assert card.method == "sendMessage"
     assert card.text == (
         "Send <b>12.50 USD</b> to @bob — <i>lunch with friends</i>?\n"
-        "The money is held until @alice confirms (expires in 5 min)."
+        "The money is reserved until you confirm (expires in 5 min)."
     )
     assert card_buttons(card) == ["Confirm", "Cancel"]
     assert [data[:4] for _, data in card.buttons] == ["p:c:", "p:x:"]
@@ -108,7 +108,7 @@ async def test_tipping_by_replying_to_bobs_message_in_a_group(bot: ChatBot) -> N
     await bot.send(alice, "/send 5 thanks", chat=group, reply_to=bobs_message)
 
     card = bot.last(group)
-    assert card.text.startswith("Send <b>5.00 USD</b> to @bob — <i>thanks</i>?")
+    assert card.text.startswith("@alice pays @bob <b>5.00 USD</b> — <i>thanks</i>\n")
     assert card.params["reply_parameters"]  # the card answers alice's message
     assert bot.to(alice) == [] and bot.to(bob) == []
     assert await bot.held(alice) == 500
@@ -131,7 +131,7 @@ async def test_the_command_addressed_to_the_bot_by_name_in_a_group(bot: ChatBot)
     alice, _, _ = await scene(bot)
     group = bot.group()
     await bot.send(alice, "/send@xmoney_test_bot @bob 2.25 pizza", chat=group)
-    assert bot.last(group).text.startswith("Send <b>2.25 USD</b> to @bob — <i>pizza</i>?")
+    assert bot.last(group).text.startswith("@alice pays @bob <b>2.25 USD</b> — <i>pizza</i>\n")
 
 
 @SQLITE_ONLY

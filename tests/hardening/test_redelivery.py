@@ -106,7 +106,11 @@ async def play(
     moved = 100 if state == "posted" else 0
     assert await bot.balances(alice, bob) == [before[0] - moved, before[1] + moved], context
     assert await bot.held(alice) == 0, context
-    cards_shown = [c for c in bot.api.calls if c.method == "sendMessage" and c.buttons]
+    cards_shown = [
+        c
+        for c in bot.api.calls
+        if c.method == "sendMessage" and c.buttons and c.buttons[0][1].startswith("p:c:")
+    ]
     assert cards_shown == [], f"{context}: a second card"
     assert len(said(bot.to(bob), "card.received")) == (state == "posted"), context
     # Every press is answered, each time it is delivered.
@@ -259,9 +263,10 @@ async def test_a_confirm_redelivered_after_a_crash_before_bob_was_told_tells_him
     await bot.deliver(press)  # and once more: told once all the same
 
     assert bot.texts(bob) == [
-        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\nYour balance: <b>12.50 USD</b>"
+        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\n"
+        f"Reference: <code>{ref}</code>\n\nYour balance: <b>12.50 USD</b>"
     ]
-    assert bot.last(alice).text.startswith("✅ Paid <b>12.50 USD</b> to @bob")
+    assert bot.last(alice).text.startswith("✅ You paid <b>12.50 USD</b> to @bob")
     assert await bot.balances(alice, bob) == [3_750, 1_250]
 
 
@@ -331,7 +336,8 @@ async def test_a_payment_posted_by_a_process_that_stopped_is_told_by_the_outbox_
     assert await outbox.deliver_stale(bot.app) == 0
 
     assert bot.texts(bob) == [
-        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\nYour balance: <b>12.50 USD</b>"
+        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\n"
+        f"Reference: <code>{ref}</code>\n\nYour balance: <b>12.50 USD</b>"
     ]
     assert bot.app.job_queue is not None
     assert [job.name for job in bot.app.job_queue.get_jobs_by_name("outbox")] == ["outbox"]
