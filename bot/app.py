@@ -30,6 +30,7 @@ from bot import (
     admin,
     balance,
     cards,
+    chat,
     common,
     errors,
     forwarded,
@@ -62,6 +63,7 @@ FEATURES: tuple[ModuleType, ...] = (
     history,
     language,
     admin,
+    chat,
 )
 
 

@@ -23,6 +23,8 @@ RECEIPT_AGAIN = "k:a:"
 RECEIPT_REQUEST_BACK = "k:r:"
 RECEIPT_THANKS = "k:t:"
 RECEIPT_SEND_BACK = "k:b:"
+# Plain text's suggestion (bot.chat): t:s:<username>:<minor units>
+CHAT_SEND = "t:s:"
 
 ALL = (
     CARD_CONFIRM,
@@ -36,4 +38,5 @@ ALL = (
     RECEIPT_REQUEST_BACK,
     RECEIPT_THANKS,
     RECEIPT_SEND_BACK,
+    CHAT_SEND,
 )

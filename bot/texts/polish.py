@@ -34,4 +34,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Je n'ai pas pu transmettre votre remerciement : cette personne a fermé notre "
         "conversation.",
     },
+    # --- plain text in the private chat ---
+    "chat.help": {
+        "en": "To pay someone, send <code>/send @name 12.50 note</code>; to ask for money, "
+        "<code>/request @name 12.50</code>. /help lists everything I can do.",
+        "fr": "Pour payer quelqu'un, envoyez <code>/send @nom 12,50 note</code> ; pour "
+        "demander de l'argent, <code>/request @nom 12,50</code>. /help liste tout ce que "
+        "je sais faire.",
+    },
+    "chat.looks_like": {
+        "en": "Did you mean <code>{command}</code>? Tap to prepare the payment; you'll "
+        "confirm it on the next card.",
+        "fr": "Vouliez-vous dire <code>{command}</code> ? Touchez pour préparer le paiement ; "
+        "vous le confirmerez sur la carte suivante.",
+    },
+    "chat.looks_like_request": {
+        "en": "Did you mean <code>{command}</code>? Send it with the slash.",
+        "fr": "Vouliez-vous dire <code>{command}</code> ? Envoyez-la avec la barre oblique.",
+    },
+    "chat.send_button": {"en": "Send {amount} to @{name}", "fr": "Envoyer {amount} à @{name}"},
 }
