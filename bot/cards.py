@@ -413,8 +413,31 @@ async def redraw(context: Context, ended: Transfer, card: Card | None, reader: s
 
         sender, _ = await _people(ledger, ended)
         reader = language_for(sender)
+    text, markup = await ended_card(ledger, ended, card, reader)
+    await edit_message(context.bot, card.chat_id, card.message_id, text, markup)
+
+
+async def ended_card(
+    ledger: Ledger, ended: Transfer, card: Card, reader: str
+) -> tuple[str, Markup | None]:
+    """What a card whose hold ended unpaid shows. On a request's card, when the request is
+    still open (Cancel backs out of paying, it does not decline; an expired card does not
+    end the request), it says so and offers [Pay] and [Decline] again."""
     text = await card_text(ledger, ended, reader, ended.state, chat_id=card.chat_id)
-    await edit_message(context.bot, card.chat_id, card.message_id, text)
+    if card.request_id is None:
+        return text, None
+    asked = await ledger.requests.by_id(card.request_id)
+    if asked.state != "open":
+        return text, None
+    requester = await ledger.directory.get(asked.requester_id)
+    text += "\n\n" + t(reader, "card.request_still_open", requester=who(requester, reader))
+    pay = t(reader, "request.pay_button", amount=money(reader, asked.amount, ledger.currency))
+    return text, keyboard(
+        [
+            (pay, buttons.REQUEST_PAY + asked.ref),
+            (t(reader, "request.decline_button"), buttons.REQUEST_DECLINE + asked.ref),
+        ]
+    )
 
 
 # --- expiry ------------------------------------------------------------------------------

@@ -90,6 +90,7 @@ _DISCREET = frozenset(
         "people.unknown",
         "people.not_started",
         "request.undeliverable",  # the payer blocked the bot
+        "request_refused",  # the payer's account is frozen
     }
 )
 

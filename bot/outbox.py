@@ -31,8 +31,12 @@ def payments_of(bot_data: dict) -> Payments:  # type: ignore[type-arg]
     ledger: Ledger = bot_data["ledger"]
     service: Payments | None = bot_data.get("payments")
     if service is None or service.ledger is not ledger:
-        expiry = timedelta(seconds=bot_data["settings"].hold_expiry_seconds)
-        service = bot_data["payments"] = Payments(ledger, hold_expiry=expiry)
+        settings = bot_data["settings"]
+        service = bot_data["payments"] = Payments(
+            ledger,
+            hold_expiry=timedelta(seconds=settings.hold_expiry_seconds),
+            request_expiry=timedelta(seconds=settings.request_expiry_seconds),
+        )
     return service
 
 
@@ -110,7 +114,7 @@ class _Known:
 
 
 async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
-    from bot.cards import balance_line, card_text, receipt_buttons  # the card's texts
+    from bot.cards import balance_line, card_text, ended_card, receipt_buttons  # card texts
 
     ledger = known.ledger
     directory = ledger.directory
@@ -122,8 +126,8 @@ async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
         transfer = await known.transfer(message.transfer_id)
         card = await ledger.card_of(transfer.id)
         if card is not None:
-            text = await card_text(ledger, transfer, reader, transfer.state, chat_id=card.chat_id)
-            await edit_message(bot, card.chat_id, card.message_id, text)
+            text, markup = await ended_card(ledger, transfer, card, reader)
+            await edit_message(bot, card.chat_id, card.message_id, text, markup)
         return
     if message.kind in ("frozen", "unfrozen"):
         key = "admin.notice.frozen" if message.kind == "frozen" else "admin.notice.unfrozen"

@@ -73,6 +73,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Expiré : {sender} n'a pas confirmé à temps <b>{amount}</b> à "
         "{recipient}{memo} ; rien n'a été envoyé.",
     },
+    "card.request_still_open": {
+        "en": "{requester}'s request is still open: pay it or decline it when you like.",
+        "fr": "La demande de {requester} reste ouverte : payez-la ou refusez-la quand vous voulez.",
+    },
     "card.confirm_button": {"en": "Confirm", "fr": "Confirmer"},
     "card.cancel_button": {"en": "Cancel", "fr": "Annuler"},
     "card.invalid": {

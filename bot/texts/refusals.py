@@ -178,4 +178,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Le registre a refusé l'opération, rien n'a donc bougé. Vérifiez les détails et "
         "réessayez.",
     },
+    "refusal.request_refused": {
+        "en": "I can't pass a request to them right now. Nothing was requested.",
+        "fr": "Je ne peux pas leur transmettre de demande pour le moment. Rien n'a été demandé.",
+    },
+    "refusal.remind_too_soon": {
+        "en": "You reminded them less than a day ago: one reminder a day at most.",
+        "fr": "Vous l'avez relancé il y a moins d'un jour : une relance par jour au plus.",
+    },
 }

@@ -146,29 +146,54 @@ async def test_pay_without_enough_money_is_refused_and_the_request_stays_open(
     assert await bot.balances(alice, bob) == [2_000, 0]
 
 
-async def test_cancel_on_the_card_declines_the_request(bot: ChatBot) -> None:
+async def test_cancel_on_the_card_backs_out_of_paying_and_the_request_stays_open(
+    bot: ChatBot,
+) -> None:
+    """Cancel on a request's card is not a decline (issue 17): bob backs out of paying, the
+    request stays open with [Pay] and [Decline], alice hears nothing, and bob pays later."""
     alice, bob = await asked(bot)
     await bot.press(bob, bot.last(bob), "Pay")
+    told = len(bot.to(alice))
     await bot.press(bob, bot.last(bob), "Cancel")
 
     assert await bot.held(bob) == 0
-    assert (
-        bot.last(alice).text == "@bob declined your request for <b>20.00 USD</b> — <i>dinner</i>."
+    card = bot.last(bob)
+    assert card.text == (
+        "Cancelled: you didn't send <b>20.00 USD</b> to @alice — <i>dinner</i>; the reserved "
+        "money is back in your balance.\n\n"
+        "@alice's request is still open: pay it or decline it when you like."
+    )
+    assert [label for label, _ in card.buttons] == ["Pay 20.00 USD", "Decline"]
+    assert len(bot.to(alice)) == told
+
+    await bot.press(bob, card, "Pay")
+    await bot.press(bob, bot.last(bob), "Confirm")
+    assert await bot.balances(alice, bob) == [2_000, 3_000]
+    assert bot.last(alice).text.startswith(
+        "✅ @bob paid your request: <b>20.00 USD</b> — <i>dinner</i>"
     )
 
 
-async def test_an_unconfirmed_request_card_expires_and_the_request_lapses(bot: ChatBot) -> None:
+async def test_an_unconfirmed_request_card_expires_but_the_request_stays_open(
+    bot: ChatBot,
+) -> None:
     alice, bob = await asked(bot)
     await bot.press(bob, bot.last(bob), "Pay")
+    told = len(bot.to(alice))
     bot.clock.advance(301)
 
     await bot.sweep()
 
     assert await bot.held(bob) == 0
-    assert bot.last(bob).text.startswith("Expired: you didn't confirm <b>20.00 USD</b> to @alice")
-    assert bot.last(alice).text.startswith(
-        "@bob did not confirm your request for <b>20.00 USD</b> — <i>dinner</i> in time"
+    card = bot.last(bob)
+    assert card.text.startswith("Expired: you didn't confirm <b>20.00 USD</b> to @alice")
+    assert card.text.endswith("@alice's request is still open: pay it or decline it when you like.")
+    assert len(bot.to(alice)) == told  # nothing to tell: the request is open
+    await bot.press(bob, card, "Decline")
+    assert (
+        bot.last(alice).text == "@bob declined your request for <b>20.00 USD</b> — <i>dinner</i>."
     )
+    assert await bot.balances(alice, bob) == [0, 5_000]
 
 
 async def test_a_stale_decline_after_pay_means_nothing_is_paid(bot: ChatBot) -> None:
