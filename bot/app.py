@@ -40,6 +40,7 @@ from bot import (
     people,
     ratelimit,
     receipts,
+    requests_view,
     send,
     start,
 )
@@ -58,6 +59,7 @@ FEATURES: tuple[ModuleType, ...] = (
     balance,
     send,
     payment_request,
+    requests_view,
     cards,
     receipts,
     history,

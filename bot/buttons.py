@@ -25,6 +25,9 @@ RECEIPT_THANKS = "k:t:"
 RECEIPT_SEND_BACK = "k:b:"
 # Plain text's suggestion (bot.chat): t:s:<username>:<minor units>
 CHAT_SEND = "t:s:"
+# /requests (bot.requests_view): q:r:<request ref> remind, q:w:<request ref> withdraw
+REQUESTS_REMIND = "q:r:"
+REQUESTS_WITHDRAW = "q:w:"
 
 ALL = (
     CARD_CONFIRM,
@@ -39,4 +42,6 @@ ALL = (
     RECEIPT_THANKS,
     RECEIPT_SEND_BACK,
     CHAT_SEND,
+    REQUESTS_REMIND,
+    REQUESTS_WITHDRAW,
 )

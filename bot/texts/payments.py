@@ -135,8 +135,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "💌 {requester} vous demande <b>{amount}</b>{memo}.",
     },
     "request.sent": {
-        "en": "Request for <b>{amount}</b>{memo} sent to {payer}. I'll tell you when they answer.",
-        "fr": "Demande de <b>{amount}</b>{memo} envoyée à {payer}. "
+        "en": "Request sent to {payer} for <b>{amount}</b>{memo}. I'll tell you when they answer.",
+        "fr": "Demande envoyée à {payer} : <b>{amount}</b>{memo}. "
         "Je vous préviendrai de sa réponse.",
     },
     "request.undeliverable": {

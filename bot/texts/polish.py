@@ -53,4 +53,42 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Vouliez-vous dire <code>{command}</code> ? Envoyez-la avec la barre oblique.",
     },
     "chat.send_button": {"en": "Send {amount} to @{name}", "fr": "Envoyer {amount} à @{name}"},
+    # --- /requests ---
+    "menu.requests": {"en": "Open requests, in and out", "fr": "Demandes en cours"},
+    "requests.none": {
+        "en": "You have no open requests. Ask someone with <code>/request @name 20</code>.",
+        "fr": "Vous n'avez aucune demande en cours. Demandez avec <code>/request @nom 20</code>.",
+    },
+    "requests.title": {"en": "<b>Open requests</b>", "fr": "<b>Demandes en cours</b>"},
+    "requests.outgoing": {
+        "en": "• You asked {payer} for <b>{amount}</b>{memo}",
+        "fr": "• Vous avez demandé <b>{amount}</b> à {payer}{memo}",
+    },
+    "requests.incoming": {
+        "en": "• {requester} asks you for <b>{amount}</b>{memo}",
+        "fr": "• {requester} vous demande <b>{amount}</b>{memo}",
+    },
+    "requests.until": {"en": " (open until {until})", "fr": " (ouverte jusqu'au {until})"},
+    "requests.remind_button": {"en": "Remind {payer}", "fr": "Relancer {payer}"},
+    "requests.withdraw_button": {"en": "Withdraw {amount}", "fr": "Retirer {amount}"},
+    "requests.reminder": {
+        "en": "🔔 Reminder: {requester} asks you for <b>{amount}</b>{memo}.",
+        "fr": "🔔 Rappel : {requester} vous demande <b>{amount}</b>{memo}.",
+    },
+    "requests.reminded": {"en": "Reminder sent to {payer}.", "fr": "Rappel envoyé à {payer}."},
+    "requests.reminder_undeliverable": {
+        "en": "I couldn't deliver the reminder: they have closed our chat.",
+        "fr": "Je n'ai pas pu transmettre le rappel : cette personne a fermé notre conversation.",
+    },
+    "requests.withdrawn_answer": {"en": "Request withdrawn.", "fr": "Demande retirée."},
+    "requests.withdrawn": {
+        "en": "{requester} withdrew their request for <b>{amount}</b>{memo}: nothing to pay.",
+        "fr": "{requester} a retiré sa demande de <b>{amount}</b>{memo} : rien à payer.",
+    },
+    "requests.lapsed": {
+        "en": "Your request to {payer} for <b>{amount}</b>{memo} lapsed without an answer. "
+        "Send a new /request if you still need it.",
+        "fr": "Votre demande de <b>{amount}</b>{memo} à {payer} a expiré sans réponse. "
+        "Envoyez une nouvelle /request si besoin.",
+    },
 }

@@ -209,7 +209,7 @@ async def test_request_back_asks_bob_privately(bot: ChatBot) -> None:
 
     await bot.press(alice, bot.last(alice), "Request back")
     assert bot.last(alice).text == (
-        "Request for <b>5.00 USD</b> — <i>film</i> sent to @bob. I'll tell you when they answer."
+        "Request sent to @bob for <b>5.00 USD</b> — <i>film</i>. I'll tell you when they answer."
     )
     asked = bot.last(bob)
     assert asked.text == "💌 @alice asks you for <b>5.00 USD</b> — <i>film</i>."

@@ -27,7 +27,7 @@ async def test_bob_receives_the_request_privately_and_alice_is_told_it_went(
     assert [label for label, _ in request.buttons] == ["Pay 20.00 USD", "Decline"]
     assert [data[:4] for _, data in request.buttons] == ["r:p:", "r:d:"]
     assert bot.last(alice).text == (
-        "Request for <b>20.00 USD</b> — <i>dinner</i> sent to @bob. I'll tell you when they answer."
+        "Request sent to @bob for <b>20.00 USD</b> — <i>dinner</i>. I'll tell you when they answer."
     )
     assert await bot.balances(alice, bob) == [0, 5_000]  # asking moves nothing
 
@@ -240,7 +240,9 @@ async def test_a_request_by_reply_in_a_group_goes_to_bob_privately(bot: ChatBot)
     await bot.send(alice, "/request 15 tickets", chat=group, reply_to=bobs)
 
     assert bot.last(bob).text == "💌 @alice asks you for <b>15.00 USD</b> — <i>tickets</i>."
-    assert bot.last(group).text.startswith("Request for <b>15.00 USD</b> — <i>tickets</i> sent")
+    assert bot.last(group).text.startswith(
+        "Request sent to @bob for <b>15.00 USD</b> — <i>tickets</i>."
+    )
 
 
 async def test_a_redelivered_request_update_asks_once(bot: ChatBot) -> None:
