@@ -57,8 +57,8 @@ FEATURES: tuple[ModuleType, ...] = (
     ratelimit,
     start,
     balance,
+    payment_request,  # before send: its /cancel, while it waits, is its own
     send,
-    payment_request,
     requests_view,
     cards,
     receipts,

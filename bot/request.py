@@ -9,8 +9,21 @@ database: one hold per request, and the request settles with it (paid, declined,
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import buttons, cards
 from bot.common import (
@@ -27,38 +40,90 @@ from bot.common import (
 from bot.outbox import deliver, payments_of
 from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
-from bot.send import read_draft
+from bot.send import CONVERSATION_TIMEOUT_S, Draft, read_draft
 from bot.texts import t
-from ledger import Currency, PaymentRequest, Person
+from ledger import Currency, PaymentRequest, Person, parse_amount
 from ledger.errors import LedgerError, NotYours, RequestClosed, TransferNotFound
 
 COMMANDS = [("request", "menu.request")]
 
 PAY, DECLINE = buttons.REQUEST_PAY, buttons.REQUEST_DECLINE
+AMOUNT = 0  # a /request that named only the payer waits for its amount
 
 
-async def request(update: Update, context: Context) -> None:
-    """Asks the payer privately for money and tells the requester the request went out."""
+async def request(update: Update, context: Context) -> int:
+    """Asks the payer privately for money and tells the requester the request went out;
+    without an amount, asks for it first (as /send does)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     try:
         requester = await registered_sender(context, user)
         draft = await read_draft(context, message, requester)
-        if draft.recipient is None or draft.amount is None:
+        if draft.recipient is None:
             raise Refusal("request.usage")
-        sent = await ask(
-            context,
-            requester,
-            draft.recipient,
-            draft.amount,
-            draft.note,
-            key=f"request:{message.chat_id}:{message.message_id}",
-        )
+        if draft.amount is None:
+            check_recipient(context, requester.id, draft.recipient)
+            _asking(context)[message.chat_id] = draft
+            markup = None if message.chat.type == "private" else ForceReply(selective=True)
+            await message.reply_text(
+                t(lang(context), "request.ask_amount", payer=who(draft.recipient, lang(context))),
+                reply_markup=markup,
+            )
+            return AMOUNT
+        return await _ask_and_say(update, context, draft, requester)
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error)
-        return
+        return ConversationHandler.END
+
+
+def _asking(context: Context) -> dict[int, Draft]:
+    assert context.user_data is not None
+    return context.user_data.setdefault("request_drafts", {})
+
+
+async def answer_amount(update: Update, context: Context) -> int:
+    """Takes the amount of a /request that named only the payer."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = _asking(context).get(message.chat_id)
+    if draft is None or draft.sender is None or draft.recipient is None:
+        return ConversationHandler.END
+    try:
+        draft.amount = parse_amount(message.text, ledger_of(context).currency)
+    except LedgerError as error:
+        await refuse(update, context, error, then=t(lang(context), "send.try_again"))
+        return AMOUNT
+    _asking(context).pop(message.chat_id, None)
+    try:
+        return await _ask_and_say(update, context, draft, draft.sender)
+    except (Refusal, LedgerError) as error:
+        await refuse(update, context, error)
+        return ConversationHandler.END
+
+
+async def cancel_asking(update: Update, context: Context) -> int:
+    """Ends a /request waiting for its amount; nothing was asked."""
+    message = update.effective_message
+    assert message is not None
+    _asking(context).pop(message.chat_id, None)
+    await message.reply_text(t(lang(context), "request.cancelled"))
+    return ConversationHandler.END
+
+
+async def _ask_and_say(update: Update, context: Context, draft: Draft, requester: Person) -> int:
+    message = update.effective_message
+    assert message is not None and draft.recipient is not None and draft.amount is not None
+    sent = await ask(
+        context,
+        requester,
+        draft.recipient,
+        draft.amount,
+        draft.note,
+        key=f"request:{message.chat_id}:{message.message_id}",
+    )
     if sent is not None:
         await message.reply_text(sent)
+    return ConversationHandler.END
 
 
 async def ask(
@@ -208,6 +273,16 @@ async def decline(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:
-    application.add_handler(CommandHandler("request", request, filters=filters.UpdateType.MESSAGE))
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("request", request, filters=new)],
+            states={AMOUNT: [MessageHandler(filters.TEXT & ~filters.COMMAND & new, answer_amount)]},
+            fallbacks=[CommandHandler("cancel", cancel_asking, filters=new)],
+            allow_reentry=True,
+            conversation_timeout=CONVERSATION_TIMEOUT_S,
+            name="request",
+        )
+    )
     application.add_handler(CallbackQueryHandler(pay, pattern="^" + PAY))
     application.add_handler(CallbackQueryHandler(decline, pattern="^" + DECLINE))

@@ -130,6 +130,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Indiquez qui et combien : <code>/request @nom 20 dîner</code> "
         "(ou répondez à son message avec <code>/request 20 dîner</code>).",
     },
+    "request.ask_amount": {
+        "en": "How much do you want to ask {payer} for? For example 12.50 (or /cancel).",
+        "fr": "Combien voulez-vous demander à {payer} ? Par exemple 12,50 (ou /cancel).",
+    },
+    "request.cancelled": {
+        "en": "Cancelled. Nothing was requested.",
+        "fr": "Annulé. Rien n'a été demandé.",
+    },
     "request.received": {
         "en": "💌 {requester} asks you for <b>{amount}</b>{memo}.",
         "fr": "💌 {requester} vous demande <b>{amount}</b>{memo}.",

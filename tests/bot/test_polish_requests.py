@@ -174,3 +174,47 @@ async def test_a_request_to_a_frozen_account_is_refused_without_saying_why(
     assert await bot.books() == before
     await bot.send(alice, "/requests")
     assert bot.last(alice).text.startswith(("You have no open requests", "Vous n'avez aucune"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "sent"),
+    [
+        (
+            "en",
+            "How much do you want to ask @bob for? For example 12.50 (or /cancel).",
+            "Request sent to @bob for <b>20.00 USD</b>. I'll tell you when they answer.",
+        ),
+        (
+            "fr",
+            "Combien voulez-vous demander à @bob ? Par exemple 12,50 (ou /cancel).",
+            "Demande envoyée à @bob : <b>20,00 USD</b>. Je vous préviendrai de sa réponse.",
+        ),
+    ],
+)
+async def test_request_without_an_amount_asks_for_it(
+    bot: ChatBot, lang: str, question: str, sent: str
+) -> None:
+    alice, bob = bot.user("alice", lang=lang), bot.user("bob")
+    await bot.register(alice, bob)
+    await bot.send(alice, "/request @bob")
+    assert bot.last(alice).text == question
+    assert bot.to(bob) == []
+
+    await bot.send(alice, "vingt")
+    assert bot.to(bob) == []  # refused, asked again
+    await bot.send(alice, "20")
+    assert bot.last(alice).text == sent
+    assert bot.last(bob).text == "💌 @alice asks you for <b>20.00 USD</b>."
+
+
+@SQLITE_ONLY
+async def test_a_request_waiting_for_its_amount_can_be_cancelled(bot: ChatBot) -> None:
+    alice, bob = bot.user("alice"), bot.user("bob")
+    await bot.register(alice, bob)
+    await bot.send(alice, "/request @bob")
+    await bot.send(alice, "/cancel")
+    assert bot.last(alice).text == "Cancelled. Nothing was requested."
+    await bot.send(alice, "20")  # no longer an answer
+    assert bot.to(bob) == []
+    await bot.send(alice, "/requests")
+    assert bot.last(alice).text.startswith("You have no open requests")

@@ -225,7 +225,7 @@ async def test_requests_to_people_the_bot_cannot_reach(bot: ChatBot) -> None:
         "Nothing was requested."
     )
 
-    await bot.send(alice, "/request @bob")
+    await bot.send(alice, "/request 20")  # nobody named, no reply
     assert bot.last(alice).text.startswith("Say who and how much:")
     await bot.send(alice, "/request @alice 5")
     assert bot.last(alice).text.startswith("You can't send money to yourself.")
