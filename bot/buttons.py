@@ -28,6 +28,10 @@ CHAT_SEND = "t:s:"
 # /requests (bot.requests_view): q:r:<request ref> remind, q:w:<request ref> withdraw
 REQUESTS_REMIND = "q:r:"
 REQUESTS_WITHDRAW = "q:w:"
+# The guided /send's choices (bot.send): g:w:<user id>, g:a:<minor units>, g:s (skip note)
+PICK_WHO = "g:w:"
+PICK_AMOUNT = "g:a:"
+PICK_SKIP = "g:s"
 
 ALL = (
     CARD_CONFIRM,
@@ -44,4 +48,7 @@ ALL = (
     CHAT_SEND,
     REQUESTS_REMIND,
     REQUESTS_WITHDRAW,
+    PICK_WHO,
+    PICK_AMOUNT,
+    PICK_SKIP,
 )

@@ -16,9 +16,9 @@ from ledger import Currency, Person, format_amount
 _TAG = re.compile(r"<[^>]+>")
 
 
-def money(lang: str, minor: int, currency: Currency) -> str:
-    """An amount the way ``lang`` writes it: 12.50 USD / 12,50 USD."""
-    return format_amount(minor, currency, style=lang)
+def money(lang: str, minor: int, currency: Currency, *, code: bool = True) -> str:
+    """An amount the way ``lang`` writes it: 12.50 USD / 12,50 USD (without the code: 12.50)."""
+    return format_amount(minor, currency, style=lang, code=code)
 
 
 def who(person: Person | None, lang: str = "en") -> Html:

@@ -13,20 +13,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import ForceReply, Message, MessageEntity, Update, User
 from telegram.ext import (
     Application,
+    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
 )
 
-from bot import cards
+from bot import buttons, cards
 from bot.common import (
     Context,
+    Markup,
     Refusal,
+    answer,
+    explain,
+    keyboard,
     lang,
     ledger_of,
     refuse,
@@ -40,6 +46,7 @@ from bot.people import (
     registered_sender,
     reply_author,
 )
+from bot.render import money
 from bot.texts import t
 from ledger import Person, parse_amount, split_amount
 from ledger.errors import LedgerError, MemoTooLong
@@ -47,6 +54,7 @@ from ledger.money import names_a_currency
 from ledger.payments.service import check_note
 
 COMMANDS = [("send", "menu.send")]
+PICK_WHO, PICK_AMOUNT, PICK_SKIP = buttons.PICK_WHO, buttons.PICK_AMOUNT, buttons.PICK_SKIP
 
 WHO, AMOUNT, NOTE = range(3)
 CONVERSATION_TIMEOUT_S = 600  # an abandoned conversation ends; a later text is no answer
@@ -192,12 +200,67 @@ def _drafts(context: Context) -> dict[int, Draft]:
 
 
 async def _ask(message: Message, context: Context, state: int) -> int:
-    """Ask for the next missing part; in groups as a forced reply, so the answer reaches the
-    bot despite privacy mode."""
+    """Ask for the next missing part; in a private chat with buttons to tap instead of
+    typing (recent people, amount chips, Skip note), in groups as a forced reply, so the
+    answer reaches the bot despite privacy mode."""
     key = {WHO: "send.ask_who", AMOUNT: "send.ask_amount", NOTE: "send.ask_note"}[state]
-    markup = None if message.chat.type == "private" else ForceReply(selective=True)
+    markup: Any = ForceReply(selective=True)
+    if message.chat.type == "private":
+        draft = _drafts(context).get(message.chat_id)
+        markup = await _choices(context, state, draft)
     await message.reply_text(t(lang(context), key), reply_markup=markup)
     return state
+
+
+RECENT_PEOPLE = 5  # the recent people the guided flow offers
+_RECENT_SCAN = 50  # how far back in the sender's history they are looked for
+_CHIPS = (5, 10, 20, 50)  # amount chips, in whole units of the currency
+
+
+async def _choices(context: Context, state: int, draft: Draft | None) -> Markup | None:
+    """The buttons under a question of the guided flow (None: nothing to offer)."""
+    reader = lang(context)
+    if draft is None or draft.sender is None:
+        return None
+    if state == NOTE:
+        return keyboard([(t(reader, "send.skip_note_button"), PICK_SKIP)])
+    ledger = ledger_of(context)
+    account = await ledger.account_of(draft.sender.id)
+    recent = [] if account is None else (await ledger.history(account, limit=_RECENT_SCAN)).items
+    payments = [i for i in recent if i.transfer.kind == "payment" and i.counterparty_owner]
+    if state == WHO:
+        people: list[Person] = []
+        for item in payments:
+            if item.transfer.state != "posted" or item.counterparty_owner in {p.id for p in people}:
+                continue
+            person = await ledger.directory.get(item.counterparty_owner or 0)
+            if person is not None and person.registered and not person.is_bot:
+                people.append(person)
+            if len(people) == RECENT_PEOPLE:
+                break
+        if not people:
+            return None
+        return keyboard([(_label(p), f"{PICK_WHO}{p.id}") for p in people])
+    currency = ledger.currency
+    amounts = [c * 10**currency.exponent for c in _CHIPS]
+    assert draft.recipient is not None
+    last = next(
+        (
+            i.transfer.amount
+            for i in payments
+            if i.direction == "out" and i.counterparty_owner == draft.recipient.id
+        ),
+        None,
+    )
+    if last is not None and last not in amounts:
+        amounts = [last, *amounts[:-1]]
+    return keyboard(
+        [(money(reader, a, currency, code=False), f"{PICK_AMOUNT}{a}") for a in amounts]
+    )
+
+
+def _label(person: Person) -> str:
+    return "@" + person.username if person.username else person.name
 
 
 async def _continue(update: Update, context: Context, draft: Draft) -> int:
@@ -269,6 +332,58 @@ async def skip_note(update: Update, context: Context) -> int:
     return await _finish(update, context)
 
 
+async def picked_who(update: Update, context: Context) -> int:
+    """A recent person tapped in the guided conversation."""
+    query = update.callback_query
+    assert query is not None
+    message = query.message
+    draft = _drafts(context).get(query.from_user.id if message is None else message.chat.id)
+    data = (query.data or "").removeprefix(PICK_WHO)
+    if draft is None or draft.sender is None or not data.isdigit():
+        await answer(query, t(lang(context), "card.invalid"))
+        return WHO
+    recipient = await ledger_of(context).directory.get(int(data))
+    try:
+        if recipient is None:
+            raise Refusal("card.invalid")
+        check_recipient(context, draft.sender.id, recipient)
+    except (Refusal, LedgerError) as error:
+        await answer(query, explain(lang(context), error, ledger_of(context).currency), alert=True)
+        return WHO
+    await answer(query)
+    draft.recipient = recipient
+    return await _continue(update, context, draft)
+
+
+async def picked_amount(update: Update, context: Context) -> int:
+    """An amount chip tapped in the guided conversation."""
+    query = update.callback_query
+    assert query is not None
+    message = query.message
+    draft = _drafts(context).get(query.from_user.id if message is None else message.chat.id)
+    data = (query.data or "").removeprefix(PICK_AMOUNT)
+    if draft is None or draft.sender is None or draft.recipient is None or not data.isdigit():
+        await answer(query, t(lang(context), "card.invalid"))
+        return AMOUNT
+    amount = int(data)
+    try:
+        await payments_of(context.bot_data).check_send(draft.sender.id, draft.recipient.id, amount)
+    except (Refusal, LedgerError) as error:
+        await answer(query, explain(lang(context), error, ledger_of(context).currency), alert=True)
+        return AMOUNT
+    await answer(query)
+    draft.amount = amount
+    return await _continue(update, context, draft)
+
+
+async def picked_skip(update: Update, context: Context) -> int:
+    """[Skip note] tapped: the card without a note."""
+    query = update.callback_query
+    assert query is not None
+    await answer(query)
+    return await _finish(update, context)
+
+
 async def _finish(update: Update, context: Context) -> int:
     message = update.effective_message
     assert message is not None
@@ -306,11 +421,18 @@ def register(application: Application) -> None:
         ConversationHandler(
             entry_points=[CommandHandler("send", send, filters=new)],
             states={
-                WHO: [MessageHandler(answer, answer_who)],
-                AMOUNT: [MessageHandler(answer, answer_amount)],
+                WHO: [
+                    MessageHandler(answer, answer_who),
+                    CallbackQueryHandler(picked_who, pattern="^" + PICK_WHO),
+                ],
+                AMOUNT: [
+                    MessageHandler(answer, answer_amount),
+                    CallbackQueryHandler(picked_amount, pattern="^" + PICK_AMOUNT),
+                ],
                 NOTE: [
                     MessageHandler(answer, answer_note),
                     CommandHandler("skip", skip_note, filters=new),
+                    CallbackQueryHandler(picked_skip, pattern="^" + PICK_SKIP),
                 ],
             },
             fallbacks=[CommandHandler("cancel", cancel_conversation, filters=new)],

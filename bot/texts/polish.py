@@ -91,4 +91,5 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Votre demande de <b>{amount}</b>{memo} à {payer} a expiré sans réponse. "
         "Envoyez une nouvelle /request si besoin.",
     },
+    "send.skip_note_button": {"en": "Skip note", "fr": "Pas de note"},
 }
