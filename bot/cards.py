@@ -50,6 +50,7 @@ from ledger.errors import (
     RequestClosed,
     TransferNotFound,
 )
+from ledger.nudges import nudges_for
 from ledger.payments import Confirmed, Held
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,20 @@ def balance_line(reader: str, currency: Currency, available: int, reserved: int)
     return t(reader, "card.your_balance_reserved", available=shown, reserved=held)
 
 
+async def _nudges(ledger: Ledger, hold: Transfer, reader: str) -> str:
+    """Warnings under a card in the payer's private chat: who exactly they are paying the
+    first time (full name next to the handle), and a payment that repeats one just made."""
+    found = await nudges_for(ledger, hold)
+    lines = []
+    if found.first_payment:
+        _, recipient = await _people(ledger, hold)
+        name = recipient.name if recipient is not None else ""
+        lines.append(t(reader, "card.first_payment", recipient=who(recipient, reader), name=name))
+    if found.just_sent:
+        lines.append(t(reader, "card.just_sent"))
+    return "".join("\n" + line for line in lines)
+
+
 def card_buttons(reader: str, ref: str) -> Markup:
     return keyboard(
         [
@@ -187,6 +202,8 @@ async def _show(
     payments = payments_of(context.bot_data)
     chat = edit.chat_id if edit is not None else reply_to.chat_id if reply_to else None
     text = await card_text(ledger, transfer, reader, "pending", chat_id=chat)
+    if chat is not None and chat == transfer.debit_owner:  # the payer's eyes only
+        text += await _nudges(ledger, transfer, reader)
     markup = card_buttons(reader, transfer.ref)
     try:
         if edit is not None:

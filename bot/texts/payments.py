@@ -73,6 +73,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Expiré : {sender} n'a pas confirmé à temps <b>{amount}</b> à "
         "{recipient}{memo} ; rien n'a été envoyé.",
     },
+    "card.first_payment": {
+        "en": "⚠️ You've never paid {recipient} ({name}): check it's them.",
+        "fr": "⚠️ Vous n'avez encore jamais payé {recipient} ({name}) : vérifiez que c'est "
+        "bien cette personne.",
+    },
+    "card.just_sent": {
+        "en": "⚠️ You just sent them this same amount: is this a second payment?",
+        "fr": "⚠️ Vous venez de lui envoyer ce même montant : s'agit-il d'un second paiement ?",
+    },
     "card.request_still_open": {
         "en": "{requester}'s request is still open: pay it or decline it when you like.",
         "fr": "La demande de {requester} reste ouverte : payez-la ou refusez-la quand vous voulez.",

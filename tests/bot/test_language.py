@@ -26,7 +26,8 @@ async def test_a_french_speaker_is_answered_in_french_with_french_amounts(bot: C
     card = bot.last(amelie)
     assert card.text == (
         "Envoyer <b>12,50 USD</b> à @bob — <i>déjeuner</i> ?\n"
-        "L'argent est réservé jusqu'à votre confirmation (expire dans 5 min)."
+        "L'argent est réservé jusqu'à votre confirmation (expire dans 5 min).\n"
+        "⚠️ Vous n'avez encore jamais payé @bob (Bob) : vérifiez que c'est bien cette personne."
     )
     assert [label for label, _ in card.buttons] == ["Confirmer", "Annuler"]
 

@@ -34,14 +34,17 @@ def ref_on(card) -> str:
         (
             "en",
             "Send <b>8.00 USD</b> to @bob — <i>film</i>?\n"
-            "The money is reserved until you confirm (expires in 5 min).",
+            "The money is reserved until you confirm (expires in 5 min).\n"
+            "⚠️ You've never paid @bob (Bob): check it's them.",
             "Cancelled: you didn't send <b>8.00 USD</b> to @bob — <i>film</i>; "
             "the reserved money is back in your balance.",
         ),
         (
             "fr",
             "Envoyer <b>8,00 USD</b> à @bob — <i>film</i> ?\n"
-            "L'argent est réservé jusqu'à votre confirmation (expire dans 5 min).",
+            "L'argent est réservé jusqu'à votre confirmation (expire dans 5 min).\n"
+            "⚠️ Vous n'avez encore jamais payé @bob (Bob) : vérifiez que c'est bien cette "
+            "personne.",
             "Annulé : vous n'avez pas envoyé <b>8,00 USD</b> à @bob — <i>film</i> ; "
             "l'argent réservé est de retour sur votre solde.",
         ),
@@ -166,9 +169,10 @@ async def test_send_again_shows_a_new_card_and_pays_only_once_confirmed(bot: Cha
     await bot.press(alice, receipt, "Send again")
     card = bot.last(alice)
     assert card.method == "sendMessage"
-    assert card.text == (
+    assert card.text == (  # a repeat within two minutes: said, once bob is known
         "Send <b>5.00 USD</b> to @bob — <i>film</i>?\n"
-        "The money is reserved until you confirm (expires in 5 min)."
+        "The money is reserved until you confirm (expires in 5 min).\n"
+        "⚠️ You just sent them this same amount: is this a second payment?"
     )
     assert await bot.balances(alice, bob) == [4_000, 1_500]  # held, not sent
     assert await bot.held(alice) == 500

@@ -41,7 +41,8 @@ async def test_alice_sends_bob_12_50_with_a_note_in_private(bot: ChatBot) -> Non
     assert card.method == "sendMessage"
     assert card.text == (
         "Send <b>12.50 USD</b> to @bob — <i>lunch with friends</i>?\n"
-        "The money is reserved until you confirm (expires in 5 min)."
+        "The money is reserved until you confirm (expires in 5 min).\n"
+        "⚠️ You've never paid @bob (Bob): check it's them."
     )
     assert card_buttons(card) == ["Confirm", "Cancel"]
     assert [data[:4] for _, data in card.buttons] == ["p:c:", "p:x:"]
