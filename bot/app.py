@@ -43,6 +43,7 @@ from bot import (
     requests_view,
     send,
     start,
+    statement,
 )
 from bot import request as payment_request
 from bot.settings import Settings
@@ -63,6 +64,7 @@ FEATURES: tuple[ModuleType, ...] = (
     cards,
     receipts,
     history,
+    statement,
     language,
     admin,
     chat,

@@ -35,6 +35,8 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None  # what the fake answered (the Message dict for sendMessage)
+    # Uploaded files (sendDocument): part name -> (file name, content bytes, mime type).
+    files: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chat_id(self) -> int | None:
@@ -91,6 +93,8 @@ class RecordingRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
         call = Call(api_method, params)
+        if request_data is not None:
+            call.files = dict(request_data.multipart_data)
         if self.record:
             self.calls.append(call)
         failure = self.fail_next.pop(api_method, None)
@@ -107,7 +111,7 @@ class RecordingRequest(BaseRequest):
             return BOT_USER
         if method == "getUpdates":
             return []
-        if method in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
+        if method in {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument"}:
             if method != "sendMessage" and "inline_message_id" in params:
                 return True
             chat_id = int(params["chat_id"])

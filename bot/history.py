@@ -29,7 +29,7 @@ from ledger import HistoryItem, Ledger
 
 COMMANDS = [("history", "menu.history")]
 
-PAGE_SIZE = 5
+PAGE_SIZE = 10
 PREFIX = buttons.HISTORY_PAGE
 _OFFSET = re.compile(r"h:(0|[1-9][0-9]{0,5})")
 
@@ -73,9 +73,11 @@ async def _line(ledger: Ledger, item: HistoryItem, reader: str) -> str:
         notes.append(t(reader, f"history.kind.{transfer.kind}"))
     if transfer.state != "posted":
         notes.append(t(reader, f"history.state.{transfer.state}"))
+    # Money that never moved (a cancelled or expired card) is not shown as money that left.
+    shape = item.direction if transfer.state in ("posted", "pending") else "unsent"
     return t(
         reader,
-        f"history.{item.direction}",
+        f"history.{shape}",
         amount=money(reader, transfer.amount, ledger.currency),
         who=who(other, reader),
         memo=memo(transfer.memo),

@@ -92,4 +92,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "Envoyez une nouvelle /request si besoin.",
     },
     "send.skip_note_button": {"en": "Skip note", "fr": "Pas de note"},
+    # --- /statement ---
+    "menu.statement": {"en": "A month's statement (CSV)", "fr": "Relevé du mois (CSV)"},
+    "statement.bad_month": {
+        "en": "“{text}” is not a month. Write it like <code>/statement 2026-11</code>, or "
+        "just /statement for this month.",
+        "fr": "« {text} » n'est pas un mois. Écrivez-le comme <code>/statement 2026-11</code>, "
+        "ou simplement /statement pour ce mois-ci.",
+    },
+    "statement.caption": {
+        "en": "Your statement for {month}: {count} transfer(s), amounts in {currency}.",
+        "fr": "Votre relevé de {month} : {count} transfert(s), montants en {currency}.",
+    },
+    "statement.filename": {"en": "statement-{month}.csv", "fr": "releve-{month}.csv"},
+    "statement.column.date": {"en": "Date (UTC)", "fr": "Date (UTC)"},
+    "statement.column.reference": {"en": "Reference", "fr": "Référence"},
+    "statement.column.counterparty": {"en": "With", "fr": "Avec"},
+    "statement.column.amount": {"en": "Amount", "fr": "Montant"},
+    "statement.column.note": {"en": "Note", "fr": "Note"},
+    "statement.column.state": {"en": "State", "fr": "État"},
+    "statement.state.posted": {"en": "paid", "fr": "payé"},
+    "statement.state.pending": {"en": "reserved", "fr": "réservé"},
+    "statement.state.voided": {"en": "cancelled", "fr": "annulé"},
+    "statement.state.expired": {"en": "expired", "fr": "expiré"},
+    "statement.sent_privately": {
+        "en": "I've sent you your statement in a private message.",
+        "fr": "Je vous ai envoyé votre relevé en message privé.",
+    },
 }
