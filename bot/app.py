@@ -44,6 +44,7 @@ from bot import (
     send,
     start,
     statement,
+    texts,
 )
 from bot import request as payment_request
 from bot.settings import Settings
@@ -125,6 +126,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = _build_quietly(builder)
     application.bot_data["settings"] = settings
+    texts.support_contact = settings.support_contact  # one per process, as the settings
     application.bot_data["clock"] = clock
     if ledger is not None:
         application.bot_data["ledger"] = ledger

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     hold_expiry_seconds: int = Field(300, ge=10, le=86_400)
     # How long a payment request stays open when nobody answers it (1 minute to 90 days).
     request_expiry_seconds: int = Field(604_800, ge=60, le=7_776_000)
+    # Whom users are told to contact about their account ("@xmoney_help", an e-mail address);
+    # empty: "the team that runs this bot".
+    support_contact: str = Field("", max_length=100)
     sweep_interval_seconds: int = Field(30, ge=1, le=3_600)
     # Payment commands a user may issue per minute before being asked to slow down.
     rate_limit_per_minute: int = Field(20, ge=1, le=10_000)

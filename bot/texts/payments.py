@@ -97,20 +97,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Seule la personne qui paie peut appuyer sur ces boutons.",
     },
     "card.request_closed": {
-        "en": "This request was declined already, so nothing was paid; the held money is released.",
+        "en": "This request was declined already, so nothing was paid; the reserved money is "
+        "released.",
         "fr": "Cette demande a déjà été refusée, rien n'a donc été payé ; l'argent réservé "
         "est libéré.",
     },
     "card.confirm_unavailable": {
-        "en": "Not confirmed yet: I can't reach the ledger. Press Confirm again in a moment; "
+        "en": "Not confirmed yet: I can't reach the payment service. Press Confirm again in a "
+        "moment; "
         "the payment will go through at most once.",
-        "fr": "Pas encore confirmé : je n'arrive pas à joindre le registre. Appuyez de nouveau "
+        "fr": "Pas encore confirmé : je n'arrive pas à joindre le service de paiement. Appuyez "
+        "de nouveau "
         "sur Confirmer dans un instant ; le paiement ne passera qu'une seule fois.",
     },
     "card.cancel_unavailable": {
-        "en": "Not cancelled yet: I can't reach the ledger. Press Cancel again in a moment; "
-        "otherwise the held money is released when the card expires.",
-        "fr": "Pas encore annulé : je n'arrive pas à joindre le registre. Appuyez de nouveau "
+        "en": "Not cancelled yet: I can't reach the payment service. Press Cancel again in a "
+        "moment; otherwise the reserved money is released when the card expires.",
+        "fr": "Pas encore annulé : je n'arrive pas à joindre le service de paiement. Appuyez "
+        "de nouveau "
         "sur Annuler dans un instant ; sinon l'argent réservé sera libéré à l'expiration.",
     },
     "card.confirmed_answer": {"en": "Payment sent.", "fr": "Paiement envoyé."},
@@ -206,7 +210,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "request.outcome.released": {
         "en": "The payment for your request to {payer} for <b>{amount}</b>{memo} was cancelled: "
-        "the money held for it was released and nothing was paid.",
+        "the money reserved for it was released and nothing was paid.",
         "fr": "Le paiement de votre demande de <b>{amount}</b>{memo} à {payer} a été annulé : "
         "l'argent réservé a été libéré et rien n'a été payé.",
     },

@@ -119,4 +119,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I've sent you your statement in a private message.",
         "fr": "Je vous ai envoyé votre relevé en message privé.",
     },
+    "support.default": {
+        "en": "the team that runs this bot",
+        "fr": "l'équipe qui gère ce bot",
+    },
 }

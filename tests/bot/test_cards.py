@@ -433,8 +433,8 @@ async def test_confirm_while_the_ledger_is_unreachable_can_be_pressed_again(
     await bot.press(alice, card, "Confirm")
     assert bot.answer().params == {
         "callback_query_id": "1",
-        "text": "Not confirmed yet: I can't reach the ledger. Press Confirm again in a moment; "
-        "the payment will go through at most once.",
+        "text": "Not confirmed yet: I can't reach the payment service. Press Confirm again "
+        "in a moment; the payment will go through at most once.",
         "show_alert": True,
     }
     assert await bot.balances(alice, bob) == [4_000, 0]
@@ -459,7 +459,7 @@ async def test_a_send_while_the_ledger_is_unreachable_holds_nothing(
     await bot.send(alice, "/send @bob 10")
 
     assert bot.last(alice).text == (
-        "I can't reach the ledger right now, so nothing happened and nothing was charged. "
+        "I can't reach the payment service right now, so nothing happened and nothing was charged. "
         "Try again in a moment."
     )
     assert await bot.books() == before

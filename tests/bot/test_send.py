@@ -200,7 +200,7 @@ async def test_editing_a_send_message_does_not_send_again(bot: ChatBot) -> None:
         ("/send @bob 5 " + "x" * 201, "The note can be at most 200 characters."),
         (
             "/send @nobody_here 5",
-            f"I don't know @nobody_here yet. Ask them to start me with this link, then try "
+            f"I don't know @nobody_here yet. Ask them to open X Money with this link, then try "
             f"again: {ALICES_INVITE}",
         ),
     ],
@@ -338,7 +338,7 @@ async def test_frozen_accounts_can_neither_send_nor_receive(bot: ChatBot) -> Non
     before = await bot.books()
     await bot.send(bob, "/send @alice 1")
     assert bot.last(bob).text == (
-        "Your account is frozen, so you can't send money. Contact the operators."
+        "Your account is frozen, so you can't send money. Contact the team that runs this bot."
     )
     assert await bot.books() == before
     assert carol  # carol is untouched by bob's freeze

@@ -30,17 +30,17 @@ from tests.hardening.chat_checks import assert_clear
 from tests.hardening.tcp_proxy import TcpProxy
 
 NOT_CONFIRMED = (
-    "Not confirmed yet: I can't reach the ledger. Press Confirm again in a moment; "
+    "Not confirmed yet: I can't reach the payment service. Press Confirm again in a moment; "
     "the payment will go through at most once."
 )
 # When the database is gone before the press can even be read, the global error handler
 # answers the press (an alert) with this.
 UNREACHABLE = (
-    "I can't reach the ledger right now, so this did not go through. "
+    "I can't reach the payment service right now, so this did not go through. "
     "Nothing was charged; try again in a moment."
 )
 NOTHING_CHARGED = (
-    "I can't reach the ledger right now, so nothing happened and nothing was charged. "
+    "I can't reach the payment service right now, so nothing happened and nothing was charged. "
     "Try again in a moment."
 )
 
