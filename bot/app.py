@@ -45,6 +45,7 @@ from bot import (
     start,
     statement,
     texts,
+    timezone,
 )
 from bot import request as payment_request
 from bot.settings import Settings
@@ -67,6 +68,7 @@ FEATURES: tuple[ModuleType, ...] = (
     history,
     statement,
     language,
+    timezone,
     admin,
     chat,
 )

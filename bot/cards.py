@@ -38,7 +38,7 @@ from bot.common import (
 )
 from bot.outbox import deliver, payments_of
 from bot.people import check_recipient
-from bot.render import memo, minutes, money, when, who
+from bot.render import local_time, memo, minutes, money, who
 from bot.texts import t
 from ledger import Card, Currency, Ledger, Person, Transfer
 from ledger.errors import (
@@ -124,7 +124,7 @@ async def card_text(
         recipient=who(recipient, reader),
         memo=memo(transfer.memo),
         ref=transfer.ref,
-        when=when(reader, settled),
+        when=local_time(reader, settled, sender.time_zone if sender else None),
         minutes=minutes(int((transfer.expires_at - transfer.created_at).total_seconds()))
         if transfer.expires_at
         else 0,

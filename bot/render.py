@@ -9,6 +9,9 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_skeleton, format_time
 
 from bot.texts import Html, t
 from ledger import Currency, Person, format_amount
@@ -40,6 +43,24 @@ def when(lang: str, moment: datetime) -> str:
     if lang == "fr":
         return moment.strftime("%d/%m/%Y %H:%M UTC")
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A time zone by its IANA name; UTC for None or a name this system does not know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(lang: str, moment: datetime, time_zone: str | None = None) -> str:
+    """A date and time the way ``lang`` writes them (CLDR, by Babel), in ``time_zone``
+    (a person's /timezone; UTC by default), named after it: "Nov 22, 2026, 12:00 PM UTC",
+    "22 nov. 2026, 13:00 Europe/Paris"."""
+    tz = zone(time_zone)
+    date = format_skeleton("yMMMd", moment, tzinfo=tz, locale=lang)
+    time = format_time(moment, "short", tzinfo=tz, locale=lang)
+    return f"{date}, {time} {tz.key}"
 
 
 def minutes(seconds: int) -> int:

@@ -31,7 +31,7 @@ from bot.common import (
 )
 from bot.outbox import payments_of
 from bot.people import language_for, registered_sender
-from bot.render import memo, money, when, who
+from bot.render import local_time, memo, money, who
 from bot.texts import t
 from ledger import Currency, PaymentRequest
 from ledger.errors import LedgerError, NotYours, RequestClosed, TransferNotFound
@@ -47,12 +47,14 @@ async def render(context: Context, person_id: int, reader: str) -> tuple[str, Ma
     ledger = ledger_of(context)
     currency = ledger.currency
     open_ = await ledger.requests.open_of(person_id)
+    me = await ledger.directory.get(person_id)
+    time_zone = me.time_zone if me else None
     if not open_:
         return t(reader, "requests.none"), None
     lines, rows = [t(reader, "requests.title")], []
     for asked in open_:
         amount = money(reader, asked.amount, currency)
-        until = when(reader, asked.expires_at) if asked.expires_at else "—"
+        until = local_time(reader, asked.expires_at, time_zone) if asked.expires_at else "—"
         if asked.requester_id == person_id:
             other = who(await ledger.directory.get(asked.payer_id), reader)
             lines.append(

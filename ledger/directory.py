@@ -18,7 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ledger.db import Database
 from ledger.models import to_micros
 
-_COLS = "id, display_username, first_name, last_name, language_code, language, is_bot, registered"
+_COLS = (
+    "id, display_username, first_name, last_name, language_code, language, is_bot, registered, "
+    "time_zone"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,7 @@ class Person:
     language: str | None = None  # chosen with /language; overrides language_code
     is_bot: bool = False
     registered: bool = False  # has started the bot
+    time_zone: str | None = None  # an IANA name chosen with /timezone; None: UTC
 
     @property
     def name(self) -> str:
@@ -42,13 +46,14 @@ class Person:
 
 _UPSERT = (
     "INSERT INTO users (id, username, display_username, first_name, last_name, "
-    "language_code, language, is_bot, registered, created_at, updated_at) "
-    "VALUES (:id, :u, :du, :fn, :ln, :lc, :lang, :bot, :reg, :now, :now) "
+    "language_code, language, is_bot, registered, time_zone, created_at, updated_at) "
+    "VALUES (:id, :u, :du, :fn, :ln, :lc, :lang, :bot, :reg, :tz, :now, :now) "
     "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
     "display_username = excluded.display_username, "
     "first_name = excluded.first_name, last_name = excluded.last_name, "
     "language_code = excluded.language_code, language = excluded.language, "
     "is_bot = excluded.is_bot, registered = excluded.registered, "
+    "time_zone = excluded.time_zone, "
     "updated_at = excluded.updated_at"
 )
 
@@ -61,7 +66,9 @@ def _username_taken(error: BaseException) -> bool:
 
 
 def _person(row: Sequence[Any]) -> Person:
-    return Person(row[0], row[1], row[2] or "", row[3], row[4], row[5], bool(row[6]), bool(row[7]))
+    return Person(
+        row[0], row[1], row[2] or "", row[3], row[4], row[5], bool(row[6]), bool(row[7]), row[8]
+    )
 
 
 def normalize_username(username: str) -> str:
@@ -89,6 +96,7 @@ class Directory:
             person,
             language=known.language if known else None,
             registered=known.registered if known else False,
+            time_zone=known.time_zone if known else None,
         )
         await self._save(merged)
         return merged
@@ -108,6 +116,12 @@ class Directory:
         if known is None:
             return
         await self._save(replace(known, language=language))
+
+    async def set_time_zone(self, user_id: int, time_zone: str | None) -> None:
+        known = await self.get(user_id)
+        if known is None:
+            return
+        await self._save(replace(known, time_zone=time_zone))
 
     async def get(self, user_id: int) -> Person | None:
         if user_id in self._cache:
@@ -157,6 +171,7 @@ class Directory:
             "lang": person.language,
             "bot": person.is_bot,
             "reg": person.registered,
+            "tz": person.time_zone,
             "now": to_micros(self.clock()),
         }
 

@@ -123,4 +123,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "the team that runs this bot",
         "fr": "l'équipe qui gère ce bot",
     },
+    # --- /timezone ---
+    "menu.timezone": {"en": "Your time zone", "fr": "Votre fuseau horaire"},
+    "timezone.current": {
+        "en": "Times are shown in {zone}. Change it with <code>/timezone Europe/Paris</code> "
+        "(any IANA name, or UTC).",
+        "fr": "Les heures sont affichées en {zone}. Changez-le avec "
+        "<code>/timezone Europe/Paris</code> (tout nom IANA, ou UTC).",
+    },
+    "timezone.set": {
+        "en": "Time zone set: {zone}. It is now {now}.",
+        "fr": "Fuseau horaire choisi : {zone}. Il est {now}.",
+    },
+    "timezone.unknown": {
+        "en": "I don't know the time zone “{text}”. Write it like "
+        "<code>/timezone Europe/Paris</code> or <code>/timezone America/New_York</code>.",
+        "fr": "Je ne connais pas le fuseau horaire « {text} ». Écrivez-le comme "
+        "<code>/timezone Europe/Paris</code> ou <code>/timezone America/Montreal</code>.",
+    },
 }

@@ -52,7 +52,7 @@ async def test_confirm_in_private_turns_the_card_into_a_receipt_and_tells_bob(
     assert receipt.params["message_id"] == card.result["message_id"]
     assert receipt.text == (
         "✅ You paid <b>12.50 USD</b> to @bob — <i>lunch</i>\n"
-        "Paid on 2026-11-22 12:00 UTC\n"
+        "Paid on Nov 22, 2026, 12:00\u202fPM UTC\n"
         f"Reference: <code>{ref}</code>\n\n"
         "Your balance: <b>37.50 USD</b>"
     )

@@ -34,7 +34,7 @@ async def test_alice_pages_through_her_history(bot: ChatBot) -> None:
     lines = first.text.split("\n\n")
     assert lines[0] == "<b>Your transfers 1–10</b>"
     assert lines[1].startswith("↗️ <b>−12.00 USD</b> to @bob — <i>round 12</i>\n<code>")
-    assert lines[1].endswith(" · 2026-11-22 12:00 UTC")
+    assert lines[1].endswith(" · Nov 22, 2026, 12:00\u202fPM UTC")
     assert [line.split("</b>")[0] for line in lines[1:]] == [
         f"↗️ <b>−{n}.00 USD" for n in range(12, 2, -1)
     ]

@@ -72,14 +72,14 @@ async def test_in_private_alices_card_speaks_to_her(
             "@alice pays @bob <b>8.00 USD</b> — <i>film</i>\n"
             "The money is reserved until @alice confirms (expires in 5 min).",
             "✅ @alice paid @bob <b>8.00 USD</b> — <i>film</i>\n"
-            "Paid on 2026-11-22 12:00 UTC\nReference: <code>{ref}</code>",
+            "Paid on Nov 22, 2026, 12:00\u202fPM UTC\nReference: <code>{ref}</code>",
         ),
         (
             "fr",
             "@alice paie <b>8,00 USD</b> à @bob — <i>film</i>\n"
             "L'argent est réservé jusqu'à la confirmation de @alice (expire dans 5 min).",
             "✅ @alice a payé <b>8,00 USD</b> à @bob — <i>film</i>\n"
-            "Payé le 22/11/2026 12:00 UTC\nRéférence : <code>{ref}</code>",
+            "Payé le 22 nov. 2026, 12:00 UTC\nRéférence : <code>{ref}</code>",
         ),
     ],
 )
@@ -130,7 +130,7 @@ async def test_alices_receipt_shows_when_and_what_is_still_reserved(bot: ChatBot
     receipt = bot.last(alice)
     assert receipt.text == (
         "✅ You paid <b>5.00 USD</b> to @bob — <i>film</i>\n"
-        "Paid on 2026-11-22 12:01 UTC\n"
+        "Paid on Nov 22, 2026, 12:01\u202fPM UTC\n"
         f"Reference: <code>{ref}</code>\n\n"
         "Your balance: <b>25.00 USD</b> available, 20.00 USD reserved for payments waiting "
         "for confirmation"

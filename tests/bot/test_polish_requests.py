@@ -29,7 +29,8 @@ async def test_requests_lists_what_alice_asked_and_what_bob_is_asked(bot: ChatBo
     mine = bot.last(alice)
     assert mine.text == (
         "<b>Open requests</b>\n"
-        "• You asked @bob for <b>20.00 USD</b> — <i>dinner</i> (open until 2026-11-29 12:00 UTC)"
+        "• You asked @bob for <b>20.00 USD</b> — <i>dinner</i> "
+        "(open until Nov 29, 2026, 12:00\u202fPM UTC)"
     )
     assert labels(mine) == ["Remind @bob", "Withdraw 20.00 USD"]
 
@@ -37,7 +38,8 @@ async def test_requests_lists_what_alice_asked_and_what_bob_is_asked(bot: ChatBo
     theirs = bot.last(bob)
     assert theirs.text == (
         "<b>Open requests</b>\n"
-        "• @alice asks you for <b>20.00 USD</b> — <i>dinner</i> (open until 2026-11-29 12:00 UTC)"
+        "• @alice asks you for <b>20.00 USD</b> — <i>dinner</i> "
+        "(open until Nov 29, 2026, 12:00\u202fPM UTC)"
     )
     assert labels(theirs) == ["Pay 20.00 USD", "Decline"]
     await bot.press(bob, theirs, "Pay")
@@ -58,7 +60,7 @@ async def test_requests_in_french(bot: ChatBot) -> None:
     assert mine.text == (
         "<b>Demandes en cours</b>\n"
         "• Vous avez demandé <b>20,00 USD</b> à @bob — <i>dinner</i> "
-        "(ouverte jusqu'au 29/11/2026 12:00 UTC)"
+        "(ouverte jusqu'au 29 nov. 2026, 12:00 UTC)"
     )
     assert labels(mine) == ["Relancer @bob", "Retirer 20,00 USD"]
 

@@ -8,7 +8,7 @@ A hold made to pay a request no longer settles it unless posted (``sql_0010``). 
 gets its own expiry (``expires_at``, set at creation from ``REQUEST_EXPIRY_SECONDS``; NULL
 for requests made before, which never lapse by themselves) and the time its requester last
 reminded the payer (``reminded_at``), so a reminder goes at most once a day whichever worker
-takes it.
+takes it. People get a time zone (``users.time_zone``, ``/timezone``; NULL is UTC).
 """
 
 from collections.abc import Sequence
@@ -31,6 +31,9 @@ def upgrade() -> None:
     for column in ("expires_at", "reminded_at"):
         if column not in existing:  # (on SQLite a downgrade leaves them in place)
             op.execute(f"ALTER TABLE payment_requests ADD COLUMN {column} BIGINT")
+    # Each person's time zone for the times the bot shows them (/timezone; NULL: UTC).
+    if "time_zone" not in {c["name"] for c in sa.inspect(bind).get_columns("users")}:
+        op.execute("ALTER TABLE users ADD COLUMN time_zone VARCHAR(64)")
     op.create_index(
         "ix_payment_requests_open_expiry",
         "payment_requests",
@@ -47,4 +50,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE payment_requests DROP COLUMN reminded_at")
         op.execute("ALTER TABLE payment_requests DROP COLUMN expires_at")
+        op.execute("ALTER TABLE users DROP COLUMN time_zone")
     # SQLite: the columns stay, unread, as the 0007 downgrade does for transfers.request_id.
