@@ -132,7 +132,7 @@ def run(settings: Settings) -> None:
     """Build the Application and run it in the configured mode until a stop signal."""
     from bot.app import build_application
 
-    application = build_application(settings)
+    application = build_application(settings, migrate=False)  # the preflight migrated
     log.info("starting in %s mode", settings.mode)
     if settings.mode == "webhook":
         from bot.webhook import run_webhook

@@ -16,6 +16,7 @@ from bot.common import Context, Refusal, lang, ledger_of
 from bot.people import USERNAME, by_user, quoted, reply_author
 from bot.texts import Html, t
 from ledger import Person, Transfer, parse_amount, split_amount
+from ledger.models import AMOUNT_MAX
 from ledger.payments.service import check_note
 
 REF = re.compile(r"[0-9A-Za-z]{4,16}")
@@ -117,7 +118,8 @@ def amount_of(context: Context, text: str, usage: str) -> tuple[int, str]:
     written, rest = split_amount(text)
     if written is None:
         raise Refusal(usage)
-    amount = parse_amount(written, ledger_of(context).currency)
+    # Past the ledger's cap on one amount it is refused here, before any confirmation card.
+    amount = parse_amount(written, ledger_of(context).currency, maximum=AMOUNT_MAX)
     after, _ = split(rest)
     if after is not None and _BARE_NUMBER.fullmatch(after):
         raise Refusal(

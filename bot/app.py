@@ -23,7 +23,7 @@ from types import ModuleType
 from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import (
@@ -48,6 +48,7 @@ from bot import (
     timezone,
 )
 from bot import request as payment_request
+from bot.flood import Outgoing, PerUserOrder
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from ledger import Ledger, Limits, utcnow
@@ -80,34 +81,38 @@ def build_application(
     ledger: Ledger | None = None,
     request: BaseRequest | None = None,
     clock: Callable[[], datetime] | None = None,
-    rate_limiter: bool = True,
+    migrate: bool = True,
 ) -> Application:
     """The bot, ready for run_polling / a webhook / process_update.
 
     Without ``ledger`` one is opened from ``settings.database_url`` in post_init (migrations
-    applied) and closed in post_shutdown. ``request`` replaces PTB's HTTP layer (tests).
+    applied unless ``migrate`` is False: ``python -m bot`` applied them before starting) and
+    closed in post_shutdown; its clock is then the database's, and so is the bot's.
+    ``request`` replaces PTB's HTTP layer (tests); ``clock`` the time (tests move it).
     """
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    clock = clock or utcnow
 
     async def post_init(application: Application) -> None:
         if "ledger" not in application.bot_data:
-            application.bot_data["ledger"] = await Ledger.open(
+            ledger = await Ledger.open(
                 settings.database_url,
                 settings.currency,
+                migrate=migrate,
                 clock=clock,
                 default_limits=Limits(settings.max_transfer_minor, settings.daily_limit_minor),
                 sqlite_synchronous=settings.sqlite_synchronous,
             )
+            application.bot_data["ledger"] = ledger
+            application.bot_data["clock"] = ledger.clock
             application.bot_data["owns_ledger"] = True
         await startup(application)
 
     async def post_shutdown(application: Application) -> None:
+        await application.bot_data["outgoing"].drain()
         if application.bot_data.get("owns_ledger"):
             await application.bot_data["ledger"].close()
 
-    # Its bot's type changes with the rate limiter below (ExtBot[None] or ExtBot[dict]).
     builder: ApplicationBuilder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
@@ -124,12 +129,15 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    # Updates run concurrently, each user's in order (bot.flood.PerUserOrder). No rate
+    # limiter: it would make handlers wait for Telegram's flood limits; what may go out
+    # later goes through bot.common.post, queued per chat and sent at the chat's pace.
+    builder = builder.concurrent_updates(PerUserOrder(settings.concurrent_updates))
     application = _build_quietly(builder)
+    application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings
     texts.support_contact = settings.support_contact  # one per process, as the settings
-    application.bot_data["clock"] = clock
+    application.bot_data["clock"] = clock or (ledger.clock if ledger is not None else utcnow)
     if ledger is not None:
         application.bot_data["ledger"] = ledger
     for feature in FEATURES:
@@ -166,7 +174,12 @@ def _build_quietly(builder: ApplicationBuilder) -> Application:
 
 
 async def startup(application: Application) -> None:
-    """Once the bot is up: release holds left overdue by the last run, set the command menus."""
+    """Once the bot is up: put the welcome cap in the database, release holds left overdue
+    by the last run, set the command menus."""
+    settings: Settings = application.bot_data["settings"]
+    # In the database, where the trigger counting welcome credits reads it: every process
+    # shares the day's count, and the last one started sets the cap.
+    await application.bot_data["ledger"].set_welcome_daily_cap(settings.welcome_credit_daily_cap)
     try:
         await cards.sweep(application)
     except Exception:  # the periodic sweeper will try again
@@ -175,7 +188,6 @@ async def startup(application: Application) -> None:
         await outbox.deliver_stale(application)
     except Exception:  # the periodic delivery will try again
         log.exception("startup outbox delivery failed")
-    settings: Settings = application.bot_data["settings"]
     try:
         await set_command_menus(
             application.bot,

@@ -19,18 +19,24 @@ started afresh with the durability under test (FULL, the program's default) and 
 warmed with everyone. Per-user rate limiting is raised to its maximum: simulated users pay far
 faster than people do. Then, at each ``--concurrency`` (asyncio tasks calling
 ``process_update``), echo, floor and bot take turns in ``--rounds`` slices among the first
-``--users``, and a ``ratio`` line gives the cost of one payment in echo updates (target: at
-most 4), by rate and by this process's CPU per op. Last, the memory phase: payments among all
-``--memory-users``, then the peak resident memory of the process (``ru_maxrss``, everything
-this run held included; target: under 150 MB). A ``books`` line checks that every payment
-counted was posted once and the ledger balances. Output: one JSON line per result (the keys of
-``python -m ledger.bench``), a summary on stderr.
+``--users``, and ``ratio`` lines give, by rate and by this process's CPU per op, the floor and
+one payment in echo updates (``payment/echo_update``, target: at most 4) and one payment in
+PTB floors (``payment/floor``, targets: at most 2.5 at one payment in flight, 1.6 at 8).
+Last, the memory phase: payments among all ``--memory-users``, then the peak resident memory
+of the process (``ru_maxrss``, everything this run held included; target: under 150 MB). A
+``books`` line checks that every payment counted was posted once and the ledger balances.
+Output: one JSON line per result (the keys of ``python -m ledger.bench``), a summary on stderr.
+
+``--workers N --database postgresql`` measures instead complete payments through N real
+``python -m bot`` processes in webhook mode over HTTP, against one of them: see
+``bot.bench_workers``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import random
@@ -69,8 +75,12 @@ TOKEN = "123456:BENCH-token"
 FIRST_USER_ID = 50_000_000
 FUNDS = 10**8  # minor units per user: a payment is 1.00, nobody runs dry
 AMOUNT = "1.00"
-RATIO_TARGET = 4.0  # a complete payment costs at most this many echo updates
+RATIO_TARGET = 4.0  # a complete payment costs at most this many echo updates (issue 7)
+# ... and at most this many PTB floors, by concurrency (issue 12); none at other concurrencies.
+FLOOR_TARGETS = {1: 2.5, 8: 1.6}
 RSS_TARGET_MB = 150.0
+STRANGERS_TARGET_MB = 30.0  # growth over the idle process after --strangers people
+STRANGERS_AT_ONCE = 8  # strangers whose command runs at the same time
 SETUP_CONCURRENCY = 8
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 PAID = plain(t("en", "card.confirmed_answer"))
@@ -165,9 +175,7 @@ async def open_ledger(settings: Settings, sqlite_synchronous: str) -> Ledger:
 async def register_all(settings: Settings, ledger: Ledger, users: list[dict[str, Any]]) -> None:
     """Each user sends /start to a bot of its own (setup); each is then funded."""
     api = CountingRequest()
-    driver = Driver(
-        build_application(settings, ledger=ledger, request=api, rate_limiter=False), api
-    )
+    driver = Driver(build_application(settings, ledger=ledger, request=api), api)
     gate = asyncio.Semaphore(SETUP_CONCURRENCY)
 
     async def register(user: dict[str, Any]) -> None:
@@ -209,7 +217,7 @@ async def payment_bot(
             await ledger.directory.get(user["id"])
             await ledger.account_of(user["id"])
         api = CountingRequest()
-        app = build_application(settings, ledger=ledger, request=api, rate_limiter=False)
+        app = build_application(settings, ledger=ledger, request=api)
         driver = Driver(app, api)
         async with running(app):
             yield driver
@@ -231,13 +239,7 @@ def payment_op(driver: Driver, users: list[dict[str, Any]]) -> Callable[[random.
             card = driver.api.cards.pop(sender["id"], None)
             if card is None:
                 raise BenchFailure("no confirmation card")
-            data = next(
-                button["callback_data"]
-                for row in card["reply_markup"]["inline_keyboard"]
-                for button in row
-                if button.get("callback_data", "").startswith(CONFIRM)
-            )
-            press = driver.tg.callback(sender, data, card)
+            press = driver.tg.callback(sender, confirm_data(card), card)
             await driver.deliver(press)
             if driver.api.answer_texts.pop(press["callback_query"]["id"], None) != PAID:
                 raise BenchFailure("Confirm was not answered with the payment sent")
@@ -246,6 +248,16 @@ def payment_op(driver: Driver, users: list[dict[str, Any]]) -> Callable[[random.
             idle.append(sender)
 
     return pay
+
+
+def confirm_data(card: dict[str, Any]) -> str:
+    """The callback data of the Confirm button of ``card`` (the sendMessage's answer)."""
+    return next(
+        button["callback_data"]
+        for row in card["reply_markup"]["inline_keyboard"]
+        for button in row
+        if button.get("callback_data", "").startswith(CONFIRM)
+    )
 
 
 @asynccontextmanager
@@ -359,7 +371,9 @@ async def bench(report: Report, options: argparse.Namespace, database: Database)
         await throughput(report, options, database.name, drivers, everyone[: options.users])
         if options.memory_users:
             await memory(report, options, database.name, bot, everyone[: options.memory_users])
-        await check_books(report, bot, funded=len(everyone))
+        if options.strangers:
+            await strangers(report, options, database.name, bot)
+        await check_books(report, bot.app.bot_data["ledger"], bot.paid, funded=len(everyone))
 
 
 async def throughput(
@@ -443,15 +457,64 @@ async def memory(
     report.misses += not met
 
 
-async def check_books(report: Report, bot: Driver, funded: int) -> None:
-    """Every payment counted was posted once, none is left on hold, and the books balance."""
-    books = await bot.app.bot_data["ledger"].verify()
+async def strangers(
+    report: Report, options: argparse.Namespace, database: str, bot: Driver
+) -> None:
+    """``--strangers`` people the bot never met each send one command (/help): what the
+    process keeps of them is its memory growth over the idle process (target: at most
+    STRANGERS_TARGET_MB), since nothing about a person may outlive their update."""
+    gc.collect()
+    idle = current_rss_mb()
+    first = FIRST_USER_ID + 10_000_000
+
+    async def one(n: int) -> None:
+        await bot.say(
+            Telegram.user(first + n, f"stranger{n}", f"S{n}", language_code="en"), "/help"
+        )
+
+    started = time.perf_counter()
+    for batch in range(0, options.strangers, STRANGERS_AT_ONCE):
+        end = min(options.strangers, batch + STRANGERS_AT_ONCE)
+        await asyncio.gather(*(one(n) for n in range(batch, end)))
+    gc.collect()
+    after = current_rss_mb()
+    if idle is None or after is None:
+        report.note("RSS per stranger: not measurable here (no /proc)")
+        return
+    growth = after - idle
+    met = growth <= STRANGERS_TARGET_MB and not bot.errors
+    report.emit(
+        {
+            "info": "strangers",
+            "database": database,
+            "strangers": options.strangers,
+            "rss_idle_mb": round(idle, 1),
+            "rss_after_mb": round(after, 1),
+            "growth_mb": round(growth, 1),
+            "seconds": round(time.perf_counter() - started, 1),
+            "errors": dict(bot.errors),
+            "target_mb": STRANGERS_TARGET_MB,
+            "met": met,
+        }
+    )
+    report.note(
+        f"RSS after {options.strangers} strangers each sent one command: {growth:+.1f} MB over "
+        f"the idle process (target at most +{STRANGERS_TARGET_MB:g})  " + ("ok" if met else "MISS")
+    )
+    bot.errors.clear()
+    report.misses += not met
+
+
+async def check_books(report: Report, ledger: Ledger, paid: int, funded: int) -> None:
+    """Every payment counted (``paid``) was posted once, none is left on hold, and the books
+    balance."""
+    books = await ledger.verify()
     posted = books.transfers_checked - funded  # one credit per user, then the payments
-    ok = books.ok and posted == bot.paid and books.pending_transfers == 0
+    ok = books.ok and posted == paid and books.pending_transfers == 0
     report.emit(
         {
             "info": "books",
-            "payments_counted": bot.paid,
+            "payments_counted": paid,
             "payments_in_ledger": posted,
             "pending": books.pending_transfers,
             "balanced": books.ok,
@@ -459,7 +522,7 @@ async def check_books(report: Report, bot: Driver, funded: int) -> None:
         }
     )
     if not ok:
-        report.note(f"BOOKS WRONG: {books.summary()}; counted {bot.paid}, ledger has {posted}")
+        report.note(f"BOOKS WRONG: {books.summary()}; counted {paid}, ledger has {posted}")
         report.misses += 1
 
 
@@ -478,35 +541,40 @@ class Report(JsonReport):
         )
 
     def cost_ratio(self, database: str, concurrency: int) -> None:
-        """One complete payment in echo updates: echo rate / payment rate (the target), and
-        the same from this process's CPU per op (what a busy machine disturbs least); the
-        same for the floor, PTB's share of it (no target)."""
-        echo = self.find("echo", concurrency)
-        for impl, name in (("floor", "floor/echo_update"), ("bot", "payment/echo_update")):
-            other = self.find(impl, concurrency)
-            if echo is None or other is None or not other["ops_per_s"]:
+        """What one op costs in ops of another, by rate (``value``: their rate / its rate)
+        and by this process's CPU per op (``cpu_value``, what a busy machine disturbs least):
+        the PTB floor in echo updates (PTB's share, no target), a complete payment in echo
+        updates (target ``RATIO_TARGET``), and a payment in PTB floors (``FLOOR_TARGETS``)."""
+        for name, impl, unit, target in (
+            ("floor/echo_update", "floor", "echo", None),
+            ("payment/echo_update", "bot", "echo", RATIO_TARGET),
+            ("payment/floor", "bot", "floor", FLOOR_TARGETS.get(concurrency)),
+        ):
+            measured, base = self.find(impl, concurrency), self.find(unit, concurrency)
+            if base is None or measured is None or not measured["ops_per_s"]:
                 continue
-            value = echo["ops_per_s"] / other["ops_per_s"]
-            cpu = other["client_cpu_us_per_op"] / max(echo["client_cpu_us_per_op"], 1e-9)
+            value = base["ops_per_s"] / measured["ops_per_s"]
+            cpu = measured["client_cpu_us_per_op"] / max(base["client_cpu_us_per_op"], 1e-9)
             line: dict[str, Any] = {
                 "ratio": name,
                 "database": database,
-                "workload": other["workload"],
+                "workload": measured["workload"],
                 "concurrency": concurrency,
                 "value": round(value, 3),
                 "cpu_value": round(cpu, 3),
             }
-            verdict = ""
-            if impl == "bot":
-                met = value <= RATIO_TARGET and not other["errors"] and not echo["errors"]
-                line.update(target=RATIO_TARGET, goal="at most", met=met)
-                verdict = f"; target <= {RATIO_TARGET:g})  {'ok' if met else 'MISS'}"
+            verdict = ")"
+            if target is not None:
+                met = value <= target and not measured["errors"] and not base["errors"]
+                line.update(target=target, goal="at most", met=met)
+                verdict = f"; target <= {target:g})  {'ok' if met else 'MISS'}"
                 self.misses += not met
             self.emit(line)
+            what = "one payment" if impl == "bot" else "PTB floor of one"
+            units = "echo updates" if unit == "echo" else "PTB floors  "
             self.note(
-                f"{'one payment' if impl == 'bot' else 'PTB floor of one'} costs {value:6.2f} "
-                f"echo updates at c={concurrency:<3} ({database}; by CPU {cpu:.2f}"
-                + (verdict or ")")
+                f"{what:<16} costs {value:6.2f} {units} at c={concurrency:<3} "
+                f"({database}; by CPU {cpu:.2f}{verdict}"
             )
 
 
@@ -564,6 +632,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--memory-users", type=int, default=10_000, help="users of the memory phase (0: skip it)"
     )
+    parser.add_argument(
+        "--strangers",
+        type=int,
+        default=100_000,
+        help="people never met who each send one command, for memory growth (0: skip)",
+    )
     parser.add_argument("--concurrency", type=counts, default=[1, 8])
     parser.add_argument("--seconds", type=float, default=4.0, help="measured time per result")
     parser.add_argument(
@@ -578,7 +652,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the bot's SQLITE_SYNCHRONOUS (default: its default, FULL)",
     )
     parser.add_argument("--dir", dest="tmpdir", help="where the SQLite files go (default: TMPDIR)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="measure payments through this many `python -m bot` webhook processes instead "
+        "(needs --database postgresql; see bot/bench_workers.py)",
+    )
     options = parser.parse_args(argv)
+    if options.workers:
+        if options.workers < 1 or options.database != "postgresql":
+            parser.error("--workers must be at least 1 and needs --database postgresql")
+        options.memory_users = 0  # the memory phase is the in-process bot's
     if options.seconds <= 0 or options.warmup < 0 or options.rounds < 1:
         parser.error("--seconds must be > 0, --warmup >= 0, --rounds >= 1")
     if options.users < 2 or options.memory_users < 0 or options.memory_users == 1:
@@ -595,6 +680,7 @@ async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         users=options.users,
         memory_users=options.memory_users,
         rss_at_start_mb=round(rss_mb(), 1),
+        **({"workers": options.workers} if options.workers else {}),
     )
     admin_url = re.sub(r"^postgresql\+\w+://", "postgresql://", options.postgres_url)
     if options.database == "postgresql":
@@ -607,7 +693,12 @@ async def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return 2
     with tempfile.TemporaryDirectory(prefix="bot-bench-", dir=options.tmpdir) as folder:
         database = Database(options.database, folder, admin_url)
-        await bench(report, options, database)
+        if options.workers:
+            from bot.bench_workers import bench_workers  # it builds on this module
+
+            await bench_workers(report, options, database)
+        else:
+            await bench(report, options, database)
     print(f"targets missed: {report.misses}", file=err)
     return 0
 

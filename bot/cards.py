@@ -463,10 +463,19 @@ async def ended_card(
 async def sweep(application: Application) -> list[Transfer]:
     """Expire every overdue hold; the outbox redraws their cards and lapses their requests.
     Run at startup and periodically, so holds never outlive a restart; tests call it
-    directly after moving the clock."""
+    directly after moving the clock.
+
+    One sweeper at a time over all workers: whoever holds the database's "sweeper" lock
+    sweeps, the others skip this turn at once (nothing is lost: every overdue hold is the
+    next sweep's; each hold expires once anyway, its UPDATE being conditional)."""
+    ledger: Ledger = application.bot_data["ledger"]
     payments = payments_of(application.bot_data)
-    expired = await payments.expire_overdue()
-    await deliver(application.bot, payments, expired.messages)
+    async with ledger.db.exclusive("sweeper") as mine:
+        if not mine:
+            return []
+        await ledger.sync_clock()
+        expired = await payments.expire_overdue()
+        await deliver(application.bot, payments, expired.messages)
     if expired.transfers:
         log.info("sweeper expired %d hold(s)", len(expired.transfers))
     return expired.transfers

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 
 from telegram import Message, Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot import buttons, cards
 from bot.common import Context, Refusal, answer, explain, keyboard, lang, ledger_of
 from bot.people import USERNAME, by_username, check_recipient, registered_sender
 from bot.render import money
+from bot.send import TEXT_FALLBACKS
 from bot.texts import t
 from ledger import parse_amount, split_amount
 from ledger.errors import LedgerError
@@ -35,16 +36,21 @@ _LOOKS_LIKE_REQUEST = re.compile(
 _DATA = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,31}):([1-9][0-9]{0,18})")
 
 
-async def plain_text(update: Update, context: Context) -> None:
-    """Answers a message that is no command: the command it looks like, or /help."""
+async def plain_text(update: Update, context: Context) -> bool:
+    """Answers a text in the private chat that answers no question (a text fallback of
+    ``bot.send``): the command it looks like, or /help. False elsewhere: in a group, and
+    for a forwarded message, which is something to read, not something said to the bot."""
     message = update.effective_message
     assert message is not None and message.text is not None
+    if message.chat.type != "private" or message.forward_origin is not None:
+        return False
     reader = lang(context)
     for pattern, command in ((_LOOKS_LIKE_SEND, "/send"), (_LOOKS_LIKE_REQUEST, "/request")):
         found = pattern.fullmatch(message.text)
         if found is not None and await _suggest(message, context, command, *found.groups()):
-            return
+            return True
     await message.reply_text(t(reader, "chat.help"))
+    return True
 
 
 async def _suggest(
@@ -97,12 +103,5 @@ async def send_suggested(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:
-    private_text = (
-        filters.TEXT
-        & ~filters.COMMAND
-        & ~filters.FORWARDED  # a forwarded message is something to read, not to us
-        & filters.ChatType.PRIVATE
-        & filters.UpdateType.MESSAGE
-    )
-    application.add_handler(MessageHandler(private_text, plain_text))
+    application.bot_data.setdefault(TEXT_FALLBACKS, []).append(plain_text)
     application.add_handler(CallbackQueryHandler(send_suggested, pattern="^" + SUGGEST_SEND))

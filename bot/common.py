@@ -6,7 +6,7 @@ not break a handler, and the replies to unknown commands and stale buttons.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, Update
@@ -42,9 +42,19 @@ def now(context: Context) -> datetime:
     return context.bot_data["clock"]()
 
 
+_READER = "reader_language"  # an attribute of the update's context (one per update)
+
+
 def lang(context: Context) -> str:
     """The language of whoever sent this update (picked by ``bot.people.refresh``)."""
-    return (context.user_data or {}).get("lang", DEFAULT_LANGUAGE)
+    return getattr(context, _READER, DEFAULT_LANGUAGE)
+
+
+def set_lang(context: Context, code: str) -> None:
+    """Pick the language this update is answered in. Kept on the update's context, not in
+    ``user_data``: a process keeps nothing per person (memory must not grow with every
+    stranger, and another worker may see their next update)."""
+    setattr(context, _READER, code)
 
 
 class Refusal(Exception):
@@ -202,6 +212,32 @@ async def reply(message: Message, text: str, reply_markup: Markup | None = None)
     return Sent(sent.chat_id, sent.message_id)
 
 
+def post(context: Context, chat_id: int, text: str, *, reply_to: int | None = None) -> None:
+    """Send a message nobody waits for (a group's /help, "slow down"): queued for the chat
+    and sent at its pace by ``bot.flood.Outgoing``, so no handler ever waits for Telegram's
+    flood limits. The one way such messages go out; ``reply_to`` quotes a message."""
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if reply_to is not None:
+        params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    context.bot_data["outgoing"].post(context.bot, params)
+
+
+async def answer_in_group(
+    update: Update, context: Context, text: str, topic: str, every: timedelta
+) -> None:
+    """Answer a message in a group at most once per ``every`` for ``topic``, across every
+    worker (the database decides), without waiting for the group's flood limit."""
+    message = update.effective_message
+    assert message is not None
+    if await ledger_of(context).shared.throttle(message.chat_id, topic, every):
+        post(context, message.chat_id, text, reply_to=message.message_id)
+    else:
+        log.info("chat %s: %s answered within the last %s; quiet", message.chat_id, topic, every)
+
+
+GROUP_COMMANDS_EVERY = timedelta(minutes=1)  # /help and unknown commands, per group
+
+
 def start_link(bot: Bot, payload: str | None = None) -> str:
     """The link that opens a private chat with the bot (and sends /start <payload>)."""
     return f"https://t.me/{bot.username}" + (f"?start={payload}" if payload else "")
@@ -301,10 +337,13 @@ async def reply_unknown_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    # In groups other bots' commands are none of our business; answer only /cmd@this_bot.
-    if not is_private(update) and not addressed_to_me(message, context.bot.username):
-        return
-    await message.reply_text(t(lang(context), "common.unknown_command"))
+    text = t(lang(context), "common.unknown_command")
+    if is_private(update):
+        await message.reply_text(text)
+    # In groups other bots' commands are none of our business; answer only /cmd@this_bot,
+    # and once a minute per group at most (a flood of them gets one answer).
+    elif addressed_to_me(message, context.bot.username):
+        await answer_in_group(update, context, text, "commands", GROUP_COMMANDS_EVERY)
 
 
 async def stale_button(update: Update, context: Context) -> None:

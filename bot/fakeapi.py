@@ -5,6 +5,8 @@ and builders of real Update JSON.
 bot makes is recorded (method and parameters) and answered with a valid response, so the
 real ``Application`` runs unchanged with ``process_update``. Chats can be marked as having
 blocked the bot, and any method can be made to fail once, to drive the unhappy paths.
+``serve_http`` puts the same fake behind real HTTP for whole programs (``python -m bot.bench
+--workers``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from telegram.request import BaseRequest, RequestData
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
 
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "xmoney_test_bot"
@@ -92,9 +99,16 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
-        call = Call(api_method, params)
-        if request_data is not None:
-            call.files = dict(request_data.multipart_data)
+        files = dict(request_data.multipart_data) if request_data is not None else {}
+        return self.respond(api_method, params, files)
+
+    def respond(
+        self, api_method: str, params: dict[str, Any], files: dict[str, Any] | None = None
+    ) -> tuple[int, bytes]:
+        """(HTTP status, JSON body) of Telegram's answer to ``api_method`` called with
+        ``params`` (and uploaded ``files``): what ``do_request`` returns, and what
+        ``serve_http`` sends over HTTP."""
+        call = Call(api_method, params, files=files or {})
         if self.record:
             self.calls.append(call)
         failure = self.fail_next.pop(api_method, None)
@@ -160,6 +174,44 @@ class RecordingRequest(BaseRequest):
 
     def clear(self) -> None:
         self.calls.clear()
+
+
+class _Endpoint(RequestHandler):
+    """POST (or GET) /bot<token>/<method>: the fake's answer, 401 for any other token."""
+
+    SUPPORTED_METHODS = ("GET", "POST")
+
+    def initialize(self, fake: RecordingRequest, token: str) -> None:
+        self.fake, self.token = fake, token
+
+    def get(self, token: str, method: str) -> None:
+        self.post(token, method)
+
+    def post(self, token: str, method: str) -> None:
+        if token != self.token:
+            status, body = 401, _error(401, "Unauthorized")
+        else:
+            params = {k: v[-1].decode() for k, v in self.request.query_arguments.items()}
+            kind = self.request.headers.get("Content-Type", "")
+            if kind.startswith("application/json"):
+                params.update(json.loads(self.request.body or b"{}"))
+            elif kind.startswith("application/x-www-form-urlencoded"):
+                params.update(parse_qsl(self.request.body.decode()))
+            status, body = self.fake.respond(method, params)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
+
+
+def serve_http(fake: RecordingRequest, token: str) -> tuple[HTTPServer, str]:
+    """Serve ``fake`` over real HTTP on 127.0.0.1 (a free port) in the running event loop,
+    for programs that talk to Telegram themselves (``TELEGRAM_BASE_URL``): the server and
+    that base URL. PTB sends parameters form-encoded, each non-string value as JSON."""
+    routes = [(r"/bot([^/]+)/(\w+)", _Endpoint, {"fake": fake, "token": token})]
+    server = HTTPServer(WebApplication(routes, log_function=lambda handler: None))
+    (sock,) = bind_sockets(0, "127.0.0.1")
+    server.add_sockets([sock])
+    return server, f"http://127.0.0.1:{sock.getsockname()[1]}/bot"
 
 
 def _error(code: int, description: str) -> bytes:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, filters
 
-from bot.common import Context, is_private
+from bot.common import Context, is_private, ledger_of
+from bot.people import language_for
 from bot.texts import language_of, t
 
 GROUP = -3  # before bot.ratelimit (-2), bot.people (-1) and every feature (0)
@@ -21,8 +22,8 @@ async def refuse_forwarded(update: Update, context: Context) -> None:
     """Stops a forwarded command; privately, says why."""
     message, user = update.effective_message, update.effective_user
     if message is not None and is_private(update):
-        known = (context.user_data or {}).get("lang")
-        reader = known or language_of(user.language_code if user else None)
+        known = await ledger_of(context).directory.get(user.id) if user else None
+        reader = language_for(known) if known else language_of(user.language_code if user else None)
         await message.reply_text(t(reader, "common.forwarded_command"))
     raise ApplicationHandlerStop
 

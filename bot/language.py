@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import buttons
-from bot.common import Context, answer, edit_message, lang, ledger_of, tell_privately
+from bot.common import Context, answer, edit_message, lang, ledger_of, set_lang, tell_privately
 from bot.texts import LANGUAGE_NAMES, LANGUAGES, t
 
 COMMANDS = [("language", "menu.language")]
@@ -25,8 +25,7 @@ def _choices() -> InlineKeyboardMarkup:
 
 async def _choose(context: Context, user_id: int, code: str) -> None:
     await ledger_of(context).directory.set_language(user_id, code)
-    if context.user_data is not None:
-        context.user_data["lang"] = code
+    set_lang(context, code)
 
 
 async def language(update: Update, context: Context) -> None:

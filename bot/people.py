@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 
 from telegram import Message, MessageEntity, Update, User
 from telegram.ext import Application, TypeHandler
 
 from bot import invites
-from bot.common import Context, Refusal, ledger_of, start_link
+from bot.common import Context, Refusal, ledger_of, set_lang, start_link
 from bot.render import who
 from bot.texts import language_of
 from ledger import Person
@@ -21,6 +20,7 @@ from ledger.errors import DatabaseUnavailable
 from ledger.payments.service import check_parties
 
 log = logging.getLogger(__name__)
+LAST_GROUP = 1_000  # after every feature
 
 # A username: a letter, then letters, digits and underscores, at most 32 characters (Telegram
 # asks for at least 5 on new ones; shorter old and collectible ones exist, so none is refused).
@@ -60,6 +60,7 @@ async def refresh(update: Update, context: Context) -> None:
     if user is None:
         return
     directory = ledger_of(context).directory
+    directory.within_update()
     try:
         known = await _seen(directory, user)
         for other in _others_shown(update.effective_message):
@@ -68,8 +69,7 @@ async def refresh(update: Update, context: Context) -> None:
         # The handler that follows will meet the outage and say so; speak the user's language.
         log.warning("directory not refreshed for update %s: database unavailable", update.update_id)
         known = person_of(user)
-    if context.user_data is not None:
-        context.user_data["lang"] = language_for(known)
+    set_lang(context, language_for(known))
 
 
 def _others_shown(message: Message | None) -> list[User]:
@@ -115,15 +115,9 @@ async def by_user(context: Context, user: User) -> Person:
 
 
 async def _seen(directory: Directory, user: User) -> Person:
-    """Record what ``user`` shows of a person. Telegram's copies of other people (the author
-    of a replied-to message, a mentioned user) may lack their language_code; the one known
-    from their own updates is kept, so they keep being told things in their language."""
-    person = person_of(user)
-    if person.language_code is None:
-        known = await directory.get(user.id)
-        if known is not None and known.language_code is not None:
-            person = replace(person, language_code=known.language_code)
-    return await directory.seen(person)
+    """Record what ``user`` shows of a person (a copy without a language_code, as in replies
+    and mentions, keeps the one known: see ``Directory.seen``)."""
+    return await directory.seen(person_of(user))
 
 
 def reply_author(message: Message) -> User | None:
@@ -151,5 +145,11 @@ def invite_link(context: Context, sender_id: int) -> str:
     return start_link(context.bot, invites.payload_for(context.bot.token, sender_id))
 
 
+async def done(update: Update, context: Context) -> None:
+    """After every other handler: forget the people this update read."""
+    Directory.after_update()
+
+
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, refresh), group=-1)
+    application.add_handler(TypeHandler(Update, done), group=LAST_GROUP)

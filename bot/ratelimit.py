@@ -1,22 +1,23 @@
 """Per-user rate limiting of payment actions: /send, /request, and presses of Confirm and Pay.
 
 Each user may take ``settings.rate_limit_per_minute`` payment actions in any sliding minute.
-The windows live in memory (``bot_data``) and read time from ``bot_data["clock"]``, so tests
-move it; a restart forgets them, which errs on the side of letting people pay.
+The windows live in the database (``SharedState.admit``, migration 0006), so the limit holds
+across every worker and every restart: one statement per action, which on PostgreSQL counts
+under the user's row lock, so actions reaching several workers at the same moment cannot pass
+it together. Times are the ledger's clock (the database's; tests move theirs).
 
 The gate runs before every other handler (group -2, ahead of the directory refresh), so an
-action over the limit costs no database work: it is answered and dropped. A flood of commands
-gets one "slow down" message, not one per command (answering a flood with a flood would get
-the bot throttled by Telegram for everyone); every press over the limit is still answered, as
-every button press must be. One user's flood never slows anyone else.
+action over the limit is answered and dropped before any other work. Refused commands are
+answered "slow down" at most once per ``TELL_EVERY`` (answering a flood with a flood would
+get the bot throttled by Telegram for everyone), and never left in silence longer than that;
+every press over the limit is still answered, as every button press must be. One user's
+flood never slows anyone else.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
-from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import (
@@ -28,15 +29,16 @@ from telegram.ext import (
 )
 
 from bot import buttons
-from bot.common import Context, answer, now, settings_of
+from bot.common import Context, answer, ledger_of, post, settings_of
+from bot.people import language_for
 from bot.texts import language_of, t
+from ledger.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
 GROUP = -2  # before bot.people's refresh (group -1) and every feature (group 0)
-WINDOW_SECONDS = 60.0
-_WINDOWS = "rate_windows"
-_PRUNE_ABOVE = 10_000  # users tracked before idle windows are dropped
+WINDOW = timedelta(minutes=1)
+TELL_EVERY = timedelta(seconds=10)  # a refused command is answered at most this often
 
 
 async def _never_called(update: Update, context: Context) -> None:
@@ -49,14 +51,6 @@ _COMMANDS = CommandHandler(("send", "request"), _never_called, filters=filters.U
 _PRESSES = (buttons.CARD_CONFIRM, buttons.REQUEST_PAY)
 
 
-@dataclass
-class Window:
-    """One user's recent payment actions (clock timestamps, oldest first)."""
-
-    moments: deque[float] = field(default_factory=deque)
-    warned: bool = False  # told to slow down since their last admitted action
-
-
 def payment_action(update: Update) -> str | None:
     """What kind of payment action the update is ("command" or "press"), or None."""
     query = update.callback_query
@@ -65,45 +59,31 @@ def payment_action(update: Update) -> str | None:
     return "command" if _COMMANDS.check_update(update) else None
 
 
-def admit(bot_data: dict[str, Any], user_id: int, moment: float, limit: int) -> Window | None:
-    """Count an action of ``user_id`` at ``moment``; None when it is within the limit, else
-    the user's window (the action is not counted: only admitted actions fill the window)."""
-    windows: dict[int, Window] = bot_data.setdefault(_WINDOWS, {})
-    window = windows.setdefault(user_id, Window())
-    while window.moments and moment - window.moments[0] >= WINDOW_SECONDS:
-        window.moments.popleft()
-    if len(window.moments) >= limit:
-        return window
-    window.moments.append(moment)
-    window.warned = False
-    if len(windows) > _PRUNE_ABOVE:
-        _prune(windows, moment)
-    return None
-
-
-def _prune(windows: dict[int, Window], moment: float) -> None:
-    for user_id in [u for u, w in windows.items() if moment - w.moments[-1] >= WINDOW_SECONDS]:
-        del windows[user_id]
-
-
 async def gate(update: Update, context: Context) -> None:
     """Lets a payment action through, or answers "slow down" and drops it."""
     user = update.effective_user
     kind = payment_action(update)
     if kind is None or user is None:
         return
-    moment = now(context).timestamp()
-    window = admit(context.bot_data, user.id, moment, settings_of(context).rate_limit_per_minute)
-    if window is None:
+    shared = ledger_of(context).shared
+    try:
+        if await shared.admit(user.id, settings_of(context).rate_limit_per_minute, WINDOW):
+            return
+    except DatabaseUnavailable:
+        # Nothing can be counted, and nothing can be paid either: the handler meets the
+        # same outage and says so in its own words (for /send: nothing was charged).
+        log.warning("rate limit not checked for update %s: database unavailable", update.update_id)
         return
-    # The directory refresh has not run for this update; earlier updates picked the language.
-    reader = (context.user_data or {}).get("lang") or language_of(user.language_code)
+    # The directory refresh has not run for this update: the language is looked up here.
+    known = await ledger_of(context).directory.get(user.id)
+    reader = language_for(known) if known else language_of(user.language_code)
     text = t(reader, "ratelimit.slow_down")
     if update.callback_query is not None:
         await answer(update.callback_query, text, alert=True)
-    elif not window.warned and update.effective_message is not None:
-        window.warned = True
-        await update.effective_message.reply_text(text)
+    elif (message := update.effective_message) is not None and await shared.tell_refused(
+        user.id, TELL_EVERY
+    ):
+        post(context, message.chat_id, text, reply_to=message.message_id)  # no flood wait
     else:
         log.info(
             "user %s is over the payment rate limit; update %s dropped", user.id, update.update_id
@@ -111,5 +91,20 @@ async def gate(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
+async def forget(application: Application) -> None:
+    """Drops actions out of every window, so the table stays small."""
+    await application.bot_data["ledger"].shared.forget_actions(WINDOW)
+
+
+async def forget_job(context: Context) -> None:
+    """Runs ``forget`` on the job queue's schedule."""
+    await forget(context.application)
+
+
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, gate), group=GROUP)
+    interval = application.bot_data["settings"].sweep_interval_seconds
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            forget_job, interval=interval, first=interval, name="rate-limit-forget"
+        )

@@ -16,14 +16,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import buttons, cards
 from bot.common import (
@@ -40,7 +33,7 @@ from bot.common import (
 from bot.outbox import deliver, payments_of
 from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
-from bot.send import CONVERSATION_TIMEOUT_S, Draft, read_draft
+from bot.send import CANCEL_FALLBACKS, CONVERSATION_TIMEOUT, TEXT_FALLBACKS, Draft, read_draft
 from bot.texts import t
 from ledger import Currency, PaymentRequest, Person, parse_amount
 from ledger.errors import LedgerError, NotYours, RequestClosed, TransferNotFound
@@ -48,14 +41,15 @@ from ledger.errors import LedgerError, NotYours, RequestClosed, TransferNotFound
 COMMANDS = [("request", "menu.request")]
 
 PAY, DECLINE = buttons.REQUEST_PAY, buttons.REQUEST_DECLINE
-AMOUNT = 0  # a /request that named only the payer waits for its amount
+_NAME = "request"  # its conversation (a /request that named only the payer) in SharedState
 
 
-async def request(update: Update, context: Context) -> int:
+async def request(update: Update, context: Context) -> None:
     """Asks the payer privately for money and tells the requester the request went out;
     without an amount, asks for it first (as /send does)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
+    shared = ledger_of(context).shared
     try:
         requester = await registered_sender(context, user)
         draft = await read_draft(context, message, requester)
@@ -63,54 +57,66 @@ async def request(update: Update, context: Context) -> int:
             raise Refusal("request.usage")
         if draft.amount is None:
             check_recipient(context, requester.id, draft.recipient)
-            _asking(context)[message.chat_id] = draft
+            # Kept in the database, as /send's: the answer may reach another worker.
+            await shared.keep_conversation(
+                message.chat_id,
+                user.id,
+                _NAME,
+                "amount",
+                {"payer": draft.recipient.id, "note": draft.note},
+                CONVERSATION_TIMEOUT,
+            )
             markup = None if message.chat.type == "private" else ForceReply(selective=True)
             await message.reply_text(
                 t(lang(context), "request.ask_amount", payer=who(draft.recipient, lang(context))),
                 reply_markup=markup,
             )
-            return AMOUNT
-        return await _ask_and_say(update, context, draft, requester)
+            return
+        await shared.end_conversation(message.chat_id, user.id, _NAME)
+        await _ask_and_say(update, context, draft, requester)
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error)
-        return ConversationHandler.END
 
 
-def _asking(context: Context) -> dict[int, Draft]:
-    assert context.user_data is not None
-    return context.user_data.setdefault("request_drafts", {})
-
-
-async def answer_amount(update: Update, context: Context) -> int:
-    """Takes the amount of a /request that named only the payer."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    draft = _asking(context).get(message.chat_id)
-    if draft is None or draft.sender is None or draft.recipient is None:
-        return ConversationHandler.END
+async def answer_amount(update: Update, context: Context) -> bool:
+    """Takes the amount of a /request that named only the payer (a text fallback of
+    ``bot.send``); False when no such /request waits."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and message.text is not None and user is not None
+    shared = ledger_of(context).shared
+    found = await shared.conversation(message.chat_id, user.id, _NAME)
+    if found is None:
+        return False
+    saved = found[1]
     try:
-        draft.amount = parse_amount(message.text, ledger_of(context).currency)
-    except LedgerError as error:
+        requester = await registered_sender(context, user)
+        payer = await ledger_of(context).directory.get(saved["payer"])
+        if payer is None:
+            raise Refusal("request.usage")
+        amount = parse_amount(message.text, ledger_of(context).currency)
+    except (Refusal, LedgerError) as error:
         await refuse(update, context, error, then=t(lang(context), "send.try_again"))
-        return AMOUNT
-    _asking(context).pop(message.chat_id, None)
+        return True
+    await shared.end_conversation(message.chat_id, user.id, _NAME)
+    draft = Draft(recipient=payer, amount=amount, note=saved["note"], sender=requester)
     try:
-        return await _ask_and_say(update, context, draft, draft.sender)
+        await _ask_and_say(update, context, draft, requester)
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error)
-        return ConversationHandler.END
+    return True
 
 
-async def cancel_asking(update: Update, context: Context) -> int:
-    """Ends a /request waiting for its amount; nothing was asked."""
-    message = update.effective_message
-    assert message is not None
-    _asking(context).pop(message.chat_id, None)
+async def cancel_asking(update: Update, context: Context) -> bool:
+    """Ends a /request waiting for its amount (a /cancel fallback of ``bot.send``)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if not await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME):
+        return False
     await message.reply_text(t(lang(context), "request.cancelled"))
-    return ConversationHandler.END
+    return True
 
 
-async def _ask_and_say(update: Update, context: Context, draft: Draft, requester: Person) -> int:
+async def _ask_and_say(update: Update, context: Context, draft: Draft, requester: Person) -> None:
     message = update.effective_message
     assert message is not None and draft.recipient is not None and draft.amount is not None
     sent = await ask(
@@ -123,7 +129,6 @@ async def _ask_and_say(update: Update, context: Context, draft: Draft, requester
     )
     if sent is not None:
         await message.reply_text(sent)
-    return ConversationHandler.END
 
 
 async def ask(
@@ -274,15 +279,8 @@ async def decline(update: Update, context: Context) -> None:
 
 def register(application: Application) -> None:
     new = filters.UpdateType.MESSAGE
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[CommandHandler("request", request, filters=new)],
-            states={AMOUNT: [MessageHandler(filters.TEXT & ~filters.COMMAND & new, answer_amount)]},
-            fallbacks=[CommandHandler("cancel", cancel_asking, filters=new)],
-            allow_reentry=True,
-            conversation_timeout=CONVERSATION_TIMEOUT_S,
-            name="request",
-        )
-    )
+    application.add_handler(CommandHandler("request", request, filters=new))
+    application.bot_data.setdefault(TEXT_FALLBACKS, []).append(answer_amount)
+    application.bot_data.setdefault(CANCEL_FALLBACKS, []).append(cancel_asking)
     application.add_handler(CallbackQueryHandler(pay, pattern="^" + PAY))
     application.add_handler(CallbackQueryHandler(decline, pattern="^" + DECLINE))

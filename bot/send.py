@@ -12,7 +12,9 @@ sender privately, and the group hears one neutral line (``bot.common.refuse``).
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from telegram import ForceReply, Message, MessageEntity, Update, User
@@ -20,7 +22,6 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -36,6 +37,7 @@ from bot.common import (
     lang,
     ledger_of,
     refuse,
+    reply_unknown_command,
 )
 from bot.outbox import payments_of
 from bot.people import (
@@ -55,10 +57,17 @@ from ledger.payments.service import check_note
 
 COMMANDS = [("send", "menu.send")]
 PICK_WHO, PICK_AMOUNT, PICK_SKIP = buttons.PICK_WHO, buttons.PICK_AMOUNT, buttons.PICK_SKIP
+# What other features do with a text that answers no /send conversation, and with a /cancel
+# that ends none (bot_data lists, filled by their register(), tried in order): a /request
+# waiting for its amount, the private chat's reply to plain text. Each returns True when it
+# took the update.
+TEXT_FALLBACKS = "text_fallbacks"
+CANCEL_FALLBACKS = "cancel_fallbacks"
+Fallback = Callable[[Update, Context], Awaitable[bool]]
 
-WHO, AMOUNT, NOTE = range(3)
-CONVERSATION_TIMEOUT_S = 600  # an abandoned conversation ends; a later text is no answer
-_DRAFTS = "send_drafts"
+WHO, AMOUNT, NOTE = "who", "amount", "note"  # what the guided conversation asks next
+CONVERSATION_TIMEOUT = timedelta(minutes=10)  # an abandoned conversation ends by itself
+_NAME = "send"
 _MENTION = "\x00"  # stands in for a text mention inside the command's text
 _TOKEN = re.compile(r"\s*(\S+)")
 
@@ -151,7 +160,7 @@ async def read_draft(context: Context, message: Message, sender: Person) -> Draf
 # --- the command -------------------------------------------------------------------------
 
 
-async def send(update: Update, context: Context) -> int:
+async def send(update: Update, context: Context) -> None:
     """Starts a payment from /send: a card at once, or a question for what is missing."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -162,12 +171,13 @@ async def send(update: Update, context: Context) -> int:
             check_recipient(context, sender.id, draft.recipient)
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error)
-        return ConversationHandler.END
+        return
     if draft.recipient is not None and draft.amount is not None:
+        # A /send in full replaces a conversation in progress, as a new /send restarts it.
+        await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
         await _offer(update, context, draft)
-        return ConversationHandler.END
-    _drafts(context)[message.chat_id] = draft
-    return await _ask(message, context, WHO if draft.recipient is None else AMOUNT)
+        return
+    await _ask(message, context, user.id, WHO if draft.recipient is None else AMOUNT, draft)
 
 
 async def _offer(update: Update, context: Context, draft: Draft) -> None:
@@ -192,24 +202,48 @@ async def _offer(update: Update, context: Context, draft: Draft) -> None:
 
 
 # --- the guided conversation -------------------------------------------------------------
+# Its state and draft live in the database (``SharedState``, table ``conversations``), keyed
+# by chat and user: an answer reaching any worker finds them, and a conversation left
+# unanswered ends by itself after CONVERSATION_TIMEOUT (its row is then dropped).
 
 
-def _drafts(context: Context) -> dict[int, Draft]:
-    assert context.user_data is not None
-    return context.user_data.setdefault(_DRAFTS, {})
+async def _keep(context: Context, message: Message, user_id: int, state: str, draft: Draft) -> None:
+    await ledger_of(context).shared.keep_conversation(
+        message.chat_id,
+        user_id,
+        _NAME,
+        state,
+        {
+            "recipient": draft.recipient.id if draft.recipient else None,
+            "amount": draft.amount,
+            "note": draft.note,
+        },
+        CONVERSATION_TIMEOUT,
+    )
 
 
-async def _ask(message: Message, context: Context, state: int) -> int:
+async def _draft_of(context: Context, user: User, saved: dict[str, Any]) -> Draft:
+    """The saved draft with its people as the directory has them now."""
+    directory = ledger_of(context).directory
+    recipient = await directory.get(saved["recipient"]) if saved["recipient"] else None
+    return Draft(
+        recipient=recipient,
+        amount=saved["amount"],
+        note=saved["note"],
+        sender=await registered_sender(context, user),
+    )
+
+
+async def _ask(message: Message, context: Context, user_id: int, state: str, draft: Draft) -> None:
     """Ask for the next missing part; in a private chat with buttons to tap instead of
     typing (recent people, amount chips, Skip note), in groups as a forced reply, so the
-    answer reaches the bot despite privacy mode."""
-    key = {WHO: "send.ask_who", AMOUNT: "send.ask_amount", NOTE: "send.ask_note"}[state]
+    answer reaches the bot despite privacy mode. The conversation is saved before the
+    question goes out."""
+    await _keep(context, message, user_id, state, draft)
     markup: Any = ForceReply(selective=True)
     if message.chat.type == "private":
-        draft = _drafts(context).get(message.chat_id)
         markup = await _choices(context, state, draft)
-    await message.reply_text(t(lang(context), key), reply_markup=markup)
-    return state
+    await message.reply_text(t(lang(context), f"send.ask_{state}"), reply_markup=markup)
 
 
 RECENT_PEOPLE = 5  # the recent people the guided flow offers
@@ -217,10 +251,10 @@ _RECENT_SCAN = 50  # how far back in the sender's history they are looked for
 _CHIPS = (5, 10, 20, 50)  # amount chips, in whole units of the currency
 
 
-async def _choices(context: Context, state: int, draft: Draft | None) -> Markup | None:
+async def _choices(context: Context, state: str, draft: Draft) -> Markup | None:
     """The buttons under a question of the guided flow (None: nothing to offer)."""
     reader = lang(context)
-    if draft is None or draft.sender is None:
+    if draft.sender is None:
         return None
     if state == NOTE:
         return keyboard([(t(reader, "send.skip_note_button"), PICK_SKIP)])
@@ -231,7 +265,8 @@ async def _choices(context: Context, state: int, draft: Draft | None) -> Markup 
     if state == WHO:
         people: list[Person] = []
         for item in payments:
-            if item.transfer.state != "posted" or item.counterparty_owner in {p.id for p in people}:
+            seen = {p.id for p in people}
+            if item.transfer.state != "posted" or item.counterparty_owner in seen:
                 continue
             person = await ledger.directory.get(item.counterparty_owner or 0)
             if person is not None and person.registered and not person.is_bot:
@@ -254,32 +289,57 @@ async def _choices(context: Context, state: int, draft: Draft | None) -> Markup 
     )
     if last is not None and last not in amounts:
         amounts = [last, *amounts[:-1]]
-    return keyboard(
-        [(money(reader, a, currency, code=False), f"{PICK_AMOUNT}{a}") for a in amounts]
-    )
+    chips = [(money(reader, a, currency, code=False), f"{PICK_AMOUNT}{a}") for a in amounts]
+    return keyboard(chips)
 
 
 def _label(person: Person) -> str:
     return "@" + person.username if person.username else person.name
 
 
-async def _continue(update: Update, context: Context, draft: Draft) -> int:
+async def _continue(update: Update, context: Context, draft: Draft) -> None:
     """After an answer: ask for the amount if missing, then for a note unless the command
     already gave one."""
-    message = update.effective_message
-    assert message is not None
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
     if draft.amount is None:
-        return await _ask(message, context, AMOUNT)
-    if draft.note:
-        return await _finish(update, context)
-    return await _ask(message, context, NOTE)
+        await _ask(message, context, user.id, AMOUNT, draft)
+    elif draft.note:
+        await _finish(update, context, draft)
+    else:
+        await _ask(message, context, user.id, NOTE, draft)
 
 
-async def answer_who(update: Update, context: Context) -> int:
+async def answer_text(update: Update, context: Context) -> None:
+    """A text that may answer the guided conversation of its sender in this chat."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and message.text is not None and user is not None
+    found = await ledger_of(context).shared.conversation(message.chat_id, user.id, _NAME)
+    if found is None:  # no conversation (or it timed out): a text is no answer to /send
+        fallbacks: list[Fallback] = context.bot_data.get(TEXT_FALLBACKS, [])
+        for fallback in fallbacks:
+            if await fallback(update, context):
+                return
+        return
+    state, saved = found
+    try:
+        draft = await _draft_of(context, user, saved)
+    except Refusal as error:
+        await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
+        await refuse(update, context, error)
+        return
+    if state == WHO:
+        await answer_who(update, context, draft)
+    elif state == AMOUNT:
+        await answer_amount(update, context, draft)
+    else:
+        await answer_note(update, context, draft)
+
+
+async def answer_who(update: Update, context: Context, draft: Draft) -> None:
     """Takes the recipient in the guided conversation."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _drafts(context)[message.chat_id]
     assert draft.sender is not None
     mentions = [e.user for e in message.entities or () if e.type == MessageEntity.TEXT_MENTION]
     try:
@@ -293,152 +353,176 @@ async def answer_who(update: Update, context: Context) -> int:
                 draft.sender.id, recipient.id, draft.amount
             )
     except (Refusal, LedgerError) as error:
-        return await _retry(update, context, error, WHO)
+        await _retry(update, context, error)
+        return
     draft.recipient = recipient
-    return await _continue(update, context, draft)
+    await _continue(update, context, draft)
 
 
-async def answer_amount(update: Update, context: Context) -> int:
+async def answer_amount(update: Update, context: Context, draft: Draft) -> None:
     """Takes the amount in the guided conversation and checks it can be sent."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _drafts(context)[message.chat_id]
     assert draft.sender is not None and draft.recipient is not None
     try:
         amount = parse_amount(message.text, ledger_of(context).currency)
         await payments_of(context.bot_data).check_send(draft.sender.id, draft.recipient.id, amount)
     except (Refusal, LedgerError) as error:
-        return await _retry(update, context, error, AMOUNT)
+        await _retry(update, context, error)
+        return
     draft.amount = amount
-    return await _continue(update, context, draft)
+    await _continue(update, context, draft)
 
 
-async def answer_note(update: Update, context: Context) -> int:
+async def answer_note(update: Update, context: Context, draft: Draft) -> None:
     """Takes the note and shows the card."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _drafts(context)[message.chat_id]
     note = message.text.strip()
     try:
         check_note(note)
     except MemoTooLong as error:
-        return await _retry(update, context, error, NOTE)
+        await _retry(update, context, error)
+        return
     draft.note = note
-    return await _finish(update, context)
+    await _finish(update, context, draft)
 
 
-async def skip_note(update: Update, context: Context) -> int:
-    """Shows the card without a note."""
-    return await _finish(update, context)
+async def skip_note(update: Update, context: Context) -> None:
+    """Shows the card without a note (only when the conversation asks for one)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    found = await ledger_of(context).shared.conversation(message.chat_id, user.id, _NAME)
+    if found is None or found[0] != NOTE:
+        await reply_unknown_command(update, context)
+        return
+    try:
+        draft = await _draft_of(context, user, found[1])
+    except Refusal as error:
+        await refuse(update, context, error)
+        return
+    await _finish(update, context, draft)
 
 
-async def picked_who(update: Update, context: Context) -> int:
+async def _picked(update: Update, context: Context, state: str) -> Draft | None:
+    """The draft a button of the guided flow is about, when its conversation is asking
+    what the button answers; otherwise the press is answered here and None returned."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    message = query.message
+    chat_id = message.chat.id if message is not None else user.id
+    found = await ledger_of(context).shared.conversation(chat_id, user.id, _NAME)
+    if found is None or found[0] != state or not isinstance(message, Message):
+        await answer(query, t(lang(context), "common.stale_button"))
+        return None
+    try:
+        return await _draft_of(context, user, found[1])
+    except Refusal as error:
+        await answer(query, explain(lang(context), error, ledger_of(context).currency), alert=True)
+        return None
+
+
+async def picked_who(update: Update, context: Context) -> None:
     """A recent person tapped in the guided conversation."""
     query = update.callback_query
     assert query is not None
-    message = query.message
-    draft = _drafts(context).get(query.from_user.id if message is None else message.chat.id)
+    draft = await _picked(update, context, WHO)
     data = (query.data or "").removeprefix(PICK_WHO)
-    if draft is None or draft.sender is None or not data.isdigit():
-        await answer(query, t(lang(context), "card.invalid"))
-        return WHO
-    recipient = await ledger_of(context).directory.get(int(data))
+    if draft is None or draft.sender is None:
+        return
+    ledger = ledger_of(context)
     try:
+        recipient = await ledger.directory.get(int(data)) if data.isdigit() else None
         if recipient is None:
             raise Refusal("card.invalid")
         check_recipient(context, draft.sender.id, recipient)
     except (Refusal, LedgerError) as error:
-        await answer(query, explain(lang(context), error, ledger_of(context).currency), alert=True)
-        return WHO
+        await answer(query, explain(lang(context), error, ledger.currency), alert=True)
+        return
     await answer(query)
     draft.recipient = recipient
-    return await _continue(update, context, draft)
+    await _continue(update, context, draft)
 
 
-async def picked_amount(update: Update, context: Context) -> int:
-    """An amount chip tapped in the guided conversation."""
+async def picked_amount(update: Update, context: Context) -> None:
+    """An amount chip tapped in the guided conversation (checked as a typed one)."""
     query = update.callback_query
     assert query is not None
-    message = query.message
-    draft = _drafts(context).get(query.from_user.id if message is None else message.chat.id)
+    draft = await _picked(update, context, AMOUNT)
     data = (query.data or "").removeprefix(PICK_AMOUNT)
-    if draft is None or draft.sender is None or draft.recipient is None or not data.isdigit():
-        await answer(query, t(lang(context), "card.invalid"))
-        return AMOUNT
-    amount = int(data)
+    if draft is None or draft.sender is None or draft.recipient is None:
+        return
+    ledger = ledger_of(context)
     try:
+        if not data.isdigit() or int(data) <= 0:
+            raise Refusal("card.invalid")
+        amount = int(data)
         await payments_of(context.bot_data).check_send(draft.sender.id, draft.recipient.id, amount)
     except (Refusal, LedgerError) as error:
-        await answer(query, explain(lang(context), error, ledger_of(context).currency), alert=True)
-        return AMOUNT
+        await answer(query, explain(lang(context), error, ledger.currency), alert=True)
+        return
     await answer(query)
     draft.amount = amount
-    return await _continue(update, context, draft)
+    await _continue(update, context, draft)
 
 
-async def picked_skip(update: Update, context: Context) -> int:
+async def picked_skip(update: Update, context: Context) -> None:
     """[Skip note] tapped: the card without a note."""
     query = update.callback_query
     assert query is not None
+    draft = await _picked(update, context, NOTE)
+    if draft is None:
+        return
     await answer(query)
-    return await _finish(update, context)
+    await _finish(update, context, draft)
 
 
-async def _finish(update: Update, context: Context) -> int:
-    message = update.effective_message
-    assert message is not None
-    draft = _drafts(context).pop(message.chat_id)
+async def _finish(update: Update, context: Context, draft: Draft) -> None:
+    """The conversation ends (first, so a redelivered last answer finds none) and the card
+    is shown."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
     await _offer(update, context, draft)
-    return ConversationHandler.END
 
 
-async def _retry(update: Update, context: Context, error: Exception, state: int) -> int:
+async def _retry(update: Update, context: Context, error: Exception) -> None:
     """Say why an answer was refused (privately in a group, when discreet) and ask again."""
     await refuse(update, context, error, then=t(lang(context), "send.try_again"))
-    return state
 
 
-async def cancel_conversation(update: Update, context: Context) -> int:
-    """Ends the guided conversation; nothing was held, nothing is sent."""
-    message = update.effective_message
-    assert message is not None
-    _drafts(context).pop(message.chat_id, None)
-    await message.reply_text(t(lang(context), "send.cancelled"))
-    return ConversationHandler.END
+async def cancel(update: Update, context: Context) -> None:
+    """Ends the guided conversation (nothing was held, nothing is sent), or says there is
+    none."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    ended = await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
+    if not ended:
+        fallbacks: list[Fallback] = context.bot_data.get(CANCEL_FALLBACKS, [])
+        for fallback in fallbacks:
+            if await fallback(update, context):
+                return
+    await message.reply_text(
+        t(lang(context), "send.cancelled" if ended else "send.nothing_to_cancel")
+    )
 
 
-async def nothing_to_cancel(update: Update, context: Context) -> None:
-    """Answers /cancel outside a conversation."""
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(t(lang(context), "send.nothing_to_cancel"))
+async def forget_job(context: Context) -> None:
+    """Drops timed-out conversations and their drafts (on the job queue's schedule)."""
+    await ledger_of(context).shared.forget_conversations()
 
 
 def register(application: Application) -> None:
-    new = filters.UpdateType.MESSAGE
-    answer = filters.TEXT & ~filters.COMMAND & new
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[CommandHandler("send", send, filters=new)],
-            states={
-                WHO: [
-                    MessageHandler(answer, answer_who),
-                    CallbackQueryHandler(picked_who, pattern="^" + PICK_WHO),
-                ],
-                AMOUNT: [
-                    MessageHandler(answer, answer_amount),
-                    CallbackQueryHandler(picked_amount, pattern="^" + PICK_AMOUNT),
-                ],
-                NOTE: [
-                    MessageHandler(answer, answer_note),
-                    CommandHandler("skip", skip_note, filters=new),
-                    CallbackQueryHandler(picked_skip, pattern="^" + PICK_SKIP),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel_conversation, filters=new)],
-            allow_reentry=True,
-            conversation_timeout=CONVERSATION_TIMEOUT_S,
-            name="send",
+    interval = application.bot_data["settings"].sweep_interval_seconds
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            forget_job, interval=interval, first=interval, name="conversations-forget"
         )
-    )
-    application.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=new))
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("send", send, filters=new))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & new, answer_text))
+    application.add_handler(CommandHandler("skip", skip_note, filters=new))
+    application.add_handler(CommandHandler("cancel", cancel, filters=new))
+    application.add_handler(CallbackQueryHandler(picked_who, pattern="^" + PICK_WHO))
+    application.add_handler(CallbackQueryHandler(picked_amount, pattern="^" + PICK_AMOUNT))
+    application.add_handler(CallbackQueryHandler(picked_skip, pattern="^" + PICK_SKIP))

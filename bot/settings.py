@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ledger.errors import AmountError
+from ledger.models import AMOUNT_MAX, COUNTER_MAX
 from ledger.money import Currency, parse_amount
 
 MIN_WEBHOOK_SECRET = 32
@@ -61,6 +62,8 @@ class Settings(BaseSettings):
     max_transfer: str = "1000"
     daily_limit: str = "5000"
     welcome_credit: str = "0"
+    # Welcome credits issued per day across all users, counted by the database (0: none).
+    welcome_credit_daily_cap: int = Field(100, ge=0, le=1_000_000)
     hold_expiry_seconds: int = Field(300, ge=10, le=86_400)
     # How long a payment request stays open when nobody answers it (1 minute to 90 days).
     request_expiry_seconds: int = Field(604_800, ge=60, le=7_776_000)
@@ -70,6 +73,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = Field(30, ge=1, le=3_600)
     # Payment commands a user may issue per minute before being asked to slow down.
     rate_limit_per_minute: int = Field(20, ge=1, le=10_000)
+    # Updates handled at once (one user's updates always one at a time, in order).
+    concurrent_updates: int = Field(64, ge=1, le=1_024)
     telegram_base_url: str = "https://api.telegram.org/bot"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None
@@ -140,14 +145,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         currency = self.money
-        for name in ("max_transfer", "daily_limit"):
+        # The ledger's caps (ledger.models): a single amount, and a running total.
+        for name, maximum in (("max_transfer", AMOUNT_MAX), ("daily_limit", COUNTER_MAX)):
             try:
-                parse_amount(getattr(self, name), currency)
+                parse_amount(getattr(self, name), currency, maximum=maximum)
             except AmountError as error:
                 raise ValueError(f"{name.upper()}: {error}") from None
         if self.welcome_credit.strip() not in {"", "0"}:
             try:
-                parse_amount(self.welcome_credit, currency)
+                parse_amount(self.welcome_credit, currency, maximum=AMOUNT_MAX)
             except AmountError as error:
                 raise ValueError(f"WELCOME_CREDIT: {error}") from None
         if self.mode == "webhook":

@@ -11,7 +11,9 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites
 from bot.common import (
+    GROUP_COMMANDS_EVERY,
     Context,
+    answer_in_group,
     is_private,
     lang,
     ledger_of,
@@ -22,7 +24,7 @@ from bot.common import (
 from bot.people import language_for, person_of
 from bot.render import money, who
 from bot.texts import Html, t
-from ledger.errors import IdempotencyConflict
+from ledger.errors import IdempotencyConflict, WelcomeCapReached
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ async def start(update: Update, context: Context) -> None:
     newcomer = known is None or not known.registered
     account_id = await ledger.open_account(user.id)
     welcome = 0
-    if newcomer and settings.welcome_credit_minor:
+    if newcomer and settings.welcome_credit_minor and settings.welcome_credit_daily_cap:
         welcome = await _grant_welcome(context, user.id, account_id)
     await ledger.directory.register(person_of(user))
     account = await ledger.account(account_id)
@@ -85,7 +87,10 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def _grant_welcome(context: Context, user_id: int, account_id: int) -> int:
-    """Credit the welcome amount once per person (the key makes a retry a no-op)."""
+    """Credit the welcome amount once per person (the key makes a retry a no-op), while the
+    day's welcome credits last: the database counts them across every bot process and refuses
+    the one over ``WELCOME_CREDIT_DAILY_CAP``. Over it, the account opens all the same, and the
+    greeting, which shows the balance, promises nothing."""
     ledger, amount = ledger_of(context), settings_of(context).welcome_credit_minor
     try:
         granted = await ledger.transfer(
@@ -93,6 +98,9 @@ async def _grant_welcome(context: Context, user_id: int, account_id: int) -> int
         )
     except IdempotencyConflict:
         return 0  # granted before, when the setting had another value
+    except WelcomeCapReached as full:
+        log.info("no welcome credit for a new user: today's %d are given out", full.cap)
+        return 0
     return 0 if granted.replayed else amount
 
 
@@ -113,7 +121,11 @@ async def help_command(update: Update, context: Context) -> None:
     """Lists the commands with examples."""
     message = update.effective_message
     assert message is not None
-    await message.reply_text(t(lang(context), "start.help"))
+    text = t(lang(context), "start.help")
+    if is_private(update):
+        await message.reply_text(text)
+    else:  # a group hears it once a minute at most, however many ask
+        await answer_in_group(update, context, text, "commands", GROUP_COMMANDS_EVERY)
 
 
 def register(application: Application) -> None:

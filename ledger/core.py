@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ledger.cache import LruCache
 from ledger.db import Database, RetryTransaction
 from ledger.errors import (
     AccountFrozen,
@@ -28,6 +29,7 @@ from ledger.errors import (
     AlreadyReversed,
     AmountTooLarge,
     DailyLimitExceeded,
+    DatabaseUnavailable,
     IdempotencyConflict,
     InsufficientFunds,
     LedgerError,
@@ -37,10 +39,21 @@ from ledger.errors import (
     OverTransferMax,
     RequestClosed,
     SameAccount,
+    TotalTooLarge,
     TransferNotFound,
+    WelcomeCapReached,
 )
-from ledger.models import DAY_USEC, KEY_MAX, MEMO_MAX, clean_text, from_micros, to_micros
-from ledger.money import MAX_MINOR, Currency
+from ledger.models import (
+    AMOUNT_MAX,
+    COUNTER_MAX,
+    DAY_USEC,
+    KEY_MAX,
+    MEMO_MAX,
+    clean_text,
+    from_micros,
+    to_micros,
+)
+from ledger.money import Currency
 from ledger.types import (
     Account,
     AuditRecord,
@@ -103,7 +116,16 @@ def _select_accounts(ids: str = "") -> str:
 
 
 _SELECT_ACCOUNT = _select_accounts("= :id")
-_SELECT_ALL_ACCOUNTS = _select_accounts()
+# verify()'s read: the row's counters and its shards' sums apart, added in Python, so that
+# books broken past 2^63 are reported rather than failing the read (PostgreSQL's SUM of
+# BIGINTs is a NUMERIC, exact).
+_SELECT_ALL_ACCOUNTS_APART = (
+    "SELECT a.id, a.owner_id, a.kind, a.currency, a.status, a.debits_posted, "
+    "a.credits_posted, a.debits_pending, a.credits_pending, a.day_number, a.day_sent, "
+    "s.posted, s.pending FROM accounts a LEFT JOIN (SELECT account_id, "
+    "SUM(credits_posted) AS posted, SUM(credits_pending) AS pending FROM account_credits "
+    "GROUP BY account_id) s ON s.account_id = a.id"
+)
 
 _INSERT_TRANSFER = f"""
 INSERT INTO transfers (ref, idempotency_key, kind, debit_account_id, credit_account_id, amount,
@@ -131,12 +153,63 @@ _SELECT_TRANSFER_AND_CARD = (  # the card's columns at 19 to 21
     "FROM transfers t LEFT JOIN cards c ON c.transfer_id = t.id WHERE t.ref = :ref"
 )
 
+# Sums over many amounts are taken in two parts, each far from 64 bits whatever the number of
+# rows (amounts <= AMOUNT_MAX < 2^50: the high part < 2^26 a row), and put together in Python,
+# whose ints do not overflow: SQLite's SUM fails with "integer overflow" past 2^63, which a
+# day's volume or corrupted books (amounts written before revision 0005) could reach.
+_SPLIT = 1 << 24
+
+
+def _split_sums(expression: str) -> tuple[str, str]:
+    """Two SQL sums (of non-negative integers) whose ``_joined`` value is
+    ``SUM(expression)``, exactly."""
+    return f"SUM(({expression}) / {_SPLIT})", f"SUM(({expression}) % {_SPLIT})"
+
+
+def _joined(high: Any, low: Any) -> int:
+    return int(high or 0) * _SPLIT + int(low or 0)
+
+
+# What each row of Ledger._beyond_caps_sql holds, in verify()'s report.
+_BEYOND_LABELS = {
+    "account": "(debits_posted, credits_posted, debits_pending, credits_pending, day_sent)",
+    "account shard": "(shard, credits_posted, credits_pending)",
+    "transfer": "(amount)",
+}
+
 ADMIN_KINDS = ("credit", "debit", "reversal")
 LIMITS_TTL_S = 15.0
+OWNERS_KEPT = 4_096  # owner -> account ids a process remembers
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class DatabaseClock:
+    """The database server's clock, read without a round trip: the offset between it and
+    this host's clock is measured at open and again by each ``sync`` (the sweeper's), and
+    the time is this host's plus that offset. Workers on one PostgreSQL then agree to within
+    a round trip, whatever their hosts' clocks say. On SQLite the database's clock is this
+    host's (one process)."""
+
+    def __init__(self, db: Database, host: Clock = utcnow) -> None:
+        self._db = db
+        self._host = host
+        self._offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return self._host() + self._offset
+
+    async def sync(self) -> None:
+        if self._db.is_sqlite:
+            return
+        before = self._host()
+        rows = await self._db.read_one(
+            "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)", {}
+        )
+        after = self._host()
+        self._offset = from_micros(int(rows[0][0])) - (before + (after - before) / 2)
 
 
 def new_ref(length: int = 10) -> str:
@@ -195,6 +268,10 @@ def _refusal(error: BaseException) -> str | None:
         ("transfers.ref", "ref_taken"),
         ("uq_transfers_ref", "ref_taken"),
         ("memo_length", "memo"),
+        ("counters_max", "counter_cap"),  # PostgreSQL's CHECKs of revision 0005
+        ("amount_max", "amount_cap"),
+        ("ledger_limits_max", "limit_cap"),
+        ("out of range", "counter_cap"),  # PostgreSQL, on a counter broken before 0005
         ("two_accounts", "same_account"),
         ("FOREIGN KEY", "no_account"),
         ("foreign key", "no_account"),
@@ -221,16 +298,19 @@ class Ledger:
         self._default_limits = default_limits or Limits(
             max_transfer=1_000 * 10**currency.exponent, daily_limit=5_000 * 10**currency.exponent
         )
-        self._account_of_owner: dict[int, int] = {}
+        # Owners' accounts never change; the map is bounded so strangers cannot grow it.
+        self._account_of_owner: LruCache[int, int] = LruCache(OWNERS_KEPT)
         self._limits: tuple[float, Limits] | None = None
         self.issuance_account_id = 0
         from ledger.directory import Directory
         from ledger.outbox import Outbox
         from ledger.requests import PaymentRequests
+        from ledger.shared import SharedState
 
         self.directory = Directory(db, clock)
         self.requests = PaymentRequests(db, clock, currency)
         self.outbox = Outbox(db, clock)
+        self.shared = SharedState(db, clock)
 
     @classmethod
     async def open(
@@ -239,12 +319,16 @@ class Ledger:
         currency: str | Currency = "USD",
         *,
         migrate: bool = True,
-        clock: Clock = utcnow,
+        clock: Clock | None = None,
         default_limits: Limits | None = None,
         sqlite_synchronous: str = "FULL",
         pool_size: int = 20,
     ) -> Ledger:
-        """Connect, apply migrations, and make sure the system accounts and limits exist."""
+        """Connect, apply migrations, and make sure the system accounts and limits exist.
+
+        Without ``clock`` the ledger's time is the database's (``DatabaseClock``): every
+        worker on one PostgreSQL then decides expiry, the daily limit's day and every shared
+        deadline by the same clock, not by its host's. Tests pass a clock they move."""
         from ledger.migrate import upgrade
 
         options: dict[str, Any] = {"sqlite_synchronous": sqlite_synchronous}
@@ -255,6 +339,9 @@ class Ledger:
             if migrate:
                 await upgrade(db.engine)
             cur = currency if isinstance(currency, Currency) else Currency.of(currency)
+            if clock is None:
+                clock = DatabaseClock(db)
+                await clock.sync()
             ledger = cls(db, cur, clock=clock, default_limits=default_limits)
             await ledger.start()
         except BaseException:
@@ -265,20 +352,20 @@ class Ledger:
     async def start(self) -> None:
         async def setup(conn: AsyncConnection) -> int:
             now = to_micros(self.clock())
+            # Several workers starting at once each try; the unique index lets one insert.
+            await conn.execute(
+                text(
+                    "INSERT INTO accounts (kind, currency, status, created_at) "
+                    "VALUES ('issuance', :c, 'active', :now) "
+                    "ON CONFLICT (kind, currency) WHERE owner_id IS NULL DO NOTHING"
+                ),
+                {"c": self.currency.code, "now": now},
+            )
             found = await conn.execute(
                 text("SELECT id FROM accounts WHERE kind = 'issuance' AND currency = :c"),
                 {"c": self.currency.code},
             )
-            account_id = found.scalar()
-            if account_id is None:
-                inserted = await conn.execute(
-                    text(
-                        "INSERT INTO accounts (kind, currency, status, created_at) "
-                        "VALUES ('issuance', :c, 'active', :now) RETURNING id"
-                    ),
-                    {"c": self.currency.code, "now": now},
-                )
-                account_id = inserted.scalar_one()
+            account_id = found.scalar_one()
             await conn.execute(
                 text(
                     "INSERT INTO ledger_limits (currency, max_transfer, daily_limit, updated_at) "
@@ -297,6 +384,11 @@ class Ledger:
 
     async def close(self) -> None:
         await self.db.close()
+
+    async def sync_clock(self) -> None:
+        """Measure the database's clock again (``DatabaseClock``; an injected clock stays)."""
+        if isinstance(self.clock, DatabaseClock):
+            await self.clock.sync()
 
     # --- accounts ---------------------------------------------------------------------
 
@@ -336,7 +428,7 @@ class Ledger:
 
     def _remember(self, account_id: int, owner_id: int | None) -> None:
         if owner_id is not None:
-            self._account_of_owner[owner_id] = account_id
+            self._account_of_owner.put(owner_id, account_id)
 
     async def account(self, account_id: int) -> Account:
         rows = await self.db.read_one(_SELECT_ACCOUNT, {"id": account_id})
@@ -475,8 +567,8 @@ class Ledger:
     ) -> Transfer:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise ValueError("amount must be a positive int of minor units")
-        if amount > MAX_MINOR:  # the database's BIGINT would refuse it with a driver error
-            raise AmountTooLarge(MAX_MINOR)
+        if amount > AMOUNT_MAX:  # the database refuses it too (revision 0005)
+            raise AmountTooLarge(AMOUNT_MAX)
         if not key or len(key) > KEY_MAX:
             raise ValueError(f"an idempotency key of 1 to {KEY_MAX} characters is required")
         memo = clean_text(memo)
@@ -565,6 +657,12 @@ class Ledger:
             return NotReversible("", "it no longer matches a posted transfer")
         if refusal == "memo":
             return MemoTooLong(MEMO_MAX)
+        if refusal == "counter_cap":
+            return await self._totals_full(params["debit"], params["credit"], params["amount"])
+        if refusal == "amount_cap":
+            return AmountTooLarge(AMOUNT_MAX)
+        if refusal == "welcome_cap":
+            return WelcomeCapReached(await self.welcome_daily_cap())
         if refusal == "same_account":
             return SameAccount()
         if refusal == "request_closed":
@@ -603,6 +701,10 @@ class Ledger:
                     {"ref": ref},
                 )
                 raise RequestClosed(rows[0][0], rows[0][1]) from None
+            if refusal == "counter_cap":
+                raise await self._totals_full(
+                    existing.debit_account_id, existing.credit_account_id, existing.amount
+                ) from None
             raise LedgerError(f"refused by the ledger: {refusal}") from None
         if rows:
             return self._transfer_of(rows[0])
@@ -626,6 +728,17 @@ class Ledger:
         if key is not None and existing.state == state and resolution_key == key:
             return existing.as_replay()
         raise AlreadyResolved(ref, existing.state)
+
+    async def _totals_full(self, debit: int, credit: int, amount: int) -> TotalTooLarge:
+        """The refusal of a movement that would pass a counter's cap, naming the account
+        whose totals are full (the sender's when both are)."""
+        accounts = await self.accounts([debit, credit])
+        sender = accounts.get(debit)
+        if sender is not None and sender.debits_posted + sender.debits_pending + amount > (
+            COUNTER_MAX
+        ):
+            return TotalTooLarge(COUNTER_MAX, debit)
+        return TotalTooLarge(COUNTER_MAX, credit)
 
     def _transfer_of(self, row: Sequence[Any]) -> Transfer:
         """The transfer of a ``_T_ROW`` row; its owners go to the caches on the way."""
@@ -724,6 +837,10 @@ class Ledger:
         for value in (max_transfer, daily_limit):
             if value is not None and (not isinstance(value, int) or value <= 0):
                 raise ValueError("limits must be positive ints of minor units")
+        if max_transfer is not None and max_transfer > AMOUNT_MAX:
+            raise AmountTooLarge(AMOUNT_MAX)
+        if daily_limit is not None and daily_limit > COUNTER_MAX:
+            raise AmountTooLarge(COUNTER_MAX)
 
         async def work(conn: AsyncConnection) -> Limits:
             now = to_micros(self.clock())
@@ -762,6 +879,32 @@ class Ledger:
         limits = await self.db.transaction(work)
         self._limits = (time.monotonic(), limits)
         return limits
+
+    async def welcome_daily_cap(self) -> int:
+        """How many welcome credits may be issued per day, across all users."""
+        rows = await self.db.read_one(
+            "SELECT welcome_daily_cap FROM ledger_limits WHERE currency = :c",
+            {"c": self.currency.code},
+        )
+        return int(rows[0][0]) if rows else 0
+
+    async def set_welcome_daily_cap(self, cap: int) -> None:
+        """Set how many welcome credits may be issued per day (0: none). The database counts
+        them (``welcome_days``) and refuses the one over the cap: every process shares it."""
+        if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
+            raise ValueError("the welcome cap is a count of credits, 0 or more")
+        await self.db.write_one(
+            "UPDATE ledger_limits SET welcome_daily_cap = :cap WHERE currency = :c",
+            {"cap": cap, "c": self.currency.code},
+        )
+
+    async def welcomes_today(self) -> int:
+        """Welcome credits issued today (the ledger's UTC day, as for the daily limit)."""
+        rows = await self.db.read_one(
+            "SELECT issued FROM welcome_days WHERE currency = :c AND day_number = :d",
+            {"c": self.currency.code, "d": to_micros(self.clock()) // DAY_USEC},
+        )
+        return int(rows[0][0]) if rows else 0
 
     # --- moderation -------------------------------------------------------------------
 
@@ -935,38 +1078,70 @@ class Ledger:
     # --- checking ---------------------------------------------------------------------
 
     async def verify(self) -> VerifyReport:
-        """Recompute every account's counters from the transfers and check the invariants."""
-        async with self.db.reading() as conn:
-            accounts = (await conn.execute(text(_SELECT_ALL_ACCOUNTS))).all()
-            sums = (
-                await conn.execute(
-                    text(
-                        "SELECT account_id, "
-                        "SUM(CASE WHEN side = 'd' AND state = 'posted' THEN amount ELSE 0 END), "
-                        "SUM(CASE WHEN side = 'c' AND state = 'posted' THEN amount ELSE 0 END), "
-                        "SUM(CASE WHEN side = 'd' AND state = 'pending' THEN amount ELSE 0 END), "
-                        "SUM(CASE WHEN side = 'c' AND state = 'pending' THEN amount ELSE 0 END), "
-                        "COUNT(*) FROM ("
-                        "SELECT debit_account_id AS account_id, 'd' AS side, state, amount "
-                        "FROM transfers UNION ALL "
-                        "SELECT credit_account_id, 'c', state, amount FROM transfers) x "
-                        "GROUP BY account_id"
+        """Recompute every account's counters from the transfers and check the invariants.
+
+        It reports, it never raises for what it finds (only ``DatabaseUnavailable`` when the
+        database cannot be reached): a counter or an amount past revision 0005's caps or not
+        stored as an integer (a REAL on SQLite) is one more problem, and so are books that
+        cannot even be read."""
+        sums_sql = ", ".join(
+            part
+            for state in ("posted", "pending")
+            for side in ("d", "c")
+            for part in _split_sums(
+                f"CASE WHEN side = '{side}' AND state = '{state}' THEN amount ELSE 0 END"
+            )
+        )
+        try:
+            async with self.db.reading() as conn:
+                accounts = (await conn.execute(text(_SELECT_ALL_ACCOUNTS_APART))).all()
+                sums = (
+                    await conn.execute(
+                        text(
+                            f"SELECT account_id, {sums_sql}, COUNT(*) FROM ("
+                            "SELECT debit_account_id AS account_id, 'd' AS side, state, amount "
+                            "FROM transfers UNION ALL "
+                            "SELECT credit_account_id, 'c', state, amount FROM transfers) x "
+                            "GROUP BY account_id"
+                        )
                     )
-                )
-            ).all()
-            counts = (
-                await conn.execute(
-                    text(
-                        "SELECT COUNT(*), SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), "
-                        "SUM(CASE WHEN reverses_id IS NOT NULL THEN 1 ELSE 0 END) FROM transfers"
+                ).all()
+                counts = (
+                    await conn.execute(
+                        text(
+                            "SELECT COUNT(*), SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), "
+                            "SUM(CASE WHEN reverses_id IS NOT NULL THEN 1 ELSE 0 END) "
+                            "FROM transfers"
+                        )
                     )
-                )
-            ).one()
-        expected = {row[0]: tuple(int(v or 0) for v in row[1:5]) for row in sums}
-        problems = []
+                ).one()
+                beyond = (await conn.execute(text(self._beyond_caps_sql()))).all()
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:  # the books themselves cannot be read: say so, do not crash
+            cause = str(getattr(error, "orig", None) or error).strip().splitlines() or ["?"]
+            return VerifyReport(
+                ok=False,
+                problems=[f"the books cannot be read: {cause[0]}"],
+                accounts_checked=0,
+                transfers_checked=0,
+                pending_transfers=0,
+            )
+        expected = {
+            row[0]: tuple(_joined(row[i], row[i + 1]) for i in (1, 3, 5, 7)) for row in sums
+        }
+        problems = [
+            f"{what} {ident} holds {_BEYOND_LABELS[what]} = "
+            f"{tuple(v for v in values if v is not None)}, beyond the cap "
+            f"({AMOUNT_MAX if what == 'transfer' else COUNTER_MAX}) or not stored as integers"
+            for what, ident, *values in beyond
+        ]
         totals: dict[str, list[int]] = {}
         for row in accounts:
-            account = _row_to_account(row)
+            shards = (int(row[11] or 0), int(row[12] or 0))  # NUMERIC sums on PostgreSQL
+            account = _row_to_account(
+                [*row[:6], row[6] + shards[0], row[7], row[8] + shards[1], *row[9:11]]
+            )
             actual = (
                 account.debits_posted,
                 account.credits_posted,
@@ -1000,24 +1175,55 @@ class Ledger:
             pending_transfers=int(counts[1] or 0),
         )
 
+    def _beyond_caps_sql(self) -> str:
+        """Rows (what, id, values...) whose counters or amount break revision 0005's caps, as
+        rows written before it could (on SQLite: or are not stored as integers)."""
+
+        def outside(columns: Sequence[str], low: int, high: int) -> str:
+            tests = [f"{c} NOT BETWEEN {low} AND {high}" for c in columns]
+            if self.db.is_sqlite:
+                tests += [f"typeof({c}) <> 'integer'" for c in columns]
+            return " OR ".join(tests)
+
+        counters = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+        return (
+            f"SELECT 'account', id, {', '.join(counters)}, day_sent FROM accounts "
+            f"WHERE {outside((*counters, 'day_sent'), 0, COUNTER_MAX)} "
+            "UNION ALL SELECT 'account shard', account_id, shard, credits_posted, "
+            "credits_pending, NULL, NULL FROM account_credits "
+            f"WHERE {outside(('credits_posted', 'credits_pending'), 0, COUNTER_MAX)} "
+            "UNION ALL SELECT 'transfer', id, amount, NULL, NULL, NULL, NULL FROM transfers "
+            f"WHERE {outside(('amount',), 1, AMOUNT_MAX)}"
+        )
+
     async def stats(self) -> Stats:
         now = to_micros(self.clock())
         day_start = now - now % DAY_USEC
+        paid_today = (
+            "FROM transfers WHERE kind = 'payment' AND state = 'posted' AND created_at >= :day"
+        )
+        high, low = _split_sums("amount")  # the day's volume: see _split_sums
         rows = await self.db.read_scan(  # counts over whole tables
             "SELECT "
             "(SELECT COUNT(*) FROM accounts WHERE kind = 'user'), "
             "(SELECT COUNT(*) FROM accounts WHERE kind = 'user' AND status = 'frozen'), "
             "(SELECT debits_posted - credits_posted - COALESCE((SELECT SUM(credits_posted) "
             " FROM account_credits WHERE account_id = :iss), 0) FROM accounts WHERE id = :iss), "
-            "(SELECT COUNT(*) FROM transfers WHERE kind = 'payment' AND state = 'posted' "
-            " AND created_at >= :day), "
-            "(SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE kind = 'payment' "
-            " AND state = 'posted' AND created_at >= :day), "
+            f"(SELECT COUNT(*) {paid_today}), (SELECT {high} {paid_today}), "
+            f"(SELECT {low} {paid_today}), "
             "(SELECT COUNT(*) FROM transfers WHERE state = 'pending')",
             {"iss": self.issuance_account_id, "day": day_start},
         )
-        users, frozen, issued, count, volume, pending = (int(v or 0) for v in rows[0])
-        return Stats(users, frozen, issued, count, volume, pending, await self.verify())
+        users, frozen, issued, count, volume_high, volume_low, pending = rows[0]
+        return Stats(
+            int(users or 0),
+            int(frozen or 0),
+            int(issued or 0),
+            int(count or 0),
+            _joined(volume_high, volume_low),
+            int(pending or 0),
+            await self.verify(),
+        )
 
     # --- cards: where a pending transfer was shown ------------------------------------
 

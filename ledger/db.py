@@ -44,6 +44,7 @@ import re
 import sqlite3
 import threading
 import weakref
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -389,6 +390,7 @@ class Database:
         self._plain_settings = (path, synchronous) if path and synchronous else None
         self._plain_reader: sqlite3.Connection | None = None
         self._group: _GroupCommit | None = None
+        self._exclusive: dict[str, asyncio.Lock] = {}
         if self._plain_settings is not None:
             self._group = _GroupCommit(*self._plain_settings)
         # PostgreSQL: connections the one-statement path keeps checked out between calls
@@ -667,6 +669,35 @@ class Database:
             raise
         except (OSError, sa_exc.TimeoutError) as error:
             raise DatabaseUnavailable() from error
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Whether this process holds ``name`` for the block: on PostgreSQL a session advisory
+        lock (``pg_try_advisory_lock``), so of several workers one at a time gets True and the
+        others False at once, without waiting; on SQLite (one process) an in-process lock.
+        The lock goes with the block's end, or with the connection if the process dies."""
+        lock = self._exclusive.setdefault(name, asyncio.Lock())
+        if lock.locked():
+            yield False
+            return
+        async with lock:
+            if self.is_sqlite:
+                yield True
+                return
+            key = zlib.crc32(name.encode())  # a stable 32-bit number for the name
+            try:
+                conn = await self.engine.connect()
+            except (OSError, sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
+                raise DatabaseUnavailable() from error
+            try:
+                got = await _asyncpg(conn).fetchval("SELECT pg_try_advisory_lock($1)", key)
+                try:
+                    yield bool(got)
+                finally:
+                    if got:
+                        await _asyncpg(conn).execute("SELECT pg_advisory_unlock($1)", key)
+            finally:
+                await conn.close()
 
     async def ping(self) -> bool:
         try:

@@ -1,13 +1,15 @@
 """The directory of people: Telegram user id, username, names, language.
 
 Refreshed from every update a person sends (people rename themselves); writes happen only
-when something changed, so the common update costs no database round trip.
+when something changed. Never cached: several workers share one database, and a copy kept by
+one of them would go stale the moment another records a change.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -44,17 +46,20 @@ class Person:
         return (self.username, self.first_name, self.last_name, self.language_code, self.is_bot)
 
 
+# The profile an update shows, in one statement. It never writes ``registered`` down (it only
+# goes up, with register()) nor ``language`` (set_language's alone), so a worker holding an
+# older copy of someone can never undo what another worker recorded; a copy of a user
+# without a language_code (a reply's author) keeps the one known.
 _UPSERT = (
     "INSERT INTO users (id, username, display_username, first_name, last_name, "
-    "language_code, language, is_bot, registered, time_zone, created_at, updated_at) "
-    "VALUES (:id, :u, :du, :fn, :ln, :lc, :lang, :bot, :reg, :tz, :now, :now) "
+    "language_code, is_bot, registered, created_at, updated_at) "
+    "VALUES (:id, :u, :du, :fn, :ln, :lc, :bot, :reg, :now, :now) "
     "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
     "display_username = excluded.display_username, "
     "first_name = excluded.first_name, last_name = excluded.last_name, "
-    "language_code = excluded.language_code, language = excluded.language, "
-    "is_bot = excluded.is_bot, registered = excluded.registered, "
-    "time_zone = excluded.time_zone, "
-    "updated_at = excluded.updated_at"
+    "language_code = COALESCE(excluded.language_code, users.language_code), "
+    "is_bot = excluded.is_bot, registered = (users.registered OR excluded.registered), "
+    f"updated_at = excluded.updated_at RETURNING {_COLS}"
 )
 
 
@@ -75,83 +80,88 @@ def normalize_username(username: str) -> str:
     return username.strip().lstrip("@").lower()
 
 
+# People read during one update (``Directory.within_update``): an update's handlers see one
+# consistent copy of each person and read it once. Nothing outlives the update.
+_UPDATE_VIEW: ContextVar[dict[int, Person] | None] = ContextVar("directory_view", default=None)
+
+
 class Directory:
+    """Who people are, as the database has them: nothing is kept between updates, so every
+    worker sees a registration, a language choice or a username's new owner at once, and a
+    process's memory does not grow with the people it meets. The common update costs one
+    point read (its sender's row) and writes only when their profile changed; within one
+    update each person is read once (``within_update``)."""
+
+    @staticmethod
+    def within_update() -> None:
+        """From now until ``after_update``, remember the people read (the current task)."""
+        _UPDATE_VIEW.set({})
+
+    @staticmethod
+    def after_update() -> None:
+        _UPDATE_VIEW.set(None)
+
+    @staticmethod
+    def _note(person: Person) -> Person:
+        view = _UPDATE_VIEW.get()
+        if view is not None:
+            view[person.id] = person
+        return person
+
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
-        self._cache: dict[int, Person] = {}
-        self._id_by_username: dict[str, int] = {}  # a hint into _cache, checked on use
 
     async def seen(self, person: Person) -> Person:
         """Record what an update says about a person; returns what the directory knows."""
-        known = self._cache.get(person.id)
-        if known is None:
-            known = await self.get(person.id)
+        known = await self.get(person.id)
         if known is not None and person.language_code is None:
             # Copies of a user inside replies and mentions often lack the language: keep ours.
             person = replace(person, language_code=known.language_code)
         if known is not None and known._profile() == person._profile():
             return known
-        merged = replace(
-            person,
-            language=known.language if known else None,
-            registered=known.registered if known else False,
-            time_zone=known.time_zone if known else None,
-        )
-        await self._save(merged)
-        return merged
+        return await self._save(person, registered=False)
 
     async def register(self, person: Person) -> Person:
         """Mark a person as having started the bot (idempotent)."""
-        await self.seen(person)
-        current = self._cache[person.id]
-        if current.registered:
-            return current
-        registered = replace(current, registered=True)
-        await self._save(registered)
-        return registered
-
-    async def set_language(self, user_id: int, language: str | None) -> None:
-        known = await self.get(user_id)
-        if known is None:
-            return
-        await self._save(replace(known, language=language))
+        known = await self.get(person.id)
+        if known is not None and known.registered and known._profile() == person._profile():
+            return known
+        if known is not None and person.language_code is None:
+            person = replace(person, language_code=known.language_code)
+        return await self._save(person, registered=True)
 
     async def set_time_zone(self, user_id: int, time_zone: str | None) -> None:
-        known = await self.get(user_id)
-        if known is None:
-            return
-        await self._save(replace(known, time_zone=time_zone))
+        """The time zone the bot writes times in for this person (set alone, as language)."""
+        view = _UPDATE_VIEW.get()
+        if view is not None:
+            view.pop(user_id, None)
+        await self.db.write_one(
+            "UPDATE users SET time_zone = :tz, updated_at = :now WHERE id = :id",
+            {"id": user_id, "tz": time_zone, "now": to_micros(self.clock())},
+        )
+
+    async def set_language(self, user_id: int, language: str | None) -> None:
+        view = _UPDATE_VIEW.get()
+        if view is not None:
+            view.pop(user_id, None)
+        await self.db.write_one(
+            "UPDATE users SET language = :lang, updated_at = :now WHERE id = :id",
+            {"id": user_id, "lang": language, "now": to_micros(self.clock())},
+        )
 
     async def get(self, user_id: int) -> Person | None:
-        if user_id in self._cache:
-            return self._cache[user_id]
+        view = _UPDATE_VIEW.get()
+        if view is not None and user_id in view:
+            return view[user_id]
         rows = await self.db.read_one(f"SELECT {_COLS} FROM users WHERE id = :id", {"id": user_id})
-        if not rows:
-            return None
-        person = _person(rows[0])
-        self._keep(person)
-        return person
+        return self._note(_person(rows[0])) if rows else None
 
     async def by_username(self, username: str) -> Person | None:
-        """Whoever has ``username`` now. Someone known by it costs no round trip: a rename
-        reaches the database through ``_save``, which updates the cache too."""
+        """Whoever has ``username`` now."""
         name = normalize_username(username)
-        known_id = self._id_by_username.get(name)
-        known = self._cache.get(known_id) if known_id is not None else None
-        if known is not None and known.username and normalize_username(known.username) == name:
-            return known
         rows = await self.db.read_one(f"SELECT {_COLS} FROM users WHERE username = :u", {"u": name})
-        if not rows:
-            return None
-        person = _person(rows[0])
-        self._keep(person)
-        return person
-
-    def _keep(self, person: Person) -> None:
-        self._cache[person.id] = person
-        if person.username:
-            self._id_by_username[normalize_username(person.username)] = person.id
+        return self._note(_person(rows[0])) if rows else None
 
     async def count(self) -> int:
         rows = await self.db.read_scan(  # a count over every user
@@ -159,7 +169,7 @@ class Directory:
         )
         return int(rows[0][0])
 
-    async def _save(self, person: Person) -> None:
+    async def _save(self, person: Person, *, registered: bool) -> Person:
         lowered = normalize_username(person.username) if person.username else None
         params = {
             "id": person.id,
@@ -168,41 +178,29 @@ class Directory:
             "fn": person.first_name,
             "ln": person.last_name,
             "lc": person.language_code,
-            "lang": person.language,
             "bot": person.is_bot,
-            "reg": person.registered,
-            "tz": person.time_zone,
+            "reg": registered,
             "now": to_micros(self.clock()),
         }
 
-        async def work(conn: AsyncConnection) -> None:
-            if lowered:
-                # Usernames move between people: whoever held this one before no longer does.
-                await conn.execute(
-                    text(
-                        "UPDATE users SET username = NULL, display_username = NULL "
-                        "WHERE username = :u AND id <> :id"
-                    ),
-                    {"u": lowered, "id": person.id},
-                )
-            await conn.execute(text(_UPSERT), params)
+        async def work(conn: AsyncConnection) -> Sequence[Any]:
+            # Usernames move between people: whoever held this one before no longer does.
+            await conn.execute(
+                text(
+                    "UPDATE users SET username = NULL, display_username = NULL "
+                    "WHERE username = :u AND id <> :id"
+                ),
+                {"u": lowered, "id": person.id},
+            )
+            return (await conn.execute(text(_UPSERT), params)).one()
 
         # Nearly always nobody else holds the username: then the upsert alone is the whole
         # change, one statement (one round trip) instead of a transaction of two (on SQLite
         # about ten thread hand-offs). If someone does, the unique index refuses it and the
         # transaction moves the username over.
         try:
-            await self.db.write_one(_UPSERT, params)
+            return self._note(_person((await self.db.write_one(_UPSERT, params))[0]))
         except Exception as error:
             if not lowered or not _username_taken(error):
                 raise
-            await self.db.transaction(work)
-        if person.username:
-            # The previous holder lost it in the database (above); in the cache that can only
-            # be whoever the index points at (a lookup, not a scan of everyone cached).
-            name = normalize_username(person.username)
-            held_by = self._id_by_username.get(name, person.id)
-            held = self._cache.get(held_by) if held_by != person.id else None
-            if held is not None and held.username and normalize_username(held.username) == name:
-                self._cache[held.id] = replace(held, username=None)
-        self._keep(person)
+        return self._note(_person(await self.db.transaction(work)))

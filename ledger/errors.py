@@ -160,6 +160,27 @@ class DailyLimitExceeded(LedgerError):
         super().__init__(f"Daily sending limit {limit} reached; {remaining} left today.")
 
 
+class TotalTooLarge(LedgerError):
+    """A movement would take an account's running totals past the most the ledger keeps
+    (``ledger.models.COUNTER_MAX``): refused before any counter could overflow."""
+
+    code = "total_too_large"
+
+    def __init__(self, maximum: int, account_id: int | None = None) -> None:
+        self.maximum, self.account_id = maximum, account_id
+        super().__init__(f"An account's totals can be at most {maximum} minor units.")
+
+
+class WelcomeCapReached(LedgerError):
+    """Today's welcome credits are all given out (``welcome_daily_cap``, across all users)."""
+
+    code = "welcome_cap"
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        super().__init__(f"The {cap} welcome credits of today are all given out.")
+
+
 class MemoTooLong(LedgerError):
     code = "memo_too_long"
 

@@ -33,6 +33,12 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 MEMO_MAX = 200
 KEY_MAX = 128
+# Caps of revision 0005, far below 2^63 so no sum the ledger makes overflows 64 bits: a single
+# amount (10 trillion USD in cents), and every stored counter (an account's row, each of its
+# credit shards); 17 of them, an account's credits on PostgreSQL (its row and 16 shards),
+# stay under 2^62.
+AMOUNT_MAX = 10**15
+COUNTER_MAX = 25 * 10**16
 
 
 def clean_text(text: str | None) -> str:
@@ -92,6 +98,14 @@ class Account(Base):
             "AND credits_pending >= 0 AND day_sent >= 0",
             name="counters_nonneg",
         ),
+        # Revision 0005's caps: CHECKs on PostgreSQL; on SQLite triggers, which also refuse a
+        # value not stored as an integer (SQLite cannot add a CHECK without a table rebuild).
+        CheckConstraint(
+            f"debits_posted <= {COUNTER_MAX} AND credits_posted <= {COUNTER_MAX} "
+            f"AND debits_pending <= {COUNTER_MAX} AND credits_pending <= {COUNTER_MAX} "
+            f"AND day_sent <= {COUNTER_MAX}",
+            name="counters_max",
+        ).ddl_if(dialect="postgresql"),
         # The no-overdraft invariant: a user account's available balance is never negative.
         # SQLite only: on PostgreSQL credits live partly in AccountCredit shards, which a CHECK
         # cannot see; the trigger accounts_no_overdraft (migration 0003) enforces it there.
@@ -138,6 +152,10 @@ class AccountCredit(Base):
     __tablename__ = "account_credits"
     __table_args__ = (
         CheckConstraint("credits_posted >= 0 AND credits_pending >= 0", name="counters_nonneg"),
+        CheckConstraint(
+            f"credits_posted <= {COUNTER_MAX} AND credits_pending <= {COUNTER_MAX}",
+            name="counters_max",
+        ).ddl_if(dialect="postgresql"),
     )
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
@@ -154,6 +172,7 @@ class Transfer(Base):
         ),
         CheckConstraint("state IN ('pending', 'posted', 'voided', 'expired')", name="state"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"amount <= {AMOUNT_MAX}", name="amount_max").ddl_if(dialect="postgresql"),
         CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
         CheckConstraint(f"length(memo) <= {MEMO_MAX}", name="memo_length"),
         CheckConstraint("state <> 'pending' OR expires_at IS NOT NULL", name="pending_expires"),
@@ -212,13 +231,34 @@ class AuditEntry(Base):
 
 class Limits(Base):
     __tablename__ = "ledger_limits"
-    __table_args__ = (CheckConstraint("max_transfer > 0 AND daily_limit > 0", name="positive"),)
+    __table_args__ = (
+        CheckConstraint("max_transfer > 0 AND daily_limit > 0", name="positive"),
+        CheckConstraint(
+            f"max_transfer <= {AMOUNT_MAX} AND daily_limit <= {COUNTER_MAX} "
+            "AND welcome_daily_cap >= 0",
+            name="max",
+        ).ddl_if(dialect="postgresql"),
+    )
 
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     max_transfer: Mapped[int] = mapped_column(BigInteger)
     daily_limit: Mapped[int] = mapped_column(BigInteger)
+    # Welcome credits issued per day at most, across all users (0: none); counted in
+    # WelcomeDay by a trigger (revision 0005).
+    welcome_daily_cap: Mapped[int] = mapped_column(BigInteger, server_default="100")
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class WelcomeDay(Base):
+    """How many welcome credits were issued on a day (UTC day number of the transfers'
+    ``created_at``); written by the trigger that refuses the one over the day's cap."""
+
+    __tablename__ = "welcome_days"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    issued: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class User(Base):
@@ -244,6 +284,7 @@ class PaymentRequest(Base):
     __tablename__ = "payment_requests"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"amount <= {AMOUNT_MAX}", name="amount_max").ddl_if(dialect="postgresql"),
         CheckConstraint("state IN ('open', 'paid', 'declined', 'cancelled')", name="state"),
     )
 
@@ -299,3 +340,82 @@ class OutboxMessage(Base):
     claimed_at: Mapped[int] = mapped_column(BigInteger)
     claimed_by: Mapped[str | None] = mapped_column(String(160))
     sent_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- shared state of the chat's workers (migration 0006) ----------------------------------
+
+
+class AdminCard(Base):
+    """A destructive admin action waiting for its admin's Confirm, until ``expires_at``."""
+
+    __tablename__ = "admin_cards"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('open', 'acting', 'done', 'failed', 'cancelled', 'expired')", name="state"
+        ),
+        Index("ix_admin_cards_expires_at", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    admin_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    target_id: Mapped[int | None] = mapped_column(BigInteger)
+    other_id: Mapped[int | None] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    ref: Mapped[str] = mapped_column(String(32), server_default="")
+    key: Mapped[str] = mapped_column(String(KEY_MAX), server_default="")  # the ledger's, if set
+    lang: Mapped[str] = mapped_column(String(8))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class RateUser(Base):
+    """A user whose payment actions are counted: the row concurrent admissions lock."""
+
+    __tablename__ = "rate_users"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    told_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last "slow down"
+
+
+class RateEvent(Base):
+    """One admitted payment action (dropped by the sweeper once out of every window)."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (
+        Index("ix_rate_events_user_id", "user_id", "at"),
+        Index("ix_rate_events_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Conversation(Base):
+    """A guided conversation in progress (its state and draft as JSON), until ``expires_at``."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_expires_at", "expires_at"),)
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    draft: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ChatThrottle(Base):
+    """When a chat was last answered on a topic (a group's /help: once a minute)."""
+
+    __tablename__ = "chat_throttle"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    topic: Mapped[str] = mapped_column(String(16), primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp)

@@ -10,12 +10,13 @@ from typing import Any
 from ledger.db import Database
 from ledger.errors import (
     AlreadyResolved,
+    AmountTooLarge,
     IdempotencyConflict,
     MemoTooLong,
     SameAccount,
     TransferNotFound,
 )
-from ledger.models import KEY_MAX, MEMO_MAX, clean_text, from_micros, to_micros
+from ledger.models import AMOUNT_MAX, KEY_MAX, MEMO_MAX, clean_text, from_micros, to_micros
 from ledger.money import Currency
 
 _COLS = (
@@ -90,6 +91,8 @@ class PaymentRequests:
             raise SameAccount()
         if amount <= 0:
             raise ValueError("amount must be positive")
+        if amount > AMOUNT_MAX:  # the database refuses it too (revision 0005)
+            raise AmountTooLarge(AMOUNT_MAX)
         if key is not None and not 0 < len(key) <= KEY_MAX:
             raise ValueError(f"an idempotency key has 1 to {KEY_MAX} characters")
         rows = await self.db.write_one(

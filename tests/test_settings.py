@@ -31,6 +31,11 @@ def _no_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         ({"max_transfer": "1e3"}, "MAX_TRANSFER", "not as an exponent"),
         ({"daily_limit": "-5"}, "DAILY_LIMIT", "negative"),
         ({"hold_expiry_seconds": "0"}, "HOLD_EXPIRY_SECONDS", "greater than or equal"),
+        # The ledger's caps (revision 0005): one amount, a running total.
+        ({"max_transfer": "10000000000000.01"}, "MAX_TRANSFER", "above the maximum"),
+        ({"welcome_credit": "10000000000000.01"}, "WELCOME_CREDIT", "above the maximum"),
+        ({"daily_limit": "2500000000000000.01"}, "DAILY_LIMIT", "above the maximum"),
+        ({"welcome_credit_daily_cap": "-1"}, "WELCOME_CREDIT_DAILY_CAP", "greater than or equal"),
         ({"mode": "carrier-pigeon"}, "MODE", "polling"),
         ({"mode": "webhook"}, "WEBHOOK_URL", "https://"),
         ({**WEBHOOK, "webhook_url": "http://bot.example.org/h"}, "WEBHOOK_URL", "https://"),
@@ -69,6 +74,7 @@ def test_good_settings_are_read_with_their_defaults() -> None:
     assert settings.max_transfer_minor == 25_050
     assert settings.database_url == "sqlite+aiosqlite:///./data/xmoney.db"
     assert settings.sqlite_synchronous == "FULL"
+    assert settings.welcome_credit_daily_cap == 100
     assert TOKEN not in repr(settings)
 
 

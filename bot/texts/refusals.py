@@ -66,6 +66,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "That amount is too large; the most I can handle is {maximum}.",
         "fr": "Ce montant est trop élevé ; le maximum que je peux traiter est {maximum}.",
     },
+    "refusal.welcome_cap": {
+        "en": "Today's welcome credits are all given out.",
+        "fr": "Les crédits de bienvenue du jour sont tous distribués.",
+    },
+    "refusal.total_too_large": {
+        "en": "This would take an account past the largest total I can keep ({maximum}), "
+        "so nothing was moved.",
+        "fr": "Cela porterait un compte au-delà du plus grand total que je peux tenir "
+        "({maximum}) : rien n'a donc bougé.",
+    },
     "refusal.amount_currency": {
         "en": "Amounts here are in {expected}, not {given}. Write the amount in {expected}.",
         "fr": "Les montants sont ici en {expected}, pas en {given}. Écrivez le montant "

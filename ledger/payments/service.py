@@ -8,7 +8,9 @@ pays it, a declined request is never paid, and every message owed is an outbox r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from ledger.core import Ledger
@@ -91,11 +93,13 @@ class Payments:
         self.hold_expiry = hold_expiry
         self.request_expiry = request_expiry  # None: a request lasts until answered
         self.outbox = ledger.outbox
-        # Transfers whose rows this process is delivering now (written by its own statement,
-        # so not claimed in the database): the same request delivered again at that moment
-        # (a redelivered press running alongside the first) leaves them to it. Across
-        # processes the claim in the database decides (``ledger.outbox``).
-        self._delivering: set[int] = set()
+        # Presses of each transfer running in this process, from their first read until
+        # the rows they took are delivered. A press redelivered while another press of the
+        # same card runs here takes no rows over: the other one wrote them (under the same
+        # key) or is delivering them. Across processes the claim in the database decides
+        # (``ledger.outbox``).
+        self._pressing: Counter[int] = Counter()
+        self._delivering: Counter[int] = Counter()  # of those, the ones holding rows
 
     # --- sending --------------------------------------------------------------------
 
@@ -181,13 +185,26 @@ class Payments:
         request was declined (``RequestClosed``); ``DatabaseUnavailable`` before anything was
         sent, ``OutcomeUnknown`` when the post was sent and its answer lost."""
         transfer, card = await self._pressed(ref, presser_id)
+        async with self._press(transfer.id) as messages:
+            return await self._confirm(transfer, card, presser_id, key, earlier_key, messages)
+
+    async def _confirm(
+        self,
+        transfer: Transfer,
+        card: Card | None,
+        presser_id: int,
+        key: str,
+        earlier_key: str | None,
+        messages: list[OutboxMessage],
+    ) -> Confirmed:
         ledger = self.ledger
         try:
             posted = await _sent(ledger.post(transfer.ref, key=key, actor=presser_id))
         except AlreadyResolved as error:
             if error.state == "posted":  # by another press
                 posted = await ledger.get_transfer(transfer.ref)
-                messages = await self._take_over(earlier_key, posted.id) if earlier_key else []
+                if earlier_key:
+                    await self._take_over(messages, earlier_key, posted.id)
                 available, reserved = await self._balances(posted)
                 return Confirmed(
                     posted, card, available, already=True, messages=messages, reserved=reserved
@@ -201,9 +218,9 @@ class Payments:
                 pass
             raise
         if posted.replayed:  # this press, again: it tells whoever its first delivery did not
-            messages = await self._take_over(key, posted.id)
+            await self._take_over(messages, key, posted.id)
         else:
-            messages = await self._written([posted.id])
+            messages += await self.outbox.written(transfer_ids=[posted.id])
         available, reserved = await self._balances(posted)
         return Confirmed(
             posted,
@@ -218,16 +235,17 @@ class Payments:
         """Release the card's hold for its sender (on a request's card: the request is
         declined, by the database). Refused when the hold ended already."""
         transfer, card = await self._pressed(ref, presser_id)
-        try:
-            voided = await _sent(self.ledger.void(transfer.ref, key=key, actor=presser_id))
-        except AlreadyResolved as error:
-            await self._closed_request(card, error)
-            raise
-        if voided.replayed:
-            messages = await self._take_over(key, voided.id)
-        else:
-            messages = await self._written([voided.id])
-        return Cancelled(voided, card, messages)
+        async with self._press(transfer.id) as messages:
+            try:
+                voided = await _sent(self.ledger.void(transfer.ref, key=key, actor=presser_id))
+            except AlreadyResolved as error:
+                await self._closed_request(card, error)
+                raise
+            if voided.replayed:
+                await self._take_over(messages, key, voided.id)
+            else:
+                messages += await self.outbox.written(transfer_ids=[voided.id])
+            return Cancelled(voided, card, messages)
 
     async def _closed_request(self, card: Card | None, error: AlreadyResolved) -> None:
         """A request's hold released by its Decline says so: the request is closed."""
@@ -263,19 +281,35 @@ class Payments:
         try:
             await self.outbox.mark_sent([m.id for m in messages])
         finally:
-            self._delivering.difference_update(m.transfer_id for m in messages)
+            for transfer_id in {m.transfer_id for m in messages}:
+                if transfer_id is not None and self._delivering[transfer_id] > 0:
+                    self._delivering[transfer_id] -= 1
+                    self._done(transfer_id)
 
-    async def _written(self, transfer_ids: list[int]) -> list[OutboxMessage]:
-        self._delivering.update(transfer_ids)  # before the read: a replay now sees it
-        messages = await self.outbox.written(transfer_ids=transfer_ids)
-        if not messages:
-            self._delivering.difference_update(transfer_ids)
-        return messages
+    @asynccontextmanager
+    async def _press(self, transfer_id: int) -> AsyncIterator[list[OutboxMessage]]:
+        """A press of ``transfer_id`` in this process; yields the list its messages go to.
+        The press counts as running until those messages are delivered (``delivered``)."""
+        self._pressing[transfer_id] += 1
+        messages: list[OutboxMessage] = []
+        try:
+            yield messages
+        finally:
+            if messages:
+                self._delivering[transfer_id] += 1
+            else:
+                self._done(transfer_id)
 
-    async def _take_over(self, key: str, transfer_id: int) -> list[OutboxMessage]:
-        if transfer_id in self._delivering:
-            return []
-        return await self.outbox.claim(key=key, transfer_id=transfer_id)
+    def _done(self, transfer_id: int) -> None:
+        self._pressing[transfer_id] -= 1
+        if self._pressing[transfer_id] <= 0:
+            del self._pressing[transfer_id]
+            self._delivering.pop(transfer_id, None)
+
+    async def _take_over(self, into: list[OutboxMessage], key: str, transfer_id: int) -> None:
+        """Rows left under ``key``, unless another press of this transfer runs here."""
+        if self._pressing[transfer_id] == 1:
+            into += await self.outbox.claim(key=key, transfer_id=transfer_id)
 
     async def _balances(self, transfer: Transfer) -> tuple[dict[int, int], dict[int, int]]:
         """Both accounts' balances and what each has reserved by holds, in one read."""

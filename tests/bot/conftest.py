@@ -95,6 +95,7 @@ class ChatBot:
         """Run one Update through the application; a handler's exception fails the test here."""
         seen = len(self.errors)
         await self.app.process_update(Update.de_json(copy.deepcopy(update), self.app.bot))
+        await self.app.bot_data["outgoing"].drain()  # what the update queued for later
         for error in self.errors[seen:]:
             if not isinstance(error, self._expected):
                 raise error
@@ -382,7 +383,6 @@ async def make_bot(ledger: Ledger, clock: FakeClock) -> AsyncIterator[MakeBot]:
             ledger=ledger,
             request=api,
             clock=clock,
-            rate_limiter=False,
         )
         harness = ChatBot(app, api, ledger, clock)
         await app.initialize()
@@ -393,6 +393,56 @@ async def make_bot(ledger: Ledger, clock: FakeClock) -> AsyncIterator[MakeBot]:
     yield make
     for harness in made:
         await harness.app.shutdown()
+
+
+MakeWorkers = Callable[..., Awaitable[list[ChatBot]]]
+
+
+@pytest.fixture
+async def make_workers(
+    database_url: str, ledger: Ledger, clock: FakeClock, limits: Any
+) -> AsyncIterator[MakeWorkers]:
+    """Several workers on one database, as several webhook processes would be: each its own
+    Application and its own Ledger (its own connections, nothing shared in memory), all on
+    the test's clock. The first is built on the test's ``ledger``."""
+    made: list[ChatBot] = []
+    opened: list[Ledger] = []
+
+    async def make(count: int, **settings: Any) -> list[ChatBot]:
+        workers = []
+        for n in range(count):
+            worker_ledger = ledger
+            if n:
+                worker_ledger = await Ledger.open(
+                    database_url,
+                    "USD",
+                    migrate=False,
+                    clock=clock,
+                    default_limits=limits,
+                    sqlite_synchronous="NORMAL",
+                )
+                opened.append(worker_ledger)
+            api = RecordingRequest()
+            app = build_application(
+                load_settings(_env_file=None, bot_token=TOKEN, **settings),
+                ledger=worker_ledger,
+                request=api,
+                clock=clock,
+            )
+            harness = ChatBot(app, api, worker_ledger, clock)
+            if workers:  # one Telegram: update and message ids never repeat across workers
+                harness.tg = workers[0].tg
+            await app.initialize()
+            api.clear()
+            made.append(harness)
+            workers.append(harness)
+        return workers
+
+    yield make
+    for harness in made:
+        await harness.app.shutdown()
+    for opened_ledger in opened:
+        await opened_ledger.close()
 
 
 @pytest.fixture

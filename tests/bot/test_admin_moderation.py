@@ -244,6 +244,15 @@ async def test_credit_refusals_each_say_what_to_fix_and_move_nothing(ops: ChatBo
         ("/credit @alice 5 EUR oops", "Amounts here are in USD, not EUR."),
         ("/credit alice 10 oops", "Write it like <code>/credit @name 10.00 reason</code>."),
         ("/credit @alice 10 " + "x" * 201, "The note can be at most 200 characters."),
+        # Past the ledger's cap on one amount (10^15 minor units), up to the old BIGINT limit.
+        *(
+            (
+                f"/credit @alice {amount} oops",
+                "That amount is too large; the most I can "
+                "handle is 10\u00a0000\u00a0000\u00a0000\u00a0000.00 USD.",
+            )
+            for amount in ("10000000000000.01", "92233720368547758.07")
+        ),
     ):
         await ops.send(OSCAR, command)
         assert ops.last(OSCAR).text.startswith(answer), command

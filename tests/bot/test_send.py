@@ -229,7 +229,6 @@ async def dinar_bot(database_url: str, clock: FakeClock) -> AsyncIterator[ChatBo
         ledger=ledger,
         request=api,
         clock=clock,
-        rate_limiter=False,
     )
     await app.initialize()
     try:

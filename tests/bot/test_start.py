@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.app import set_command_menus
+import asyncio
+
+from bot.app import set_command_menus, startup
 from bot.invites import payload_for
 from bot.start import parse_start_payload
 from tests.bot.conftest import SQLITE_ONLY, TOKEN, ChatBot
@@ -47,6 +49,65 @@ async def test_a_welcome_credit_is_granted_once(make_bot) -> None:
     assert await bot.balances(alice) == [1_000]
     stats = await bot.ledger.stats()
     assert stats.total_issued == 1_000
+
+
+async def test_welcome_credits_stop_at_the_daily_cap_and_the_greeting_promises_nothing(
+    make_bot,
+) -> None:
+    bot = await make_bot(welcome_credit="10", welcome_credit_daily_cap="2")
+    await startup(bot.app)  # the cap goes to the database, where every process counts
+    alice, bob, carol, dave = (bot.user(name) for name in ("alice", "bob", "carol", "dave"))
+
+    for person in (alice, bob, carol):
+        await bot.send(person, "/start")
+
+    assert "🎁 You received a welcome credit of <b>10.00 USD</b>" in bot.last(bob).text
+    # Carol comes third: her account opens, and she is told her balance, nothing more.
+    assert bot.texts(carol) == [
+        "Welcome to X Money, Carol!\nYour balance: <b>0.00 USD</b>.\n\n" + HOW_TO_PAY
+    ]
+    assert await bot.ledger.account_of(carol["id"]) is not None
+    assert await bot.balances(alice, bob, carol) == [1_000, 1_000, 0]
+    # Coming back the same day gives her nothing either (she is no newcomer any more).
+    await bot.send(carol, "/start")
+    assert bot.last(carol).text.startswith("Welcome back, Carol.\nYour balance: <b>0.00 USD")
+
+    bot.clock.advance(days=1)  # a new UTC day: the day's credits are there again
+    await bot.send(dave, "/start")
+    assert "welcome credit of <b>10.00 USD</b>" in bot.last(dave).text
+    assert await bot.balances(carol, dave) == [0, 1_000]
+    assert (await bot.ledger.stats()).total_issued == 3_000
+
+
+async def test_newcomers_arriving_at_once_get_exactly_the_days_welcome_credits(
+    make_bot,
+) -> None:
+    bot = await make_bot(welcome_credit="10", welcome_credit_daily_cap="3")
+    await startup(bot.app)
+    people = [bot.user(f"newcomer{n}") for n in range(12)]
+
+    await asyncio.gather(*(bot.send(person, "/start") for person in people))
+
+    told = [p for p in people if "welcome credit" in bot.last(p).text]
+    assert len(told) == 3
+    balances = await bot.balances(*people)
+    assert sorted(balances) == [0] * 9 + [1_000] * 3
+    # Exactly those told were credited, and each greeting shows the balance they have.
+    assert [b for p, b in zip(people, balances, strict=True) if p in told] == [1_000] * 3
+    for person, balance in zip(people, balances, strict=True):
+        shown = "10.00" if balance else "0.00"
+        assert f"Your balance: <b>{shown} USD</b>" in bot.last(person).text
+    assert await bot.ledger.welcomes_today() == 3
+
+
+async def test_a_daily_cap_of_zero_gives_no_welcome_credit(make_bot) -> None:
+    bot = await make_bot(welcome_credit="10", welcome_credit_daily_cap="0")
+    await startup(bot.app)
+    alice = bot.user("alice")
+    await bot.send(alice, "/start")
+    assert "welcome credit" not in bot.last(alice).text
+    assert await bot.balances(alice) == [0]
+    assert await bot.ledger.welcome_daily_cap() == 0
 
 
 @SQLITE_ONLY

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from ledger import Currency, Ledger, Limits
 from ledger.db import Database
-from tests.bot.conftest import bot, make_bot
+from tests.bot.conftest import bot, make_bot, make_workers
 from tests.conftest import (
     POSTGRES_ADMIN_URL,
     FakeClock,
@@ -20,7 +20,7 @@ from tests.conftest import (
 )
 from tests.hardening.tcp_proxy import TcpProxy
 
-__all__ = ["bot", "make_bot"]
+__all__ = ["bot", "make_bot", "make_workers"]
 
 PROXIED_TIMEOUT_S = 1.0  # the proxied ledger's connect and command timeouts (defaults 5 s, 15 s)
 

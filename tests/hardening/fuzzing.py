@@ -69,7 +69,6 @@ def chat_bot(database: str, tmp_path: Path, **overrides: Any) -> Iterator[tuple[
             ledger=ledger,
             request=api,
             clock=clock,
-            rate_limiter=False,
         )
         harness = ChatBot(app, api, ledger, clock)
         runner.run(app.initialize())

@@ -6,6 +6,7 @@ make the bot ping someone.
 from __future__ import annotations
 
 import string
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -76,11 +77,15 @@ async def test_a_card_made_before_is_checked_again_at_confirm(ops: ChatBot) -> N
         (AdminCard(OSCAR["id"], "freeze", "myself", OSCAR["id"]), YOURSELF),
     ):
         card.created_at, card.chat_id, card.message_id = ops.clock(), OSCAR["id"], 1
-        admin_cards.cards_of(ops.app.bot_data)[card.id] = card
+        await ops.ledger.shared.add_card(
+            admin_cards._stored(card, card.created_at + timedelta(minutes=5))
+        )
         await ops.press_data(OSCAR, screen, f"a:c:{card.id}")
         refusal = expected.format(ref=paid)
         assert ops.answer().params["text"].startswith(refusal.replace("<code>", ""))
-        assert (card.state, card.outcome.startswith(refusal)) == ("failed", True)
+        kept = await admin_cards.card_of(ops.ledger, card.id)
+        assert kept is not None
+        assert (kept.state, kept.outcome.startswith(refusal)) == ("failed", True)
         assert ops.last(OSCAR).text.startswith("❌ Not done:")
     assert await ops.books() == before
     assert not (await ops.account(OSCAR)).frozen
@@ -133,7 +138,8 @@ async def test_an_admin_forwarding_a_credit_command_credits_nothing(ops: ChatBot
         assert ops.texts(bob) == [FORWARDED], text
         assert ops.to(group) == [], text
     assert await ops.books() == before
-    assert not any(card.state == "open" for card in admin_cards.cards_of(ops.app.bot_data).values())
+    rows = await ops.ledger.db.read_one("SELECT state FROM admin_cards", {})
+    assert not any(state == "open" for (state,) in rows)
 
 
 async def test_a_forwarded_message_that_is_no_command_is_left_alone(ops: ChatBot) -> None:

@@ -55,7 +55,6 @@ async def bot(proxied: Ledger, proxy: TcpProxy, clock: FakeClock) -> AsyncIterat
         ledger=ledger,
         request=api,
         clock=clock,
-        rate_limiter=False,
     )
     harness = ChatBot(app, api, ledger, clock)
     await app.initialize()

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot import admin_cards
 from bot.fakeapi import Call, Telegram
 from tests.bot.conftest import ChatBot, MakeBot
 from tests.hardening.chat_checks import Books, assert_clear, snapshot
@@ -93,13 +92,14 @@ class Board:
         own_chat = message["chat"]["id"] == presser["id"]
         return own_chat and bool(_HISTORY.fullmatch(data) or _LANGUAGE.fullmatch(data))
 
-    def admin_cards(self) -> list[str]:
-        return [card.state for card in admin_cards.cards_of(self.bot.app.bot_data).values()]
+    async def admin_cards(self) -> list[str]:
+        rows = await self.bot.ledger.db.read_one("SELECT state FROM admin_cards ORDER BY id", {})
+        return [row[0] for row in rows]
 
     async def press(self, presser: str, data: str, message: str) -> None:
         bot, who, where = self.bot, self.people[presser], self.messages[message]
         self.presses += 1
-        before, cards_before = self.books, self.admin_cards()
+        before, cards_before = self.books, await self.admin_cards()
         bot.api.clear()
         query_id = f"forged-{self.presses}"
         await bot.deliver(bot.tg.callback(who, data, where, query_id=query_id))
@@ -122,7 +122,7 @@ class Board:
         self.answers[answer.params.get("text", "")] += 1
         # The books (held payments and open requests included) and the admin cards as they were.
         assert await snapshot(bot.ledger) == before, context
-        assert self.admin_cards() == cards_before, context
+        assert await self.admin_cards() == cards_before, context
 
 
 def utf8_at_most(limit: int) -> Any:

@@ -138,13 +138,38 @@ async def test_the_slow_down_message_is_in_the_users_language(make_bot: MakeBot)
     assert bob
 
 
-def test_idle_windows_are_forgotten_once_many_users_are_tracked() -> None:
-    bot_data: dict[str, Any] = {}
-    for user_id in range(ratelimit._PRUNE_ABOVE):
-        assert ratelimit.admit(bot_data, user_id, 0.0, limit=1) is None
-    assert ratelimit.admit(bot_data, 1, 30.0, limit=1) is not None  # user 1 is still limited
-    assert ratelimit.admit(bot_data, -1, 61.0, limit=1) is None  # a newcomer, a minute later
-    assert len(bot_data["rate_windows"]) == 1  # everyone idle for a minute was dropped
+async def test_a_user_who_keeps_trying_hears_slow_down_every_ten_seconds_not_silence(
+    make_bot: MakeBot,
+) -> None:
+    bot = await make_bot(rate_limit_per_minute=2)
+    alice, _ = await scene(bot)
+    for _ in range(2):
+        await bot.send(alice, "/send @bob 1")
+    bot.api.clear()
+    heard = []
+    for second in range(0, 30, 2):  # a refused /send every 2 s for 30 s: 15 refusals
+        bot.clock.now = bot.clock.now.replace(second=0) + timedelta(seconds=second)
+        await bot.send(alice, "/send @bob 1")
+        if SLOW_DOWN in bot.texts(alice):
+            heard.append(second)
+            bot.api.clear()
+    assert heard == [0, 10, 20]  # never silence from the first refusal on, never a flood
+    assert await bot.held(alice) == 200
+
+
+async def test_actions_out_of_every_window_are_forgotten(
+    make_bot: MakeBot,
+) -> None:
+    bot = await make_bot(rate_limit_per_minute=1)
+    alice, _ = await scene(bot)
+    await bot.send(alice, "/send @bob 1")
+    bot.clock.advance(61)
+    await ratelimit.forget(bot.app)
+    rows = await bot.ledger.db.read_one("SELECT COUNT(*) FROM rate_events", {})
+    assert rows[0][0] == 0  # PostgreSQL's table; SQLite's windows (one process) in memory:
+    assert bot.ledger.shared._windows == {}
+    await bot.send(alice, "/send @bob 1")  # and the limit still admits the next one
+    assert await bot.held(alice) == 200
 
 
 # --- the daily limit under concurrent sends ----------------------------------------------
