@@ -4,10 +4,13 @@ delivered by the bot and marked sent.
 
 Who delivers a row. A row is written claimed (``claimed_at``) by the movement, under its
 resolution key (``claimed_by``): the process whose statement wrote it delivers it at once
-(``written``). Anyone else takes rows over with ``claim``, an atomic UPDATE, when they hold
-that same key (the same press delivered again, after a crash) or when the claim is older
-than ``LEASE`` (a process stopped between writing and delivering). On PostgreSQL the claim
-skips rows another worker is claiming at the same moment (``FOR UPDATE SKIP LOCKED``).
+(``written``). Anyone else takes rows over with ``claim``, an atomic UPDATE, when the claim
+is older than ``LEASE`` (a process stopped between writing and delivering), or when they hold
+that same key and know nobody else delivers it (the process itself lost the movement's
+answer). A press redelivered by Telegram does not count as knowing: its first delivery may
+be running on another worker at that moment, so it waits for the lease like everyone else.
+On PostgreSQL the claim skips rows another worker is claiming at the same moment
+(``FOR UPDATE SKIP LOCKED``).
 
 What a crash can still duplicate: a row sent but not yet marked sent (``mark_sent`` runs
 once the rows of one delivery are sent) is sent again by whoever claims it after the lease:

@@ -217,8 +217,9 @@ class Payments:
             except AlreadyResolved:
                 pass
             raise
-        if posted.replayed:  # this press, again: it tells whoever its first delivery did not
-            await self._take_over(messages, key, posted.id)
+        if posted.replayed:  # this press, again: its first delivery may be running on
+            # another worker, so it takes over only rows whose claim went stale (lease)
+            await self._take_over(messages, None, posted.id)
         else:
             messages += await self.outbox.written(transfer_ids=[posted.id])
         available, reserved = await self._balances(posted)
@@ -241,8 +242,8 @@ class Payments:
             except AlreadyResolved as error:
                 await self._closed_request(card, error)
                 raise
-            if voided.replayed:
-                await self._take_over(messages, key, voided.id)
+            if voided.replayed:  # as a replayed Confirm: only rows whose claim went stale
+                await self._take_over(messages, None, voided.id)
             else:
                 messages += await self.outbox.written(transfer_ids=[voided.id])
             return Cancelled(voided, card, messages)
@@ -306,8 +307,12 @@ class Payments:
             del self._pressing[transfer_id]
             self._delivering.pop(transfer_id, None)
 
-    async def _take_over(self, into: list[OutboxMessage], key: str, transfer_id: int) -> None:
-        """Rows left under ``key``, unless another press of this transfer runs here."""
+    async def _take_over(
+        self, into: list[OutboxMessage], key: str | None, transfer_id: int
+    ) -> None:
+        """Rows of ``transfer_id`` whose claim went stale, and those left under ``key`` (an
+        earlier press of this process whose answer was lost: nobody else delivers them),
+        unless another press of this transfer runs here."""
         if self._pressing[transfer_id] == 1:
             into += await self.outbox.claim(key=key, transfer_id=transfer_id)
 
