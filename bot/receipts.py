@@ -32,6 +32,9 @@ from ledger.errors import LedgerError, TransferNotFound
 
 AGAIN, REQUEST_BACK = buttons.RECEIPT_AGAIN, buttons.RECEIPT_REQUEST_BACK
 THANKS, SEND_BACK = buttons.RECEIPT_THANKS, buttons.RECEIPT_SEND_BACK
+# Thanks said, remembered in this process (the button also goes from the notice): a press of
+# an old copy of the notice here is refused; on another worker, or long after, it thanks again.
+_THANKED_KEPT = 1_000
 
 
 async def _pressed(
@@ -142,6 +145,8 @@ async def say_thanks(update: Update, context: Context) -> None:
         await answer(query, t(reader, "receipt.thanks_already"), alert=True)
         return
     told[paid.ref] = None
+    while len(told) > _THANKED_KEPT:  # a process keeps little per person: the oldest go
+        told.pop(next(iter(told)))
     their = language_for(other)
     text = t(
         their,
