@@ -134,8 +134,8 @@ def run(settings: Settings) -> None:
 
     application = build_application(settings, migrate=False)  # the preflight migrated
     log.info("starting in %s mode", settings.mode)
-    if settings.mode == "webhook":
-        from bot.webhook import run_webhook
+    if settings.mode == "webhook" or settings.webapp_url is not None:
+        from bot.webhook import run_webhook  # the HTTP server: the webhook and/or the page
 
         run_webhook(application, settings)
     else:

@@ -7,6 +7,7 @@ Everything here only reads the ledger and returns catalogue text in the admin's 
 
 from __future__ import annotations
 
+from bot import cheques
 from bot.common import explain
 from bot.render import memo, money, when, who
 from bot.texts import Html, t
@@ -100,6 +101,7 @@ async def user_view(ledger: Ledger, person: Person, reader: str) -> list[str]:
             maximum=money(reader, limits.max_transfer, currency),
         ),
     ]
+    lines += await cheques.admin_user_lines(ledger, person.id, reader)  # issue 14
     page = await ledger.history(account_id, limit=USER_TRANSFERS)
     if not page.items:
         lines.append(t(reader, "admin.user.no_transfers"))
@@ -179,6 +181,7 @@ async def transfer_view(ledger: Ledger, transfer: Transfer, reader: str) -> list
                 date=when(reader, reversal.created_at),
             )
         )
+    lines += await cheques.admin_transfer_lines(ledger, transfer, reader)  # issue 14
     return lines
 
 

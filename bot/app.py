@@ -31,11 +31,14 @@ from bot import (
     balance,
     cards,
     chat,
+    cheques,
     common,
+    envelopes,
     errors,
     forwarded,
     history,
     language,
+    links,
     outbox,
     people,
     ratelimit,
@@ -46,9 +49,11 @@ from bot import (
     statement,
     texts,
     timezone,
+    wallet,
 )
 from bot import request as payment_request
-from bot.flood import Outgoing, PerUserOrder
+from bot.flood import Outgoing
+from bot.metrics import MeasuredUpdates
 from bot.settings import Settings
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from ledger import Ledger, Limits, utcnow
@@ -66,8 +71,12 @@ FEATURES: tuple[ModuleType, ...] = (
     requests_view,
     cards,
     receipts,
+    cheques,
+    links,
+    envelopes,
     history,
     statement,
+    wallet,
     language,
     timezone,
     admin,
@@ -132,7 +141,8 @@ def build_application(
     # Updates run concurrently, each user's in order (bot.flood.PerUserOrder). No rate
     # limiter: it would make handlers wait for Telegram's flood limits; what may go out
     # later goes through bot.common.post, queued per chat and sent at the chat's pace.
-    builder = builder.concurrent_updates(PerUserOrder(settings.concurrent_updates))
+    # Each update is also counted and timed (bot.metrics.MeasuredUpdates, a PerUserOrder).
+    builder = builder.concurrent_updates(MeasuredUpdates(settings.concurrent_updates))
     application = _build_quietly(builder)
     application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings
@@ -197,6 +207,7 @@ async def startup(application: Application) -> None:
         )
     except TelegramError as error:  # a bot without menus still works
         log.warning("command menus not set: %s", error.message)
+    await wallet.set_menu_button(application)
 
 
 async def set_command_menus(

@@ -12,6 +12,15 @@ REQUEST_PAY = "r:p:"
 REQUEST_DECLINE = "r:d:"
 # An admin's confirmation card (bot.admin_cards): a:c:<card id>, a:x:<card id>
 ADMIN_CARD = "a:"
+# An inline cheque (bot.cheques): q:a:<cheque id> accept, q:x:<cheque id> cancel;
+# an escrow offer after /send to someone new: q:e:<chat id>:<message id>
+CHEQUE_ACCEPT = "q:a:"
+CHEQUE_CANCEL = "q:x:"
+CHEQUE_ESCROW = "q:e:"
+# A red envelope's Open (bot.envelopes): v:o:<envelope id>
+ENVELOPE_OPEN = "v:o:"
+# A payment link's Revoke (bot.links): k:r:<link id>
+LINK_REVOKE = "k:r:"
 # /history's pages (bot.history): h:<offset>
 HISTORY_PAGE = "h:"
 # /language's choices (bot.language): l:<code>
@@ -51,4 +60,9 @@ ALL = (
     PICK_WHO,
     PICK_AMOUNT,
     PICK_SKIP,
+    CHEQUE_ACCEPT,
+    CHEQUE_CANCEL,
+    CHEQUE_ESCROW,
+    LINK_REVOKE,
+    ENVELOPE_OPEN,
 )

@@ -21,7 +21,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, Job
 
-from bot import buttons
+from bot import buttons, metrics
 from bot.common import (
     Context,
     Markup,
@@ -302,16 +302,20 @@ async def confirm(update: Update, context: Context) -> None:
         abandoned[ref] = key
         if len(abandoned) > _ABANDONED_KEPT:
             abandoned.popitem(last=False)
+        metrics.PAYMENTS.labels("chat", "unknown").inc()
         await answer(query, t(reader, "card.confirm_unavailable"), alert=True)
         return
     except DatabaseUnavailable:
         raise  # nothing was sent: the error handler says nothing was charged
     except RequestClosed:
+        metrics.PAYMENTS.labels("chat", "refused").inc()
         await answer(query, t(reader, "card.request_closed"), alert=True)
         return
     except LedgerError as error:
+        metrics.PAYMENTS.labels("chat", "refused").inc()
         await _refused(context, query, ref, error)
         return
+    metrics.PAYMENTS.labels("chat", metrics.outcome(done)).inc()
     if done.already:
         await answer(
             query,

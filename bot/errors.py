@@ -14,6 +14,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot import metrics
 from bot.common import Context, lang, money_moved
 from bot.render import plain
 from bot.texts import t
@@ -38,6 +39,7 @@ async def on_error(update: object, context: Context) -> None:
         log.warning("update %s: flood control, retry after %s", update_id, error.retry_after)
         return
     if isinstance(error, DatabaseUnavailable):
+        metrics.DATABASE_ERRORS.inc()
         log.error("update %s failed: database unavailable", update_id)
     else:
         log.error("update %s failed", update_id, exc_info=error)

@@ -100,6 +100,11 @@ class RecordingRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
         files = dict(request_data.multipart_data) if request_data is not None else {}
+        if request_data is not None and request_data.contains_files:
+            # An uploaded file (a photo): its bytes, under the part's name.
+            for name, part in request_data.multipart_data.items():
+                content = part[1]
+                params["file:" + name] = content if isinstance(content, bytes) else content.read()
         return self.respond(api_method, params, files)
 
     def respond(
@@ -125,7 +130,14 @@ class RecordingRequest(BaseRequest):
             return BOT_USER
         if method == "getUpdates":
             return []
-        if method in {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument"}:
+        if method in {
+            "sendMessage",
+            "sendPhoto",
+            "sendDocument",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "editMessageCaption",
+        }:
             if method != "sendMessage" and "inline_message_id" in params:
                 return True
             chat_id = int(params["chat_id"])
@@ -136,6 +148,12 @@ class RecordingRequest(BaseRequest):
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
+            if method == "sendPhoto":  # a photo's message has a caption, not a text
+                del message["text"]
+                message["caption"] = params.get("caption", "")
+                message["photo"] = [
+                    {"file_id": "p1", "file_unique_id": "u1", "width": 8, "height": 8}
+                ]
             markup = params.get("reply_markup")
             if isinstance(markup, str):
                 markup = json.loads(markup)
@@ -171,6 +189,15 @@ class RecordingRequest(BaseRequest):
 
     def answers(self) -> list[Call]:
         return self.sent("answerCallbackQuery")
+
+    def inline_edits(self, inline_message_id: str) -> list[Call]:
+        """Every edit of a message posted by inline mode (the bot is not in its chat)."""
+        return [
+            c
+            for c in self.calls
+            if c.method in {"editMessageText", "editMessageReplyMarkup"}
+            and c.params.get("inline_message_id") == inline_message_id
+        ]
 
     def clear(self) -> None:
         self.calls.clear()
@@ -320,6 +347,59 @@ class Telegram:
                 "chat_instance": "ci",
                 "data": data,
                 "message": message,
+            },
+        }
+
+    def inline_query(
+        self, sender: dict[str, Any], query: str, *, chat_type: str = "sender"
+    ) -> dict[str, Any]:
+        """An Update for ``sender`` typing "@bot <query>" in a chat of ``chat_type``."""
+        return {
+            "update_id": next(self._update_ids),
+            "inline_query": {
+                "id": str(next(self._callback_ids)),
+                "from": sender,
+                "query": query,
+                "offset": "",
+                "chat_type": chat_type,
+            },
+        }
+
+    def chosen_inline_result(
+        self,
+        sender: dict[str, Any],
+        result_id: str,
+        query: str,
+        inline_message_id: str | None = None,
+        *,
+        update_id: int | None = None,
+    ) -> dict[str, Any]:
+        """An Update reporting the result ``sender`` chose (needs inline feedback on in
+        @BotFather); ``inline_message_id`` is there when the result has a keyboard."""
+        chosen: dict[str, Any] = {"result_id": result_id, "from": sender, "query": query}
+        if inline_message_id is not None:
+            chosen["inline_message_id"] = inline_message_id
+        return {"update_id": update_id or next(self._update_ids), "chosen_inline_result": chosen}
+
+    def inline_callback(
+        self,
+        presser: dict[str, Any],
+        data: str,
+        inline_message_id: str,
+        *,
+        update_id: int | None = None,
+        query_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A press on a button of a message sent in inline mode: it carries the
+        ``inline_message_id`` and no ``message``."""
+        return {
+            "update_id": update_id or next(self._update_ids),
+            "callback_query": {
+                "id": query_id or str(next(self._callback_ids)),
+                "from": presser,
+                "chat_instance": "ci-inline",
+                "data": data,
+                "inline_message_id": inline_message_id,
             },
         }
 

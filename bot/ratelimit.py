@@ -46,9 +46,17 @@ async def _never_called(update: Update, context: Context) -> None:
 
 
 # The payment commands, recognised exactly as their handlers recognise them (a new message,
-# /send or /request, bare or addressed to this bot, never /send@another_bot).
-_COMMANDS = CommandHandler(("send", "request"), _never_called, filters=filters.UpdateType.MESSAGE)
-_PRESSES = (buttons.CARD_CONFIRM, buttons.REQUEST_PAY)
+# /send, /request, /link or /envelope, bare or addressed to this bot, never /send@another_bot).
+_COMMANDS = CommandHandler(
+    ("send", "request", "link", "envelope"), _never_called, filters=filters.UpdateType.MESSAGE
+)
+_PRESSES = (
+    buttons.CARD_CONFIRM,
+    buttons.REQUEST_PAY,
+    buttons.CHEQUE_ACCEPT,  # cheques, escrow and envelopes move money too (issue 14)
+    buttons.CHEQUE_ESCROW,
+    buttons.ENVELOPE_OPEN,
+)
 
 
 def payment_action(update: Update) -> str | None:

@@ -26,13 +26,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import buttons, cards
+from bot import buttons, cards, cheques
 from bot.common import (
     Context,
     Markup,
     Refusal,
     answer,
     explain,
+    is_private,
     keyboard,
     lang,
     ledger_of,
@@ -170,7 +171,8 @@ async def send(update: Update, context: Context) -> None:
         if draft.recipient is not None:
             check_recipient(context, sender.id, draft.recipient)
     except (Refusal, LedgerError) as error:
-        await refuse(update, context, error)
+        if not await _escrow(update, context, error):
+            await refuse(update, context, error)
         return
     if draft.recipient is not None and draft.amount is not None:
         # A /send in full replaces a conversation in progress, as a new /send restarts it.
@@ -178,6 +180,26 @@ async def send(update: Update, context: Context) -> None:
         await _offer(update, context, draft)
         return
     await _ask(message, context, user.id, WHO if draft.recipient is None else AMOUNT, draft)
+
+
+async def _escrow(update: Update, context: Context, error: Exception) -> bool:
+    """/send @dave 5 when dave never started the bot: privately, offered as a cheque held in
+    escrow (bot.cheques); whether it was. In a group the refusal stands (discreet)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if not isinstance(error, Refusal) or error.key not in ("people.unknown", "people.not_started"):
+        return False
+    who, amount_text, note = split_parts(command_rest(message)[0])
+    if not is_private(update) or who is None or not who.startswith("@") or amount_text is None:
+        return False
+    try:
+        sender = await registered_sender(context, user)
+        amount = parse_amount(amount_text, ledger_of(context).currency)
+        refusal = explain(lang(context), error, ledger_of(context).currency)
+        await cheques.offer_escrow(update, context, sender, who[1:], amount, note, refusal)
+    except (Refusal, LedgerError) as refused:
+        await refuse(update, context, refused)
+    return True
 
 
 async def _offer(update: Update, context: Context, draft: Draft) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,6 +46,18 @@ def admin_id(item: object) -> int:
     return number
 
 
+def _loopback(scheme: str, url: SplitResult) -> bool:
+    return scheme == "http" and url.hostname in {"127.0.0.1", "localhost", "::1"}
+
+
+def _reserved(path: str) -> bool:
+    """A path the bot serves itself when the wallet page is on (``bot.webapp.app``)."""
+    path = path.rstrip("/")
+    return path in {"/healthz", "/metrics", "/api", "/static"} or path.startswith(
+        ("/api/", "/static/")
+    )
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line for the operator."""
 
@@ -70,6 +82,10 @@ class Settings(BaseSettings):
     # Whom users are told to contact about their account ("@xmoney_help", an e-mail address);
     # empty: "the team that runs this bot".
     support_contact: str = Field("", max_length=100)
+    # How long an inline cheque or an escrow payment waits to be accepted (issue 14).
+    cheque_expiry_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
+    # How long a payment link (/link) can be paid through, unless revoked first.
+    link_expiry_seconds: int = Field(7 * 86_400, ge=60, le=365 * 86_400)
     sweep_interval_seconds: int = Field(30, ge=1, le=3_600)
     # Payment commands a user may issue per minute before being asked to slow down.
     rate_limit_per_minute: int = Field(20, ge=1, le=10_000)
@@ -79,6 +95,8 @@ class Settings(BaseSettings):
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # The wallet page (a Telegram Mini App); unset, there is no page and no /wallet button.
+    webapp_url: str | None = None
     listen: str = "0.0.0.0"
     port: int = Field(8080, ge=1, le=65_535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -156,17 +174,36 @@ class Settings(BaseSettings):
                 parse_amount(self.welcome_credit, currency, maximum=AMOUNT_MAX)
             except AmountError as error:
                 raise ValueError(f"WELCOME_CREDIT: {error}") from None
+        if self.webapp_url is not None:
+            # Telegram opens Mini Apps over https:// only; http:// only on the loopback (tests).
+            page = urlsplit(self.webapp_url)
+            if not page.hostname or not (page.scheme == "https" or _loopback(page.scheme, page)):
+                raise ValueError("WEBAPP_URL: needs an https:// URL (http:// only on localhost)")
+            if page.query or page.fragment:
+                raise ValueError("WEBAPP_URL: no query or fragment; Telegram adds its own")
+            if _reserved(page.path):
+                raise ValueError(
+                    "WEBAPP_URL: /api/, /static/, /healthz and /metrics are the bot's own "
+                    "paths; pick another"
+                )
         if self.mode == "webhook":
             # Telegram delivers to https:// only; plain http:// is allowed on the loopback
             # (tests, a local Bot API server on the same host).
             url = urlsplit(self.webhook_url or "")
-            loopback = url.scheme == "http" and url.hostname in {"127.0.0.1", "localhost", "::1"}
+            loopback = _loopback(url.scheme, url)
             if not url.hostname or not (url.scheme == "https" or loopback):
                 raise ValueError(
                     "WEBHOOK_URL: webhook mode needs an https:// URL (http:// only on localhost)"
                 )
             if url.path.rstrip("/") == "/healthz":
                 raise ValueError("WEBHOOK_URL: /healthz is the health check's path; pick another")
+            if self.webapp_url is not None and (
+                _reserved(url.path) or (url.path or "/") == (urlsplit(self.webapp_url).path or "/")
+            ):
+                raise ValueError(
+                    "WEBHOOK_URL: its path is the wallet page's or one of the bot's own "
+                    "(/api/, /static/, /metrics); pick another, such as /telegram"
+                )
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
             # Telegram allows 1-256 of A-Z a-z 0-9 _ -; anyone who guesses the secret can post
             # updates as any user, so it must be too long to guess (token_urlsafe(32): 43).

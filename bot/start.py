@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot import invites
+from bot import cheques, invites, links
 from bot.common import (
     GROUP_COMMANDS_EVERY,
     Context,
@@ -66,7 +66,7 @@ async def start(update: Update, context: Context) -> None:
     welcome = 0
     if newcomer and settings.welcome_credit_minor and settings.welcome_credit_daily_cap:
         welcome = await _grant_welcome(context, user.id, account_id)
-    await ledger.directory.register(person_of(user))
+    person = await ledger.directory.register(person_of(user))
     account = await ledger.account(account_id)
     lines = [
         t(
@@ -84,6 +84,11 @@ async def start(update: Update, context: Context) -> None:
     await message.reply_text("\n\n".join(lines))
     if newcomer and link.invited_by and link.invited_by != user.id:
         await _tell_inviter(context, link.invited_by, user.id)
+    payload = (context.args or [""])[0]
+    if (claimed := cheques.claim_of(payload)) is not None:  # a cheque for them
+        await cheques.claim(update, context, claimed, person)
+    elif (paying := links.pay_of(payload)) is not None:  # someone's "pay me" link
+        await links.open_link(update, context, paying, person)
 
 
 async def _grant_welcome(context: Context, user_id: int, account_id: int) -> int:

@@ -160,17 +160,24 @@ class AccessLog:
 
 
 def make_server(application: Application, settings: Settings) -> WebhookServer:
-    """The HTTP server for ``settings`` (not listening yet)."""
-    assert settings.webhook_url is not None and settings.webhook_secret is not None
-    secret = settings.webhook_secret.get_secret_value().encode()
-    routes: list[Any] = [
-        (HEALTH_PATH, Health, {"bot_app": application}),
-        (
-            webhook_path(settings.webhook_url),
-            UpdateReceiver,
-            {"bot_app": application, "secret": secret},
-        ),
-    ]
+    """The HTTP server for ``settings`` (not listening yet): the webhook in webhook mode, and
+    with ``WEBAPP_URL`` set every other path handed to the wallet's ASGI app."""
+    routes: list[Any] = [(HEALTH_PATH, Health, {"bot_app": application})]
+    if settings.mode == "webhook":
+        assert settings.webhook_url is not None and settings.webhook_secret is not None
+        secret = settings.webhook_secret.get_secret_value().encode()
+        routes.append(
+            (
+                webhook_path(settings.webhook_url),
+                UpdateReceiver,
+                {"bot_app": application, "secret": secret},
+            )
+        )
+    if settings.webapp_url is not None:
+        from bot.webapp.app import make_app
+        from bot.webapp.tornado_asgi import AsgiHandler
+
+        routes.append((r"/.*", AsgiHandler, {"app": make_app(application)}))
     refusals = Throttled(log)
     web = WebApplication(routes, log_function=AccessLog(refusals))
     return WebhookServer(
@@ -179,8 +186,9 @@ def make_server(application: Application, settings: Settings) -> WebhookServer:
 
 
 async def serve(application: Application, settings: Settings) -> None:
-    """Run the bot behind the webhook until SIGTERM or SIGINT."""
-    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    """Run the bot with its HTTP server until SIGTERM or SIGINT: behind the webhook, or
+    polling with the server up for the wallet page (``WEBAPP_URL``)."""
+    polling = settings.mode != "webhook"
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -198,23 +206,32 @@ async def serve(application: Application, settings: Settings) -> None:
                 raise StartupError(
                     f"cannot listen on {settings.listen}:{settings.port} ({error.strerror})"
                 ) from None
-            log.info(
-                "listening on %s:%d, webhook path %s",
-                settings.listen,
-                settings.port,
-                webhook_path(settings.webhook_url),
-            )
-            await application.bot.set_webhook(
-                url=settings.webhook_url,
-                secret_token=settings.webhook_secret.get_secret_value(),
-                allowed_updates=Update.ALL_TYPES,
-            )
-            log.info("webhook set; waiting for updates")
+            if polling:
+                log.info("listening on %s:%d for the wallet page", settings.listen, settings.port)
+                assert application.updater is not None
+                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                log.info("polling for updates")
+            else:
+                assert settings.webhook_url is not None and settings.webhook_secret is not None
+                log.info(
+                    "listening on %s:%d, webhook path %s",
+                    settings.listen,
+                    settings.port,
+                    webhook_path(settings.webhook_url),
+                )
+                await application.bot.set_webhook(
+                    url=settings.webhook_url,
+                    secret_token=settings.webhook_secret.get_secret_value(),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                log.info("webhook set; waiting for updates")
             await stop.wait()
             log.info("stop signal received; shutting down")
         finally:
             server.stop()
             await server.close_all_connections()
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
             await application.stop()
             if application.post_stop:
                 await application.post_stop(application)

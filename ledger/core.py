@@ -1167,6 +1167,9 @@ class Ledger:
         known = {row[0] for row in accounts}
         for account_id in expected.keys() - known:
             problems.append(f"transfers reference missing account {account_id}")
+        from ledger.payments.cheques import cheque_problems  # cheques are holds too
+
+        problems += await cheque_problems(self.db)
         return VerifyReport(
             ok=not problems,
             problems=problems,

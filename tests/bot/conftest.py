@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import json
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -136,6 +137,49 @@ class ChatBot:
         update = self.tg.callback(user, data, card, query_id=query_id)
         await self.deliver(update)
         return update
+
+    # --- inline mode -------------------------------------------------------------------
+
+    async def inline(self, user: User, query: str) -> list[dict[str, Any]]:
+        """``user`` types "@bot <query>" anywhere; returns the results the bot answered."""
+        await self.deliver(self.tg.inline_query(user, query))
+        return self.inline_results()
+
+    def inline_answer(self) -> Call:
+        answers = self.calls("answerInlineQuery")
+        assert answers, "no inline query was answered"
+        return answers[-1]
+
+    def inline_results(self) -> list[dict[str, Any]]:
+        results = self.inline_answer().params["results"]
+        return json.loads(results) if isinstance(results, str) else list(results)
+
+    async def choose(
+        self, user: User, query: str, result: dict[str, Any], inline_message_id: str
+    ) -> dict[str, Any]:
+        """``user`` picks ``result``: Telegram posts it and reports it (chosen_inline_result)."""
+        update = self.tg.chosen_inline_result(user, result["id"], query, inline_message_id)
+        await self.deliver(update)
+        return update
+
+    async def press_inline(
+        self,
+        user: User,
+        inline_message_id: str,
+        data: str,
+        *,
+        query_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A press on a message posted in inline mode (no ``message`` in the update)."""
+        update = self.tg.inline_callback(user, data, inline_message_id, query_id=query_id)
+        await self.deliver(update)
+        return update
+
+    def inline_message(self, inline_message_id: str) -> Call:
+        """The latest edit of an inline-mode message."""
+        edits = self.api.inline_edits(inline_message_id)
+        assert edits, f"message {inline_message_id} was never edited; calls: {self.api.calls}"
+        return edits[-1]
 
     @staticmethod
     def button(card: Call | dict[str, Any], label: str) -> str:
