@@ -26,17 +26,17 @@ HISTORY_PAGE = "h:"
 # /language's choices (bot.language): l:<code>
 LANGUAGE = "l:"
 
-# A receipt's buttons (bot.receipts): k:a: send again, k:r: request back (the payer's),
-# k:t: say thanks, k:b: send back (the recipient's), each with the transfer ref
-RECEIPT_AGAIN = "k:a:"
-RECEIPT_REQUEST_BACK = "k:r:"
-RECEIPT_THANKS = "k:t:"
-RECEIPT_SEND_BACK = "k:b:"
+# A receipt's buttons (bot.receipts): c:a: send again, c:r: request back (the payer's),
+# c:t: say thanks, c:b: send back (the recipient's), each with the transfer ref
+RECEIPT_AGAIN = "c:a:"
+RECEIPT_REQUEST_BACK = "c:r:"
+RECEIPT_THANKS = "c:t:"
+RECEIPT_SEND_BACK = "c:b:"
 # Plain text's suggestion (bot.chat): t:s:<username>:<minor units>
 CHAT_SEND = "t:s:"
-# /requests (bot.requests_view): q:r:<request ref> remind, q:w:<request ref> withdraw
-REQUESTS_REMIND = "q:r:"
-REQUESTS_WITHDRAW = "q:w:"
+# /requests (bot.requests_view): o:r:<request ref> remind, o:w:<request ref> withdraw
+REQUESTS_REMIND = "o:r:"
+REQUESTS_WITHDRAW = "o:w:"
 # The guided /send's choices (bot.send): g:w:<user id>, g:a:<minor units>, g:s (skip note)
 PICK_WHO = "g:w:"
 PICK_AMOUNT = "g:a:"

@@ -59,7 +59,7 @@ async def _suggest(
     """Say which command ``person`` and ``rest`` look like; False when they are no person
     and amount."""
     name = USERNAME.fullmatch(person)
-    amount_text, note = split_amount(rest)
+    amount_text, note = split_amount(rest, longest=True)
     if name is None or amount_text is None:
         return False
     reader, currency = lang(context), ledger_of(context).currency

@@ -116,9 +116,9 @@ def split_parts(rest: str) -> tuple[str | None, str | None, str]:
     currency is refused instead of becoming the note."""
     first, after_first = _next_token(rest)
     if _names_someone(first):
-        amount, tail = split_amount(after_first)
+        amount, tail = split_amount(after_first, longest=True)
         return first, amount, tail.strip()
-    amount, after_amount = split_amount(rest)
+    amount, after_amount = split_amount(rest, longest=True)
     second, after_second = _next_token(after_amount)
     if _names_someone(second):
         return second, amount, after_second.strip()
@@ -129,7 +129,7 @@ def _check_missing_at(message: Message, first: str, rest: str) -> None:
     """``/send bob 5``: a name where the amount should be, then an amount. The problem is
     the missing @, not an unreadable amount: say so, with the command as it was meant."""
     name = USERNAME.fullmatch(first)
-    amount, _ = split_amount(rest)
+    amount, _ = split_amount(rest, longest=True)
     if name is None or first.startswith("@") or names_a_currency(first) or amount is None:
         return
     if not any("0" <= ch <= "9" for ch in amount):

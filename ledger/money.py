@@ -179,11 +179,14 @@ def names_a_currency(word: str) -> bool:
     return word.upper() in _EXPONENTS and word.upper() not in _WORDS
 
 
-def split_amount(text: str) -> tuple[str | None, str]:
+def split_amount(text: str, *, longest: bool = False) -> tuple[str | None, str]:
     """The words at the start of ``text`` that write an amount, and the text after them: a
     number with its currency before or after it ("5 USD", "JPY 100", "€ 5"), so that a
     currency is never taken for the start of a note. A first word that is no amount comes
-    back alone, for ``parse_amount`` to say why; None when ``text`` is blank."""
+    back alone, for ``parse_amount`` to say why; None when ``text`` is blank. ``longest``:
+    the number goes on in groups of three digits, as the same words typed alone would be
+    read ("1 000 x" is 1 000 and "x": /send and /request); without it the first word is
+    the number (commands that take two numbers, as /envelope 10 5)."""
     first, rest = _word(text)
     if first is None:
         return None, ""
@@ -196,7 +199,7 @@ def split_amount(text: str) -> tuple[str | None, str]:
         rest = after_second
     # The longest amount, as the guided conversation would read the same words alone: a
     # number goes on in groups of three digits ("1 000 x" is 1 000 with the note "x").
-    if _GROUP_HEAD.fullmatch(words[-1]):
+    if longest and _GROUP_HEAD.fullmatch(words[-1]):
         while (group := _group(rest)) is not None:
             words.append(group[0])
             rest = group[1]

@@ -233,6 +233,6 @@ async def test_only_the_person_a_receipt_is_for_can_use_its_buttons(bot: ChatBot
     assert bot.answer().text == "This button is for the person this receipt was sent to."
     await bot.press(alice, notice, "Send back")
     assert bot.answer().text == "This button is for the person this receipt was sent to."
-    await bot.press_data(alice, receipt, "k:a:NOTAREF")
+    await bot.press_data(alice, receipt, "c:a:NOTAREF")
     assert bot.answer().text == "This button is not valid."
     assert await bot.books() == before

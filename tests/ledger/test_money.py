@@ -259,6 +259,18 @@ def test_the_bots_own_currency_is_accepted_and_dropped(
         ("lunch 5", "lunch", " 5"),
         ("USD lunch", "USD", " lunch"),
         ("   ", None, ""),
+    ],
+)
+def test_split_amount_keeps_the_currency_with_its_number(
+    text: str, amount: str | None, rest: str
+) -> None:
+    assert split_amount(text) == (amount, rest)
+    assert split_amount(text, longest=True) == (amount, rest)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "rest"),
+    [
         # The longest amount: groups of three digits go on the number, as typed alone.
         ("1 000 x", "1 000", " x"),
         ("1 000 000,50 rent", "1 000 000,50", " rent"),
@@ -271,10 +283,11 @@ def test_the_bots_own_currency_is_accepted_and_dropped(
         ("1234 567", "1234", " 567"),
     ],
 )
-def test_split_amount_keeps_the_currency_with_its_number(
+def test_the_longest_amount_takes_groups_of_three_digits(
     text: str, amount: str | None, rest: str
 ) -> None:
-    assert split_amount(text) == (amount, rest)
+    assert split_amount(text, longest=True) == (amount, rest)
+    assert split_amount("10 500") == ("10", " 500")  # two numbers (/envelope 10 500)
 
 
 def test_too_many_decimals_names_the_currency_decimals_and_never_rounds() -> None:
