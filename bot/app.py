@@ -52,6 +52,7 @@ from bot import (
     wallet,
 )
 from bot import request as payment_request
+from bot.common import CONTEXT_TYPES, BotApplication
 from bot.flood import Outgoing
 from bot.metrics import MeasuredUpdates
 from bot.settings import Settings
@@ -102,7 +103,7 @@ def build_application(
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    async def post_init(application: Application) -> None:
+    async def post_init(application: BotApplication) -> None:
         if "ledger" not in application.bot_data:
             ledger = await Ledger.open(
                 settings.database_url,
@@ -117,7 +118,7 @@ def build_application(
             application.bot_data["owns_ledger"] = True
         await startup(application)
 
-    async def post_shutdown(application: Application) -> None:
+    async def post_shutdown(application: BotApplication) -> None:
         await application.bot_data["outgoing"].drain()
         if application.bot_data.get("owns_ledger"):
             await application.bot_data["ledger"].close()
@@ -133,6 +134,7 @@ def build_application(
                 allow_sending_without_reply=True,
             )
         )
+        .context_types(CONTEXT_TYPES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -171,7 +173,7 @@ def build_application(
     return application
 
 
-def _build_quietly(builder: ApplicationBuilder) -> Application:
+def _build_quietly(builder: ApplicationBuilder) -> BotApplication:
     """PTB logs its API URL, token included, at DEBUG when it creates the bot: that line is
     never emitted, whatever the logging set-up (the program's also redacts, bot/logs.py)."""
     bot_log = logging.getLogger("telegram.ext.ExtBot")
@@ -183,7 +185,7 @@ def _build_quietly(builder: ApplicationBuilder) -> Application:
         bot_log.setLevel(level)
 
 
-async def startup(application: Application) -> None:
+async def startup(application: BotApplication) -> None:
     """Once the bot is up: put the welcome cap in the database, release holds left overdue
     by the last run, set the command menus."""
     settings: Settings = application.bot_data["settings"]

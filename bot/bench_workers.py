@@ -44,16 +44,15 @@ import asyncpg
 import httpx
 
 from bot import buttons
-from bot.bench import (
+from bot.bench import Report, check_books
+from bot.bench_drivers import (
     AMOUNT,
     PAID,
     TOKEN,
     BenchFailure,
     CountingRequest,
     Database,
-    Report,
     bot_settings,
-    check_books,
     confirm_data,
     make_users,
     open_ledger,

@@ -16,13 +16,15 @@ import re
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime
+from typing import Final
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, Job
+from telegram.ext import CallbackQueryHandler, Job
 
 from bot import buttons, metrics
 from bot.common import (
+    BotApplication,
     Context,
     Markup,
     answer,
@@ -61,10 +63,10 @@ _REF = re.compile(r"[0-9A-Z]{4,16}")
 # at most once a second: holds falling due within the same second are expired together.
 _JOB_SLACK_S = 1
 EXPIRY_TIMER = "expiry"
-_DUE = "expiry_due"  # bot_data: the whole seconds at which shown holds fall due, ascending
-_TIMER = "expiry_timer"  # bot_data: (the second it is set for, its job), while it is set
+_DUE: Final = "expiry_due"  # bot_data: the whole seconds at which shown holds fall due, ascending
+_TIMER: Final = "expiry_timer"  # bot_data: (the second it is set for, its job), while it is set
 _RETRY_S = 5  # after a sweep that failed (the database was unreachable)
-_ABANDONED = "presses_abandoned"  # bot_data: ref -> key of a Confirm whose answer was lost
+_ABANDONED: Final = "presses_abandoned"  # bot_data: ref -> key of a Confirm whose answer was lost
 _ABANDONED_KEPT = 1_000
 
 
@@ -228,7 +230,7 @@ async def _show(
     expect_expiry(context.application, transfer)
 
 
-def expect_expiry(application: Application, transfer: Transfer) -> None:
+def expect_expiry(application: BotApplication, transfer: Transfer) -> None:
     """Note that ``transfer``'s hold falls due, so the expiry timer edits its card then.
 
     One timer serves every card: it is set for the earliest second a shown hold falls due,
@@ -249,7 +251,7 @@ def expect_expiry(application: Application, transfer: Transfer) -> None:
         _set_timer(application, second)
 
 
-def _set_timer(application: Application, second: int) -> None:
+def _set_timer(application: BotApplication, second: int) -> None:
     assert application.job_queue is not None
     timer: tuple[int, Job] | None = application.bot_data.pop(_TIMER, None)
     if timer is not None:
@@ -464,7 +466,7 @@ async def ended_card(
 # --- expiry ------------------------------------------------------------------------------
 
 
-async def sweep(application: Application) -> list[Transfer]:
+async def sweep(application: BotApplication) -> list[Transfer]:
     """Expire every overdue hold; the outbox redraws their cards and lapses their requests.
     Run at startup and periodically, so holds never outlive a restart; tests call it
     directly after moving the clock.
@@ -490,6 +492,6 @@ async def sweep_job(context: Context) -> None:
     await sweep(context.application)
 
 
-def register(application: Application) -> None:
+def register(application: BotApplication) -> None:
     application.add_handler(CallbackQueryHandler(confirm, pattern="^" + CONFIRM))
     application.add_handler(CallbackQueryHandler(cancel, pattern="^" + CANCEL))

@@ -18,7 +18,6 @@ from bot import buttons, cards
 from bot.common import Context, Refusal, answer, explain, keyboard, lang, ledger_of
 from bot.people import USERNAME, by_username, check_recipient, registered_sender
 from bot.render import money
-from bot.send import TEXT_FALLBACKS
 from bot.texts import t
 from ledger import parse_amount, split_amount
 from ledger.errors import LedgerError
@@ -103,5 +102,5 @@ async def send_suggested(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:
-    application.bot_data.setdefault(TEXT_FALLBACKS, []).append(plain_text)
+    application.bot_data.setdefault("text_fallbacks", []).append(plain_text)
     application.add_handler(CallbackQueryHandler(send_suggested, pattern="^" + SUGGEST_SEND))

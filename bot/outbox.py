@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.ext import Application
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.common import Context, Markup, edit_message, send_private
+from bot.common import BotApplication, BotData, Context, Markup, edit_message, send_private
 from bot.people import language_for
 from bot.render import memo, money, who
 from bot.texts import t
@@ -40,7 +40,7 @@ _ADMIN_SIDE = {
 }
 
 
-def payments_of(bot_data: dict) -> Payments:  # type: ignore[type-arg]
+def payments_of(bot_data: BotData) -> Payments:
     """The payments service over the application's ledger (made on first use)."""
     ledger: Ledger = bot_data["ledger"]
     service: Payments | None = bot_data.get("payments")
@@ -79,14 +79,31 @@ async def deliver(
         for message in messages:
             try:
                 await _deliver_one(bot, known, message)
-            except Exception:
+            except Exception as error:
+                if _passing(error):  # not sent: left claimed, sent again once the lease ends
+                    log.warning(
+                        "outbox %s (%s) not delivered yet: %s",
+                        message.event_key,
+                        message.kind,
+                        error,
+                    )
+                    continue
                 log.exception("outbox %s (%s) not delivered", message.event_key, message.kind)
             done.append(message)
     finally:
         await payments.delivered(done)
 
 
-async def deliver_stale(application: Application) -> int:  # type: ignore[type-arg]
+def _passing(error: Exception) -> bool:
+    """Telegram's flood limit (429), a timeout or a network failure: the message may go
+    through later, so its row is not marked sent. A refusal (blocked, chat not found, a
+    message that cannot be edited) will not change: the row counts as delivered."""
+    if isinstance(error, RetryAfter | TimedOut):
+        return True
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+async def deliver_stale(application: BotApplication) -> int:
     """Deliver rows a stopped process left (their claim is stale); how many."""
     payments = payments_of(application.bot_data)
     messages = await payments.stale_messages()

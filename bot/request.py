@@ -33,7 +33,7 @@ from bot.common import (
 from bot.outbox import deliver, payments_of
 from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
-from bot.send import CANCEL_FALLBACKS, CONVERSATION_TIMEOUT, TEXT_FALLBACKS, Draft, read_draft
+from bot.send import CONVERSATION_TIMEOUT, Draft, read_draft
 from bot.texts import t
 from ledger import Currency, PaymentRequest, Person, parse_amount
 from ledger.errors import LedgerError, NotYours, RequestClosed, TransferNotFound
@@ -280,7 +280,7 @@ async def decline(update: Update, context: Context) -> None:
 def register(application: Application) -> None:
     new = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("request", request, filters=new))
-    application.bot_data.setdefault(TEXT_FALLBACKS, []).append(answer_amount)
-    application.bot_data.setdefault(CANCEL_FALLBACKS, []).append(cancel_asking)
+    application.bot_data.setdefault("text_fallbacks", []).append(answer_amount)
+    application.bot_data.setdefault("cancel_fallbacks", []).append(cancel_asking)
     application.add_handler(CallbackQueryHandler(pay, pattern="^" + PAY))
     application.add_handler(CallbackQueryHandler(decline, pattern="^" + DECLINE))

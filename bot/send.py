@@ -18,16 +18,11 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import ForceReply, Message, MessageEntity, Update, User
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import buttons, cards, cheques
 from bot.common import (
+    BotApplication,
     Context,
     Markup,
     Refusal,
@@ -338,7 +333,7 @@ async def answer_text(update: Update, context: Context) -> None:
     assert message is not None and message.text is not None and user is not None
     found = await ledger_of(context).shared.conversation(message.chat_id, user.id, _NAME)
     if found is None:  # no conversation (or it timed out): a text is no answer to /send
-        fallbacks: list[Fallback] = context.bot_data.get(TEXT_FALLBACKS, [])
+        fallbacks: list[Fallback] = context.bot_data.get("text_fallbacks", [])
         for fallback in fallbacks:
             if await fallback(update, context):
                 return
@@ -520,7 +515,7 @@ async def cancel(update: Update, context: Context) -> None:
     assert message is not None and user is not None
     ended = await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
     if not ended:
-        fallbacks: list[Fallback] = context.bot_data.get(CANCEL_FALLBACKS, [])
+        fallbacks: list[Fallback] = context.bot_data.get("cancel_fallbacks", [])
         for fallback in fallbacks:
             if await fallback(update, context):
                 return
@@ -534,7 +529,7 @@ async def forget_job(context: Context) -> None:
     await ledger_of(context).shared.forget_conversations()
 
 
-def register(application: Application) -> None:
+def register(application: BotApplication) -> None:
     interval = application.bot_data["settings"].sweep_interval_seconds
     if application.job_queue is not None:
         application.job_queue.run_repeating(

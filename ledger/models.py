@@ -1,8 +1,11 @@
 """The ledger's tables as SQLAlchemy 2 typed declarative models.
 
 Migrations (``ledger/migrations``) are the one way the schema is made; these models describe
-it for queries. Invariants live in the database: CHECK constraints on the tables and the
-triggers created by the migrations (see ``ledger/README.md``).
+it, and are checked to: tests/ledger/test_schema_models.py runs Alembic's ``compare_metadata``
+on a database the migrations built, on SQLite and PostgreSQL, and finds no difference (a
+change to one without the other fails it). Invariants live in the database: CHECK
+constraints on the tables and the triggers created by the migrations (see
+``ledger/README.md``); Alembic compares neither, the tests that exercise them check them.
 
 Times are stored as integer microseconds since the Unix epoch (UTC) so that both engines
 compare and divide them the same way inside triggers; ``Timestamp`` converts at the edge.
@@ -24,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -419,3 +423,84 @@ class ChatThrottle(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     topic: Mapped[str] = mapped_column(String(16), primary_key=True)
     at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# --- cheques, red envelopes and payment links (migration 0008) ----------------------------
+
+
+class Cheque(Base):
+    """Money held for a payee chosen later (an inline cheque, escrow, an envelope's share):
+    ``hold_id`` is its hold, ``payout_id`` the payment to whoever accepted it, written in the
+    transaction that voids the hold (``ledger.payments.cheques``)."""
+
+    __tablename__ = "cheques"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("amount > 0 OR hold_id IS NULL", name="held_amount"),
+        CheckConstraint("payout_id IS NULL OR acceptor_id IS NOT NULL", name="paid_to"),
+        CheckConstraint("payout_id IS NULL OR hold_id IS NOT NULL", name="held"),
+        CheckConstraint("source IN ('inline', 'escrow', 'envelope')", name="source"),
+        Index("ix_cheques_sender", "sender_id"),
+        Index("ix_cheques_acceptor", "acceptor_id"),
+        Index("uq_cheques_envelope_acceptor", "envelope_id", "acceptor_id", unique=True),
+        Index("uq_cheques_envelope_share", "envelope_id", "share_index", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(8))
+    sender_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    memo: Mapped[str] = mapped_column(Text, server_default="")
+    to_username: Mapped[str | None] = mapped_column(String(64))
+    inline_message_id: Mapped[str | None] = mapped_column(String(256))
+    hold_id: Mapped[int | None] = mapped_column(Id, ForeignKey("transfers.id"), unique=True)
+    payout_id: Mapped[int | None] = mapped_column(Id, ForeignKey("transfers.id"), unique=True)
+    acceptor_id: Mapped[int | None] = mapped_column(BigInteger)
+    closed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    envelope_id: Mapped[str | None] = mapped_column(String(32))
+    share_index: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Envelope(Base):
+    """A red envelope: ``total`` in ``shares`` shares drawn from ``seed`` when it is made;
+    ``commitment`` (the seed's hash) is shown on it, the seed once it is over."""
+
+    __tablename__ = "envelopes"
+    __table_args__ = (
+        CheckConstraint("total >= shares AND shares >= 1", name="shares"),
+        CheckConstraint("mode IN ('random', 'equal')", name="mode"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sender_id: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    shares: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(8))
+    memo: Mapped[str] = mapped_column(Text, server_default="")
+    seed: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaymentLink(Base):
+    """A "pay me" link (t.me/<bot>?start=pay-<id>), single-use or reusable, until it expires
+    or is revoked; a payment through it is an ordinary hold and card."""
+
+    __tablename__ = "payment_links"
+    __table_args__ = (
+        CheckConstraint("amount IS NULL OR amount > 0", name="amount"),
+        Index("ix_payment_links_owner", "owner_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    memo: Mapped[str] = mapped_column(Text, server_default="")
+    reusable: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    revoked: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)

@@ -82,7 +82,7 @@ class PaymentRequests:
         """Open a request, open for ``lasts`` (None: until answered). With ``key``, a retry
         with the same fields returns the original (``replayed=True``) and different fields
         are refused naming the field."""
-        from ledger.core import new_ref
+        from ledger.refs import new_ref
 
         memo = clean_text(memo)
         if len(memo) > MEMO_MAX:
