@@ -30,6 +30,7 @@ from bot import (
     admin,
     balance,
     cards,
+    chat,
     cheques,
     common,
     envelopes,
@@ -44,8 +45,13 @@ from bot import (
     outbox,
     people,
     ratelimit,
+    receipts,
+    requests_view,
     send,
     start,
+    statement,
+    texts,
+    timezone,
     wallet,
 )
 from bot import request as payment_request
@@ -64,19 +70,24 @@ FEATURES: tuple[ModuleType, ...] = (
     ratelimit,
     start,
     balance,
+    payment_request,  # before send: its /cancel, while it waits, is its own
     send,
-    payment_request,
+    requests_view,
     cards,
+    receipts,
     cheques,
     links,
     envelopes,
     history,
+    statement,
     wallet,
     language,
+    timezone,
     admin,
     funding,
     invoices,
     funding_admin,
+    chat,
 )
 
 
@@ -143,6 +154,7 @@ def build_application(
     application = _build_quietly(builder)
     application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings
+    texts.support_contact = settings.support_contact  # one per process, as the settings
     application.bot_data["clock"] = clock or (ledger.clock if ledger is not None else utcnow)
     if ledger is not None:
         application.bot_data["ledger"] = ledger

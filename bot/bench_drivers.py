@@ -61,7 +61,8 @@ class CountingRequest(RecordingRequest):
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         result = super()._result(method, params)
         self.counts[method] += 1
-        if method == "sendMessage" and params.get("reply_markup"):
+        # A card has Confirm (a payee's notice has buttons too: Say thanks, Send back).
+        if method == "sendMessage" and CONFIRM in str(params.get("reply_markup") or ""):
             self.cards[int(params["chat_id"])] = result
         elif method == "answerCallbackQuery":
             self.answer_texts[str(params["callback_query_id"])] = str(params.get("text", ""))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypedDict
 
@@ -61,6 +61,11 @@ class BotData(TypedDict, total=False):
     expiry_due: deque[int]  # whole seconds at which shown holds fall due, ascending
     expiry_timer: tuple[int, Job[Any]]  # the second the expiry timer is set for, its job
     presses_abandoned: OrderedDict[str, str]  # ref -> key of a Confirm whose answer was lost
+    # What other features do with a text or a /cancel that /send's conversation does not
+    # take (bot.send.TEXT_FALLBACKS): a /request waiting for its amount, plain text.
+    text_fallbacks: list[Callable[[Any, Any], Awaitable[bool]]]
+    cancel_fallbacks: list[Callable[[Any, Any], Awaitable[bool]]]
+    thanked: dict[str, None]  # refs of payments thanked from this process (bot.receipts)
 
 
 # The types of every callback's ``context`` and of the application: bot_data is a BotData.
@@ -146,6 +151,7 @@ _DISCREET = frozenset(
         "people.unknown",
         "people.not_started",
         "request.undeliverable",  # the payer blocked the bot
+        "request_refused",  # the payer's account is frozen
     }
 )
 

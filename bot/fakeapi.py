@@ -42,6 +42,8 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None  # what the fake answered (the Message dict for sendMessage)
+    # Uploaded files (sendDocument): part name -> (file name, content bytes, mime type).
+    files: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chat_id(self) -> int | None:
@@ -97,17 +99,21 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
+        files = dict(request_data.multipart_data) if request_data is not None else {}
         if request_data is not None and request_data.contains_files:
             # An uploaded file (a photo): its bytes, under the part's name.
             for name, part in request_data.multipart_data.items():
                 content = part[1]
                 params["file:" + name] = content if isinstance(content, bytes) else content.read()
-        return self.respond(api_method, params)
+        return self.respond(api_method, params, files)
 
-    def respond(self, api_method: str, params: dict[str, Any]) -> tuple[int, bytes]:
+    def respond(
+        self, api_method: str, params: dict[str, Any], files: dict[str, Any] | None = None
+    ) -> tuple[int, bytes]:
         """(HTTP status, JSON body) of Telegram's answer to ``api_method`` called with
-        ``params``: what ``do_request`` returns, and what ``serve_http`` sends over HTTP."""
-        call = Call(api_method, params)
+        ``params`` (and uploaded ``files``): what ``do_request`` returns, and what
+        ``serve_http`` sends over HTTP."""
+        call = Call(api_method, params, files=files or {})
         if self.record:
             self.calls.append(call)
         failure = self.fail_next.pop(api_method, None)
@@ -129,6 +135,7 @@ class RecordingRequest(BaseRequest):
         if method in {
             "sendMessage",
             "sendPhoto",
+            "sendDocument",
             "editMessageText",
             "editMessageReplyMarkup",
             "editMessageCaption",

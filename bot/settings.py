@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     payout_daily_limit: str = "1000"
     payout_settle_seconds: int = Field(10, ge=1, le=86_400)
     hold_expiry_seconds: int = Field(300, ge=10, le=86_400)
+    # How long a payment request stays open when nobody answers it (1 minute to 90 days).
+    request_expiry_seconds: int = Field(604_800, ge=60, le=7_776_000)
+    # Whom users are told to contact about their account ("@xmoney_help", an e-mail address);
+    # empty: "the team that runs this bot".
+    support_contact: str = Field("", max_length=100)
     # How long an inline cheque or an escrow payment waits to be accepted (issue 14).
     cheque_expiry_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
     # How long a payment link (/link) can be paid through, unless revoked first.

@@ -19,6 +19,7 @@ async def test_a_notice_turned_away_by_the_flood_limit_is_sent_once_the_lease_pa
     await bot.register(bob)
     await bot.register(alice, funds=5_000)
     await bot.send(alice, "/send @bob 12.50 lunch")
+    ref = bot.button(bot.last(alice), "Confirm")[4:]
     bot.api.fail_next["sendMessage"] = (429, "Too Many Requests: retry after 5")
 
     await bot.press(alice, bot.last(alice), "Confirm")
@@ -30,7 +31,8 @@ async def test_a_notice_turned_away_by_the_flood_limit_is_sent_once_the_lease_pa
     assert await outbox.deliver_stale(bot.app) == 1
     assert await outbox.deliver_stale(bot.app) == 0
     assert told_of_payment(bot, bob) == [
-        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\nYour balance: <b>12.50 USD</b>"
+        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\n"
+        f"Reference: <code>{ref}</code>\n\nYour balance: <b>12.50 USD</b>"
     ]
 
 
