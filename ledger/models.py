@@ -287,11 +287,18 @@ class User(Base):
     registered: Mapped[bool] = mapped_column(Boolean, server_default="0")  # pressed /start
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # /timezone (revision 0010)
 
 
 class PaymentRequest(Base):
     __tablename__ = "payment_requests"
     __table_args__ = (
+        Index(
+            "ix_payment_requests_open_expiry",
+            "expires_at",
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(f"amount <= {AMOUNT_MAX}", name="amount_max").ddl_if(dialect="postgresql"),
         CheckConstraint("state IN ('open', 'paid', 'declined', 'cancelled')", name="state"),
@@ -310,6 +317,10 @@ class PaymentRequest(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # Caller-chosen, like a transfer's: a request delivered twice is created once.
     idempotency_key: Mapped[str | None] = mapped_column(String(KEY_MAX), unique=True)
+    # Revision 0010: a request lasts until paid, declined, withdrawn or this moment; the
+    # requester's last reminder (at most one a day).
+    expires_at: Mapped[int | None] = mapped_column(BigInteger)
+    reminded_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Card(Base):
