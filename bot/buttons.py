@@ -28,7 +28,6 @@ LANGUAGE = "l:"
 
 # Money in and out (bot.funding): f:t:/f:x:<token> a top-up's card, f:w:/f:y:<token> a
 # payout's, f:m: the [Top up] button under /balance, f:a:<minor units> an amount it offers
-FUNDING = "f:"
 TOPUP_CONFIRM, TOPUP_CANCEL = "f:t:", "f:x:"
 PAYOUT_CONFIRM, PAYOUT_CANCEL = "f:w:", "f:y:"
 TOPUP_MENU, TOPUP_AMOUNT = "f:m:", "f:a:"
@@ -56,7 +55,12 @@ ALL = (
     ADMIN_CARD,
     HISTORY_PAGE,
     LANGUAGE,
-    FUNDING,
+    TOPUP_CONFIRM,
+    TOPUP_CANCEL,
+    PAYOUT_CONFIRM,
+    PAYOUT_CANCEL,
+    TOPUP_MENU,
+    TOPUP_AMOUNT,
     RECEIPT_AGAIN,
     RECEIPT_REQUEST_BACK,
     RECEIPT_THANKS,

@@ -458,15 +458,13 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("card", card, filters=message))
     application.add_handler(CommandHandler("topup", topup, filters=message))
     application.add_handler(CommandHandler("withdraw", withdraw, filters=message))
-    application.add_handler(
-        CallbackQueryHandler(topup_pressed, pattern=f"^({TOPUP_CONFIRM}|{TOPUP_CANCEL})")
-    )
-    application.add_handler(
-        CallbackQueryHandler(withdraw_pressed, pattern=f"^({PAYOUT_CONFIRM}|{PAYOUT_CANCEL})")
-    )
-    application.add_handler(
-        CallbackQueryHandler(topup_menu, pattern=f"^({TOPUP_MENU}|{TOPUP_AMOUNT})")
-    )
+    for handler, prefixes in (
+        (topup_pressed, (TOPUP_CONFIRM, TOPUP_CANCEL)),
+        (withdraw_pressed, (PAYOUT_CONFIRM, PAYOUT_CANCEL)),
+        (topup_menu, (TOPUP_MENU, TOPUP_AMOUNT)),
+    ):
+        for prefix in prefixes:  # one handler per prefix of bot.buttons
+            application.add_handler(CallbackQueryHandler(handler, pattern="^" + prefix))
     assert application.job_queue is not None
     interval = application.bot_data["settings"].sweep_interval_seconds
     # A pass right after start (payouts a stopped process held are settled then), then

@@ -11,10 +11,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "envoyez-la-moi là.",
     },
     "funding.payment_delayed": {
-        "en": "Your payment of {amount} was received. I can't reach the ledger right now, so "
-        "it will be added to your balance in a moment; you will get a message then.",
-        "fr": "Votre paiement de {amount} a bien été reçu. Je n'arrive pas à joindre le "
-        "registre pour l'instant : il sera ajouté à votre solde dans un instant, et vous "
+        "en": "Your payment of {amount} was received. I can't reach your account right now, "
+        "so it will be added to your balance in a moment; you will get a message then.",
+        "fr": "Votre paiement de {amount} a bien été reçu. Je n'arrive pas à joindre votre "
+        "compte pour l'instant : il sera ajouté à votre solde dans un instant, et vous "
         "recevrez un message.",
     },
     # /card
@@ -151,10 +151,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Cette facture a déjà été payée : rien de plus n'est débité.",
     },
     "funding.frozen": {
-        "en": "Your account is frozen, so money can't be added to it or taken out. Contact the "
-        "operators.",
+        "en": "Your account is frozen, so money can't be added to it or taken out. Contact "
+        "{support}.",
         "fr": "Votre compte est gelé : on ne peut ni y ajouter ni en retirer de l'argent. "
-        "Contactez les opérateurs.",
+        "Contactez {support}.",
     },
     "funding.not_yours": {
         "en": "This was made for someone else: nothing was done. Ask for your own with /topup.",

@@ -225,7 +225,8 @@ async def test_an_admin_refunds_a_top_up_once_and_not_when_spent(make_bot: MakeB
     ref = (await bot.ledger.db.read_one("SELECT ref FROM transfers WHERE kind = 'topup'", {}))[0][0]
     await bot.send(admin, f"/refund {ref} customer asked")
     assert "Refunded" in bot.last(admin).text
-    assert f"The operators reversed transfer <code>{ref}</code>" in bot.last(alice).text
+    told = bot.last(alice).text  # the reversal notice, in the chat's own words (issue 17)
+    assert f"undid transfer <code>{ref}</code>" in told and "50.00 USD" in told
     assert await bot.balances(alice) == [0]
     await bot.send(admin, f"/refund {ref} again")
     assert "already" in bot.last(admin).text.lower()
@@ -412,7 +413,7 @@ async def test_history_names_top_ups_and_payouts(bot: ChatBot):
     await bot.send(alice, "/history")
     shown = bot.last(alice).text
     assert "+50.00 USD" in shown and "card top-up" in shown
-    assert "−20.00 USD" in shown and "to your card" in shown and "on hold" in shown
+    assert "−20.00 USD" in shown and "to your card" in shown and "reserved" in shown
 
 
 async def test_refunding_a_provider_payment_tells_the_admin_what_the_provider_must_do(

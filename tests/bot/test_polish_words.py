@@ -17,10 +17,12 @@ JARGON = re.compile(
 )
 # Texts only admins read (their commands' refusals), where the accounting words are right.
 FOR_ADMINS = {"refusal.already_reversed", "refusal.not_reversible"}
+# The admin's own /refund replies (bot.funding_admin), where the accounting words are right too.
+FOR_ADMINS_PREFIXES = ("funding.refund.",)
 
 
 def user_facing(key: str) -> bool:
-    if key in FOR_ADMINS:
+    if key in FOR_ADMINS or key.startswith(FOR_ADMINS_PREFIXES):
         return False
     return not key.startswith(("admin.", "menu.admin")) or key.startswith("admin.notice.")
 
