@@ -198,6 +198,27 @@ async def test_the_cheques_filter_shows_cheques_sent_and_received(page: Page) ->
     ]
 
 
+async def test_red_envelope_shares_read_as_envelope_shares(page: Page) -> None:
+    alice, bob = page.bot.user("alice"), page.bot.user("bob")
+    await page.bot.register(alice, funds=5_000)
+    await page.bot.register(bob)
+    await page.bot.send(alice, "/envelope 9 3 equal", chat=page.bot.group())
+    await page.bot.press(bob, page.bot.last(page.bot.group()), "Open")
+    assert await page.bot.balances(alice, bob) == [4_100, 300]
+
+    def lines(user: dict) -> list[tuple[str, str]]:
+        return [(i["counterpart"], i["amount"]["text"]) for i in user["items"]]
+
+    alice_sees = (await page.get(alice, "/api/history?filter=cheques")).json()
+    assert lines(alice_sees) == [
+        ("red envelope share to @bob", "3.00 USD"),
+        ("red envelope share", "3.00 USD"),
+        ("red envelope share", "3.00 USD"),
+    ]
+    bob_sees = (await page.get(bob, "/api/history?filter=cheques")).json()
+    assert lines(bob_sees) == [("red envelope from @alice", "3.00 USD")]
+
+
 async def test_the_chart_draws_thirty_days_of_balance(page: Page) -> None:
     alice = page.bot.user("alice")
     await page.bot.register(alice)
