@@ -30,7 +30,6 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import admin_cards
 from bot.admin_actions import AdminCard, act
 from bot.admin_cards import to_admin
-from bot.admin_notices import tell
 from bot.admin_parse import (
     REF,
     Words,
@@ -54,7 +53,15 @@ from bot.admin_views import (
     transfer_view,
     user_view,
 )
-from bot.common import Context, Refusal, lang, ledger_of, reply_unknown_command, settings_of
+from bot.common import (
+    Context,
+    Refusal,
+    lang,
+    ledger_of,
+    note_money_moved,
+    reply_unknown_command,
+    settings_of,
+)
 from bot.outbox import deliver, payments_of
 from bot.render import money, who
 from bot.texts import Html, t
@@ -152,7 +159,9 @@ async def credit(update: Update, context: Context, words: Words) -> None:
         await admin_cards.offer(update, context, card)
         return
     effect = await act(context.bot, ledger, card)
-    if effect.replayed:
+    note_money_moved(context, update)  # delivering the notice may fail: the credit stands
+    if effect.replayed:  # answered before; only notices whose delivery was abandoned
+        await deliver(context.bot, payments_of(context.bot_data), effect.messages)
         return
     await to_admin(
         update,
@@ -165,7 +174,7 @@ async def credit(update: Update, context: Context, words: Words) -> None:
             outcome=Html(effect.receipt),
         ),
     )
-    await tell(context.bot, effect.notices, "credit")
+    await deliver(context.bot, payments_of(context.bot_data), effect.messages)
 
 
 @admin_only

@@ -1,9 +1,10 @@
 """The admin actions that wait for a confirmation card, carried out once the admin confirms:
 freeze, debit, reverse, and a credit above the per-transfer maximum (a credit within it is
 carried out at once, by the same code). Each is one ledger call (audited by the ledger in the
-same transaction); debit and reverse carry the idempotency key ``admin:<card id>``, a credit
-the key of its command message, and a freeze changes an account at most once, so repeating a
-call moves no money and tells nobody twice.
+same transaction, which also writes the notices it owes as outbox rows); debit and reverse
+carry the idempotency key ``admin:<card id>``, a credit the key of its command message, and a
+freeze changes an account at most once, so repeating a call moves no money and tells nobody
+twice.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 
 from telegram import Bot
 
-from bot.admin_notices import Notice, notice, release_cards, reversal_notices
+from bot.admin_notices import release_cards
 from bot.admin_parse import check_not_party
 from bot.admin_views import person_name
 from bot.common import Refusal
@@ -25,6 +26,7 @@ from bot.render import money
 from bot.texts import t
 from ledger import Ledger
 from ledger.errors import DatabaseUnavailable, InsufficientFunds
+from ledger.outbox import OutboxMessage
 from ledger.payments import Payments
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,11 @@ class AdminCard:
 
 @dataclass
 class Effect:
-    """What an action did: the receipt on the card and the private notices to send."""
+    """What an action did: the receipt on the card and the notices it owes the people
+    concerned (outbox rows written with the money, to deliver once the admin is answered)."""
 
     receipt: str
-    notices: list[Notice] = field(default_factory=list)
+    messages: list[OutboxMessage] = field(default_factory=list)
     replayed: bool = False  # the ledger had done it already (the same key): nothing new
 
 
@@ -128,29 +131,24 @@ async def _move(ledger: Ledger, card: AdminCard) -> Effect:
         )
     except InsufficientFunds as error:
         raise await _short(ledger, card, "admin.refusal.debit_funds", error) from None
-    account_id = moved.credit_account_id if credit else moved.debit_account_id
+    transfer = moved.transfer
+    account_id = transfer.credit_account_id if credit else transfer.debit_account_id
 
     async def describe() -> Effect:
         available = (await ledger.account(account_id)).available
         receipt = t(
             card.lang,
             "admin.done.moved",
-            ref=moved.ref,
+            ref=transfer.ref,
             available=money(card.lang, available, ledger.currency),
         )
-        if moved.replayed:
-            return Effect(receipt, replayed=True)
-        told = await notice(
-            ledger,
-            target_id,
-            "admin.notice.credited" if credit else "admin.notice.debited",
-            reason=card.reason,
-            amount=card.amount,
-            account_id=account_id,
-        )
-        return Effect(receipt, [told])
+        return Effect(receipt, moved.messages, replayed=transfer.replayed)
 
-    written = Effect(t(card.lang, "admin.done.written", ref=moved.ref), replayed=moved.replayed)
+    written = Effect(
+        t(card.lang, "admin.done.written", ref=transfer.ref),
+        moved.messages,
+        replayed=transfer.replayed,
+    )
     return await _described(describe(), written, card)
 
 
@@ -161,15 +159,8 @@ async def _reverse(ledger: Ledger, card: AdminCard) -> Effect:
         )
     except InsufficientFunds as error:
         raise await _short(ledger, card, "admin.refusal.reverse_funds", error) from None
-    receipt = t(card.lang, "admin.done.reverse", ref=reversal.ref)
-    if reversal.replayed:
-        return Effect(receipt)
-
-    async def describe() -> Effect:
-        return Effect(receipt, await reversal_notices(ledger, reversal, card.ref))
-
-    written = Effect(t(card.lang, "admin.done.written", ref=reversal.ref))
-    return await _described(describe(), written, card)
+    # Both parties are told by the outbox rows the reversal wrote (migration 0012).
+    return Effect(t(card.lang, "admin.done.reverse", ref=reversal.transfer.ref), reversal.messages)
 
 
 async def _short(ledger: Ledger, card: AdminCard, key: str, error: InsufficientFunds) -> Refusal:

@@ -28,7 +28,6 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot import buttons
 from bot.admin_actions import AdminCard, act
-from bot.admin_notices import tell
 from bot.admin_views import admin_explain, person_name
 from bot.common import (
     Context,
@@ -45,6 +44,7 @@ from bot.common import (
     settings_of,
     stale_button,
 )
+from bot.outbox import deliver, payments_of
 from bot.render import memo, minutes, money
 from bot.settings import Settings
 from bot.texts import Html, t
@@ -238,7 +238,7 @@ async def press(update: Update, context: Context) -> None:
         log.warning("admin card %s acted; its state could not be written", card.id)
     await answer(query, t(reader, "admin.press.done_answer"))
     await _redraw(context, card)
-    await tell(context.bot, effect.notices, card.action)
+    await deliver(context.bot, payments_of(context.bot_data), effect.messages)
 
 
 async def _not_open(update: Update, context: Context, card_id: str) -> None:

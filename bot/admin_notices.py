@@ -1,6 +1,6 @@
-"""What the people an admin action concerns are told, privately and in their own language.
-A notice that cannot be delivered (the person blocked the bot) is logged; the action stands.
-"""
+"""What a freeze shows on the payment cards it released. (What the people an admin action
+concerns are told is written by the database with the action, as outbox rows, and rendered
+by ``bot.outbox``.)"""
 
 from __future__ import annotations
 
@@ -9,71 +9,11 @@ import logging
 from telegram import Bot
 
 from bot import cards, cheques
-from bot.common import edit_message, send_private
+from bot.common import edit_message
 from bot.people import language_for
-from bot.render import memo, money
-from bot.texts import t
 from ledger import Card, Ledger, Transfer
 
 log = logging.getLogger(__name__)
-
-Notice = tuple[int, str]  # (Telegram user id, text)
-
-
-async def notice(
-    ledger: Ledger,
-    user_id: int,
-    key: str,
-    *,
-    reason: str = "",
-    holds: int = 0,
-    amount: int | None = None,
-    account_id: int | None = None,
-    ref: str = "",
-) -> Notice:
-    """The text ``key`` for ``user_id`` in their language, with amounts written their way
-    and, given ``account_id``, their balance after the action."""
-    reader = language_for(await ledger.directory.get(user_id))
-    values: dict[str, object] = {"reason": reason, "ref": ref, "optional_reason": memo(reason)}
-    if amount is not None:
-        values["amount"] = money(reader, amount, ledger.currency)
-    if account_id is not None:
-        available = (await ledger.account(account_id)).available
-        values["available"] = money(reader, available, ledger.currency)
-    text = t(reader, key, **values)
-    if holds:
-        text += "\n" + t(reader, "admin.notice.holds_released", holds=holds)
-    return user_id, text
-
-
-async def reversal_notices(ledger: Ledger, reversal: Transfer, original_ref: str) -> list[Notice]:
-    """Both parties of a reversed transfer: who gave the money back, who got it back."""
-    notices = []
-    for owner, account_id, key in (
-        (reversal.debit_owner, reversal.debit_account_id, "admin.notice.reversed_taken"),
-        (reversal.credit_owner, reversal.credit_account_id, "admin.notice.reversed_back"),
-    ):
-        if owner is None:
-            continue  # a system account: nobody to tell
-        notices.append(
-            await notice(
-                ledger,
-                owner,
-                key,
-                reason=reversal.memo,
-                amount=reversal.amount,
-                account_id=account_id,
-                ref=original_ref,
-            )
-        )
-    return notices
-
-
-async def tell(bot: Bot, notices: list[Notice], action: str) -> None:
-    """Send each notice privately; the action stands even if one cannot be delivered."""
-    for user_id, text in notices:
-        if await send_private(bot, user_id, text) is None:
-            log.warning("admin %s stands; user %s was not told", action, user_id)
 
 
 async def release_cards(

@@ -23,7 +23,21 @@ from ledger.outbox import OutboxMessage
 from ledger.payments import Payments
 
 log = logging.getLogger(__name__)
-_ACTION = {"frozen": "admin freeze", "unfrozen": "admin unfreeze"}  # for the log
+_ACTION = {  # for the log
+    "frozen": "admin freeze",
+    "unfrozen": "admin unfreeze",
+    "credited": "admin credit",
+    "debited": "admin debit",
+    "reversed_taken": "admin reverse",
+    "reversed_back": "admin reverse",
+}
+# An operator's movement (migration 0012): the account whose owner is told, by kind.
+_ADMIN_SIDE = {
+    "credited": "credit",
+    "debited": "debit",
+    "reversed_taken": "debit",
+    "reversed_back": "credit",
+}
 
 
 def payments_of(bot_data: dict) -> Payments:  # type: ignore[type-arg]
@@ -128,6 +142,25 @@ async def _deliver_one(bot: Bot, known: _Known, message: OutboxMessage) -> None:
         text = t(reader, key, reason=reason, optional_reason=memo(reason))
         if message.detail:
             text += "\n" + t(reader, "admin.notice.holds_released", holds=message.detail)
+        await _send(bot, message, text, _ACTION[message.kind])
+        return
+    if message.kind in _ADMIN_SIDE:
+        assert message.transfer_id is not None
+        moved = await known.transfer(message.transfer_id)
+        side = _ADMIN_SIDE[message.kind]
+        mine = moved.credit_account_id if side == "credit" else moved.debit_account_id
+        ref = ""
+        if moved.reverses_id is not None:  # a reversal names the transfer it undid
+            ref = (await known.transfer(moved.reverses_id)).ref
+        text = t(
+            reader,
+            f"admin.notice.{message.kind}",
+            amount=money(reader, moved.amount, currency),
+            reason=moved.memo,
+            optional_reason=memo(moved.memo),
+            ref=ref,
+            available=money(reader, await known.available(mine), currency),
+        )
         await _send(bot, message, text, _ACTION[message.kind])
         return
     if message.kind in ("receipt", "received"):

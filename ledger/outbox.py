@@ -1,6 +1,6 @@
 """The outbox: every message a money movement owes someone, as rows written by the
-statement that moved the money (migration 0007's triggers; a freeze writes its own), then
-delivered by the bot and marked sent.
+statement that moved the money (migrations 0007's and 0012's triggers; a freeze writes its
+own), then delivered by the bot and marked sent.
 
 Who delivers a row. A row is written claimed (``claimed_at``) by the movement, under its
 resolution key (``claimed_by``): the process whose statement wrote it delivers it at once
@@ -38,7 +38,8 @@ _COLS = "id, event_key, recipient_id, kind, transfer_id, request_id, detail, not
 class OutboxMessage:
     """One message owed: to ``recipient_id`` (a Telegram user id), of ``kind`` (receipt,
     received, request_paid, request_declined, request_cancelled, card_expired, frozen,
-    unfrozen), about a transfer and/or a request; ``detail`` and ``note`` carry what a kind
+    unfrozen; an operator's credited, debited, reversed_taken, reversed_back), about a
+    transfer and/or a request; ``detail`` and ``note`` carry what a kind
     needs besides (a freeze: the holds released and the reason)."""
 
     id: int

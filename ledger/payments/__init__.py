@@ -10,6 +10,7 @@ from ledger.payments.outcomes import (
     Expired,
     Frozen,
     Held,
+    Moved,
     PayStarted,
 )
 from ledger.payments.service import Payments
@@ -21,6 +22,7 @@ __all__ = [
     "Expired",
     "Frozen",
     "Held",
+    "Moved",
     "PayStarted",
     "Payments",
 ]

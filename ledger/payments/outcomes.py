@@ -82,3 +82,14 @@ class Frozen:
     changed: bool
     released: list[tuple[Transfer, Card | None]]
     messages: list[OutboxMessage] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """An operator's credit, debit or reversal: by this call, or by the same key before
+    (``transfer.replayed``). ``messages``: the notices it owes (written with the money) that
+    this call must deliver: its own, or, when replayed, only those whose first delivery was
+    abandoned (their claim went stale)."""
+
+    transfer: Transfer
+    messages: list[OutboxMessage] = field(default_factory=list)

@@ -38,6 +38,7 @@ from ledger.payments.outcomes import (
     Expired,
     Frozen,
     Held,
+    Moved,
     PayStarted,
 )
 from ledger.requests import PaymentRequest
@@ -379,31 +380,53 @@ class Payments:
 
     async def credit(
         self, admin_id: int, user_id: int, amount: int, reason: str, *, key: str
-    ) -> Transfer:
+    ) -> Moved:
+        """Credit ``user_id`` from the issuance account; the database writes their notice."""
         ledger = self.ledger
-        return await ledger.transfer(
-            ledger.issuance_account_id,
-            await ledger.open_account(user_id),
-            amount,
-            key=key,
-            kind="credit",
-            memo=reason,
-            actor=admin_id,
+        return await self._moved(
+            ledger.transfer(
+                ledger.issuance_account_id,
+                await ledger.open_account(user_id),
+                amount,
+                key=key,
+                kind="credit",
+                memo=reason,
+                actor=admin_id,
+            )
         )
 
     async def debit(
         self, admin_id: int, user_id: int, amount: int, reason: str, *, key: str
-    ) -> Transfer:
+    ) -> Moved:
+        """Debit ``user_id`` back to the issuance account (never below zero); the database
+        writes their notice."""
         ledger = self.ledger
-        return await ledger.transfer(
-            await ledger.open_account(user_id),
-            ledger.issuance_account_id,
-            amount,
-            key=key,
-            kind="debit",
-            memo=reason,
-            actor=admin_id,
+        return await self._moved(
+            ledger.transfer(
+                await ledger.open_account(user_id),
+                ledger.issuance_account_id,
+                amount,
+                key=key,
+                kind="debit",
+                memo=reason,
+                actor=admin_id,
+            )
         )
+
+    async def _moved(self, movement: Awaitable[Transfer]) -> Moved:
+        """An operator's movement and the notices to deliver now (migration 0012). A
+        redelivered command (the same key: nothing moved) may run while its first delivery
+        is sending on another worker, so it takes over only rows whose claim went stale.
+        Losing the database after the money leaves the rows to the stale-row job."""
+        moved = await movement
+        try:
+            if moved.replayed:
+                messages = await self.outbox.claim(transfer_id=moved.id)
+            else:
+                messages = await self.outbox.written(transfer_ids=[moved.id])
+        except DatabaseUnavailable:
+            messages = []  # written and claimed: delivered once the claim is stale
+        return Moved(moved, messages)
 
     async def reversal_candidate(self, ref: str) -> Transfer:
         """The transfer ``ref`` an admin asks to reverse, unless it was reversed already
@@ -414,8 +437,9 @@ class Payments:
             raise AlreadyReversed(original.ref, reversal.ref)
         return original
 
-    async def reverse(self, admin_id: int, ref: str, reason: str, *, key: str) -> Transfer:
-        return await self.ledger.reverse(ref, key=key, actor=admin_id, reason=reason)
+    async def reverse(self, admin_id: int, ref: str, reason: str, *, key: str) -> Moved:
+        """Undo transfer ``ref``; the database writes both parties' notices."""
+        return await self._moved(self.ledger.reverse(ref, key=key, actor=admin_id, reason=reason))
 
     async def freeze(self, admin_id: int, user_id: int, reason: str) -> Frozen:
         """Freeze an account: its open holds are released (requests held for cancelled) and

@@ -19,13 +19,17 @@ HOLD = timedelta(minutes=5)
 
 async def funded(ledger: Ledger) -> Payments:
     payments = Payments(ledger, hold_expiry=HOLD)
-    await payments.credit(ADMIN, ALICE, 5_000, "float", key="fund-alice")
+    funded = await payments.credit(ADMIN, ALICE, 5_000, "float", key="fund-alice")
+    await payments.delivered(funded.messages)  # alice was told of her float
     return payments
 
 
 async def outbox(ledger: Ledger) -> list[tuple[str, int, bool]]:
+    """The rows payments wrote (not the float's credit notice, sent already)."""
     rows = await ledger.db.read_one(
-        "SELECT event_key, recipient_id, sent_at IS NOT NULL FROM outbox ORDER BY id", {}
+        "SELECT event_key, recipient_id, sent_at IS NOT NULL FROM outbox "
+        "WHERE event_key NOT LIKE 'admin:%' ORDER BY id",
+        {},
     )
     return [(r[0], r[1], bool(r[2])) for r in rows]
 
