@@ -274,6 +274,9 @@ async def audit(update: Update, context: Context, words: Words) -> None:
 @admin_only
 async def stats(update: Update, context: Context, words: Words) -> None:
     """Shows the ledger's figures and whether every invariant holds."""
+    from bot import funding_admin as funding  # (it imports this module)
+
+    await _say(update, context, await funding.stats_lines(context, lang(context)))
     await _say(update, context, await stats_view(ledger_of(context), lang(context)))
 
 
@@ -283,9 +286,16 @@ async def limits(update: Update, context: Context, words: Words) -> None:
     reader, ledger, settings = lang(context), ledger_of(context), settings_of(context)
     defaults = Limits(settings.max_transfer_minor, settings.daily_limit_minor)
     which, rest = split(words.text)
+    from bot import funding_admin as funding  # money in and out (it imports this module)
+
     if which is None:
         current = await ledger.limits(fresh=True)
+        await to_admin(update, context, await funding.limits_text(context, reader))
         await to_admin(update, context, limits_view(current, defaults, ledger.currency, reader))
+        return
+    if which.lower() in funding.LIMIT_FIELDS:
+        said = await funding.set_limit(context, _admin_id(update), which.lower(), rest)
+        await to_admin(update, context, said)
         return
     field = {"max": "max_transfer", "daily": "daily_limit"}.get(which.lower())
     if field is None:

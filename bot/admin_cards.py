@@ -24,12 +24,13 @@ import re
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot import buttons
 from bot.admin_actions import AdminCard, act
 from bot.admin_views import admin_explain, person_name
 from bot.common import (
+    BotApplication,
     Context,
     Refusal,
     Sent,
@@ -263,7 +264,7 @@ async def _not_open(update: Update, context: Context, card_id: str) -> None:
 # --- expiry ------------------------------------------------------------------------------
 
 
-async def sweep(application: Application) -> list[AdminCard]:
+async def sweep(application: BotApplication) -> list[AdminCard]:
     """Mark every unanswered card past its time expired and edit it; forget settled ones.
     Each expired card is handed to one worker only (one UPDATE ... RETURNING). Run
     periodically; tests call it directly after moving the clock."""
@@ -284,7 +285,7 @@ async def sweep_job(context: Context) -> None:
     await sweep(context.application)
 
 
-def register(application: Application) -> None:
+def register(application: BotApplication) -> None:
     application.add_handler(CallbackQueryHandler(press, pattern="^" + PREFIX))
     settings = application.bot_data["settings"]
     if application.job_queue is not None:

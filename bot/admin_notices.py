@@ -35,7 +35,7 @@ async def release_cards(
                 await ledger.directory.get(transfer.debit_owner) if transfer.debit_owner else None
             )
             reader = language_for(sender)
-            text = await cards.card_text(ledger, transfer, reader, transfer.state)
-            await edit_message(bot, card.chat_id, card.message_id, text)
+            text, markup = await cards.ended_card(ledger, transfer, card, reader)
+            await edit_message(bot, card.chat_id, card.message_id, text, markup)
         except Exception:  # one card that cannot be edited must not keep the others stale
             log.exception("freeze released hold %s: its card was not updated", transfer.ref)

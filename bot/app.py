@@ -30,22 +30,32 @@ from bot import (
     admin,
     balance,
     cards,
+    chat,
     cheques,
     common,
     envelopes,
     errors,
     forwarded,
+    funding,
+    funding_admin,
     history,
+    invoices,
     language,
     links,
     outbox,
     people,
     ratelimit,
+    receipts,
+    requests_view,
     send,
     start,
+    statement,
+    texts,
+    timezone,
     wallet,
 )
 from bot import request as payment_request
+from bot.common import CONTEXT_TYPES, BotApplication
 from bot.flood import Outgoing
 from bot.metrics import MeasuredUpdates
 from bot.settings import Settings
@@ -60,16 +70,24 @@ FEATURES: tuple[ModuleType, ...] = (
     ratelimit,
     start,
     balance,
+    payment_request,  # before send: its /cancel, while it waits, is its own
     send,
-    payment_request,
+    requests_view,
     cards,
+    receipts,
     cheques,
     links,
     envelopes,
     history,
+    statement,
     wallet,
     language,
+    timezone,
     admin,
+    funding,
+    invoices,
+    funding_admin,
+    chat,
 )
 
 
@@ -91,7 +109,7 @@ def build_application(
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    async def post_init(application: Application) -> None:
+    async def post_init(application: BotApplication) -> None:
         if "ledger" not in application.bot_data:
             ledger = await Ledger.open(
                 settings.database_url,
@@ -106,7 +124,7 @@ def build_application(
             application.bot_data["owns_ledger"] = True
         await startup(application)
 
-    async def post_shutdown(application: Application) -> None:
+    async def post_shutdown(application: BotApplication) -> None:
         await application.bot_data["outgoing"].drain()
         if application.bot_data.get("owns_ledger"):
             await application.bot_data["ledger"].close()
@@ -122,6 +140,7 @@ def build_application(
                 allow_sending_without_reply=True,
             )
         )
+        .context_types(CONTEXT_TYPES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -135,6 +154,7 @@ def build_application(
     application = _build_quietly(builder)
     application.bot_data["outgoing"] = Outgoing()
     application.bot_data["settings"] = settings
+    texts.support_contact = settings.support_contact  # one per process, as the settings
     application.bot_data["clock"] = clock or (ledger.clock if ledger is not None else utcnow)
     if ledger is not None:
         application.bot_data["ledger"] = ledger
@@ -159,7 +179,7 @@ def build_application(
     return application
 
 
-def _build_quietly(builder: ApplicationBuilder) -> Application:
+def _build_quietly(builder: ApplicationBuilder) -> BotApplication:
     """PTB logs its API URL, token included, at DEBUG when it creates the bot: that line is
     never emitted, whatever the logging set-up (the program's also redacts, bot/logs.py)."""
     bot_log = logging.getLogger("telegram.ext.ExtBot")
@@ -171,7 +191,7 @@ def _build_quietly(builder: ApplicationBuilder) -> Application:
         bot_log.setLevel(level)
 
 
-async def startup(application: Application) -> None:
+async def startup(application: BotApplication) -> None:
     """Once the bot is up: put the welcome cap in the database, release holds left overdue
     by the last run, set the command menus."""
     settings: Settings = application.bot_data["settings"]

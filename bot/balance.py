@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot.common import Context, Refusal, explain, lang, ledger_of, tell_privately
+from bot.buttons import TOPUP_MENU
+from bot.common import Context, Refusal, explain, keyboard, lang, ledger_of, tell_privately
 from bot.people import registered_sender
 from bot.render import money
 from bot.texts import t
@@ -38,7 +39,8 @@ async def balance(update: Update, context: Context) -> None:
     except Refusal as refusal:
         await message.reply_text(explain(reader, refusal, ledger_of(context).currency))
         return
-    await tell_privately(update, context, await balance_text(context, user.id, reader))
+    top_up = keyboard([(t(reader, "funding.topup_button"), TOPUP_MENU)])
+    await tell_privately(update, context, await balance_text(context, user.id, reader), top_up)
 
 
 def register(application: Application) -> None:

@@ -43,16 +43,16 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bot.bench import (
+from bot import buttons
+from bot.bench import Report, check_books
+from bot.bench_drivers import (
     AMOUNT,
     PAID,
     TOKEN,
     BenchFailure,
     CountingRequest,
     Database,
-    Report,
     bot_settings,
-    check_books,
     confirm_data,
     make_users,
     open_ledger,
@@ -92,7 +92,8 @@ class WaitingRequest(CountingRequest):
         result = super()._result(method, params)
         if method == "sendMessage":
             chat = int(params["chat_id"])
-            if params.get("reply_markup"):
+            # A card has Confirm; a payee's notice has buttons too (Say thanks, Send back).
+            if buttons.CARD_CONFIRM in str(params.get("reply_markup") or ""):
                 self._wake(("card", chat), self.cards.pop(chat))
             elif found := MEMO.search(str(params.get("text", ""))):
                 # The payee's notice, or else the payer's receipt sent as a message of its own

@@ -26,6 +26,28 @@ HISTORY_PAGE = "h:"
 # /language's choices (bot.language): l:<code>
 LANGUAGE = "l:"
 
+# Money in and out (bot.funding): f:t:/f:x:<token> a top-up's card, f:w:/f:y:<token> a
+# payout's, f:m: the [Top up] button under /balance, f:a:<minor units> an amount it offers
+FUNDING = "f:"
+TOPUP_CONFIRM, TOPUP_CANCEL = "f:t:", "f:x:"
+PAYOUT_CONFIRM, PAYOUT_CANCEL = "f:w:", "f:y:"
+TOPUP_MENU, TOPUP_AMOUNT = "f:m:", "f:a:"
+# A receipt's buttons (bot.receipts): c:a: send again, c:r: request back (the payer's),
+# c:t: say thanks, c:b: send back (the recipient's), each with the transfer ref
+RECEIPT_AGAIN = "c:a:"
+RECEIPT_REQUEST_BACK = "c:r:"
+RECEIPT_THANKS = "c:t:"
+RECEIPT_SEND_BACK = "c:b:"
+# Plain text's suggestion (bot.chat): t:s:<username>:<minor units>
+CHAT_SEND = "t:s:"
+# /requests (bot.requests_view): o:r:<request ref> remind, o:w:<request ref> withdraw
+REQUESTS_REMIND = "o:r:"
+REQUESTS_WITHDRAW = "o:w:"
+# The guided /send's choices (bot.send): g:w:<user id>, g:a:<minor units>, g:s (skip note)
+PICK_WHO = "g:w:"
+PICK_AMOUNT = "g:a:"
+PICK_SKIP = "g:s"
+
 ALL = (
     CARD_CONFIRM,
     CARD_CANCEL,
@@ -34,6 +56,17 @@ ALL = (
     ADMIN_CARD,
     HISTORY_PAGE,
     LANGUAGE,
+    FUNDING,
+    RECEIPT_AGAIN,
+    RECEIPT_REQUEST_BACK,
+    RECEIPT_THANKS,
+    RECEIPT_SEND_BACK,
+    CHAT_SEND,
+    REQUESTS_REMIND,
+    REQUESTS_WITHDRAW,
+    PICK_WHO,
+    PICK_AMOUNT,
+    PICK_SKIP,
     CHEQUE_ACCEPT,
     CHEQUE_CANCEL,
     CHEQUE_ESCROW,

@@ -16,13 +16,15 @@ import re
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime
+from typing import Final
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, Job
+from telegram.ext import CallbackQueryHandler, Job
 
 from bot import buttons, metrics
 from bot.common import (
+    BotApplication,
     Context,
     Markup,
     answer,
@@ -38,9 +40,9 @@ from bot.common import (
 )
 from bot.outbox import deliver, payments_of
 from bot.people import check_recipient
-from bot.render import memo, minutes, money, who
+from bot.render import local_time, memo, minutes, money, who
 from bot.texts import t
-from ledger import Card, Ledger, Person, Transfer
+from ledger import Card, Currency, Ledger, Person, Transfer
 from ledger.errors import (
     AlreadyResolved,
     DatabaseUnavailable,
@@ -50,6 +52,7 @@ from ledger.errors import (
     RequestClosed,
     TransferNotFound,
 )
+from ledger.nudges import nudges_for
 from ledger.payments import Confirmed, Held
 
 log = logging.getLogger(__name__)
@@ -60,10 +63,10 @@ _REF = re.compile(r"[0-9A-Z]{4,16}")
 # at most once a second: holds falling due within the same second are expired together.
 _JOB_SLACK_S = 1
 EXPIRY_TIMER = "expiry"
-_DUE = "expiry_due"  # bot_data: the whole seconds at which shown holds fall due, ascending
-_TIMER = "expiry_timer"  # bot_data: (the second it is set for, its job), while it is set
+_DUE: Final = "expiry_due"  # bot_data: the whole seconds at which shown holds fall due, ascending
+_TIMER: Final = "expiry_timer"  # bot_data: (the second it is set for, its job), while it is set
 _RETRY_S = 5  # after a sweep that failed (the database was unreachable)
-_ABANDONED = "presses_abandoned"  # bot_data: ref -> key of a Confirm whose answer was lost
+_ABANDONED: Final = "presses_abandoned"  # bot_data: ref -> key of a Confirm whose answer was lost
 _ABANDONED_KEPT = 1_000
 
 
@@ -106,21 +109,52 @@ async def _people(ledger: Ledger, transfer: Transfer) -> tuple[Person | None, Pe
     return sender, recipient
 
 
-async def card_text(ledger: Ledger, transfer: Transfer, reader: str, state: str) -> str:
-    """The card for ``transfer`` in one of its states: pending, posted, voided, expired."""
+async def card_text(
+    ledger: Ledger, transfer: Transfer, reader: str, state: str, *, chat_id: int | None = None
+) -> str:
+    """The card for ``transfer`` in one of its states: pending, posted, voided, expired. In
+    a private chat (``chat_id`` positive, or none given) it speaks to its reader, who is the
+    payer; in a group (a negative chat id) it says who pays whom."""
     sender, recipient = await _people(ledger, transfer)
+    group = chat_id is not None and chat_id < 0
+    settled = transfer.resolved_at or transfer.created_at
     return t(
         reader,
-        f"card.{state}",
+        f"card.{state}" + (".group" if group else ""),
         amount=money(reader, transfer.amount, ledger.currency),
         sender=who(sender, reader),
         recipient=who(recipient, reader),
         memo=memo(transfer.memo),
         ref=transfer.ref,
+        when=local_time(reader, settled, sender.time_zone if sender else None),
         minutes=minutes(int((transfer.expires_at - transfer.created_at).total_seconds()))
         if transfer.expires_at
         else 0,
     )
+
+
+def balance_line(reader: str, currency: Currency, available: int, reserved: int) -> str:
+    """ "Your balance", with what is reserved by cards still open when there is some: the
+    balance never hides money on hold."""
+    shown = money(reader, available, currency)
+    if not reserved:
+        return t(reader, "card.your_balance", available=shown)
+    held = money(reader, reserved, currency)
+    return t(reader, "card.your_balance_reserved", available=shown, reserved=held)
+
+
+async def _nudges(ledger: Ledger, hold: Transfer, reader: str) -> str:
+    """Warnings under a card in the payer's private chat: who exactly they are paying the
+    first time (full name next to the handle), and a payment that repeats one just made."""
+    found = await nudges_for(ledger, hold)
+    lines = []
+    if found.first_payment:
+        _, recipient = await _people(ledger, hold)
+        name = recipient.name if recipient is not None else ""
+        lines.append(t(reader, "card.first_payment", recipient=who(recipient, reader), name=name))
+    if found.just_sent:
+        lines.append(t(reader, "card.just_sent"))
+    return "".join("\n" + line for line in lines)
 
 
 def card_buttons(reader: str, ref: str) -> Markup:
@@ -168,7 +202,10 @@ async def _show(
 ) -> None:
     ledger, reader = ledger_of(context), lang(context)
     payments = payments_of(context.bot_data)
-    text = await card_text(ledger, transfer, reader, "pending")
+    chat = edit.chat_id if edit is not None else reply_to.chat_id if reply_to else None
+    text = await card_text(ledger, transfer, reader, "pending", chat_id=chat)
+    if chat is not None and chat == transfer.debit_owner:  # the payer's eyes only
+        text += await _nudges(ledger, transfer, reader)
     markup = card_buttons(reader, transfer.ref)
     try:
         if edit is not None:
@@ -193,7 +230,7 @@ async def _show(
     expect_expiry(context.application, transfer)
 
 
-def expect_expiry(application: Application, transfer: Transfer) -> None:
+def expect_expiry(application: BotApplication, transfer: Transfer) -> None:
     """Note that ``transfer``'s hold falls due, so the expiry timer edits its card then.
 
     One timer serves every card: it is set for the earliest second a shown hold falls due,
@@ -214,7 +251,7 @@ def expect_expiry(application: Application, transfer: Transfer) -> None:
         _set_timer(application, second)
 
 
-def _set_timer(application: Application, second: int) -> None:
+def _set_timer(application: BotApplication, second: int) -> None:
     assert application.job_queue is not None
     timer: tuple[int, Job] | None = application.bot_data.pop(_TIMER, None)
     if timer is not None:
@@ -291,7 +328,9 @@ async def confirm(update: Update, context: Context) -> None:
         note_money_moved(context, update)
         await answer(query, t(reader, "card.confirmed_answer"))
     await _receipt(context, done, reader)
-    await deliver(context.bot, payments, done.messages, [done.transfer], done.available)
+    await deliver(
+        context.bot, payments, done.messages, [done.transfer], done.available, done.reserved
+    )
 
 
 async def cancel(update: Update, context: Context) -> None:
@@ -341,23 +380,49 @@ async def _refused(context: Context, query: CallbackQuery, ref: str, error: Ledg
         await deliver(context.bot, payments, ended.messages)
     elif error.state == "posted":  # paid by another press: the card is the receipt
         posted, card = await ledger.transfer_and_card(ref)
-        available = await ledger.accounts([posted.debit_account_id])
-        balances = {i: a.available for i, a in available.items()}
-        await _receipt(context, Confirmed(posted, card, balances, already=True), reader)
+        accounts = await ledger.accounts([posted.debit_account_id])
+        balances = {i: a.available for i, a in accounts.items()}
+        reserved = {i: a.on_hold for i, a in accounts.items()}
+        await _receipt(
+            context, Confirmed(posted, card, balances, already=True, reserved=reserved), reader
+        )
 
 
 async def _receipt(context: Context, done: Confirmed, reader: str) -> None:
-    """The card becomes the receipt; in the sender's private chat it shows their balance
-    (in a group the sender's balance goes to them privately, by the outbox)."""
+    """The card becomes the receipt; in the sender's private chat it shows their balance and
+    the buttons of a receipt (in a group the sender's balance and buttons go to them
+    privately, by the outbox)."""
     card, posted = done.card, done.transfer
     if card is None:
         return
     ledger = ledger_of(context)
-    receipt = await card_text(ledger, posted, reader, "posted")
+    receipt = await card_text(ledger, posted, reader, "posted", chat_id=card.chat_id)
+    markup = None
     if card.chat_id == posted.debit_owner:
-        available = money(reader, done.sender_available, ledger.currency)
-        receipt += "\n\n" + t(reader, "card.your_balance", available=available)
-    await edit_message(context.bot, card.chat_id, card.message_id, receipt)
+        mine = posted.debit_account_id
+        receipt += "\n\n" + balance_line(
+            reader, ledger.currency, done.available[mine], done.reserved.get(mine, 0)
+        )
+        markup = receipt_buttons(reader, posted.ref, payer=True)
+    await edit_message(context.bot, card.chat_id, card.message_id, receipt, markup)
+
+
+def receipt_buttons(reader: str, ref: str, *, payer: bool) -> Markup:
+    """[Send again] [Request back] under the payer's receipt; [Say thanks] [Send back] under
+    the notice its recipient gets (handled in ``bot.receipts``)."""
+    if payer:
+        return keyboard(
+            [
+                (t(reader, "receipt.send_again_button"), buttons.RECEIPT_AGAIN + ref),
+                (t(reader, "receipt.request_back_button"), buttons.RECEIPT_REQUEST_BACK + ref),
+            ]
+        )
+    return keyboard(
+        [
+            (t(reader, "receipt.thanks_button"), buttons.RECEIPT_THANKS + ref),
+            (t(reader, "receipt.send_back_button"), buttons.RECEIPT_SEND_BACK + ref),
+        ]
+    )
 
 
 async def redraw(context: Context, ended: Transfer, card: Card | None, reader: str | None) -> None:
@@ -371,14 +436,37 @@ async def redraw(context: Context, ended: Transfer, card: Card | None, reader: s
 
         sender, _ = await _people(ledger, ended)
         reader = language_for(sender)
-    text = await card_text(ledger, ended, reader, ended.state)
-    await edit_message(context.bot, card.chat_id, card.message_id, text)
+    text, markup = await ended_card(ledger, ended, card, reader)
+    await edit_message(context.bot, card.chat_id, card.message_id, text, markup)
+
+
+async def ended_card(
+    ledger: Ledger, ended: Transfer, card: Card, reader: str
+) -> tuple[str, Markup | None]:
+    """What a card whose hold ended unpaid shows. On a request's card, when the request is
+    still open (Cancel backs out of paying, it does not decline; an expired card does not
+    end the request), it says so and offers [Pay] and [Decline] again."""
+    text = await card_text(ledger, ended, reader, ended.state, chat_id=card.chat_id)
+    if card.request_id is None:
+        return text, None
+    asked = await ledger.requests.by_id(card.request_id)
+    if asked.state != "open":
+        return text, None
+    requester = await ledger.directory.get(asked.requester_id)
+    text += "\n\n" + t(reader, "card.request_still_open", requester=who(requester, reader))
+    pay = t(reader, "request.pay_button", amount=money(reader, asked.amount, ledger.currency))
+    return text, keyboard(
+        [
+            (pay, buttons.REQUEST_PAY + asked.ref),
+            (t(reader, "request.decline_button"), buttons.REQUEST_DECLINE + asked.ref),
+        ]
+    )
 
 
 # --- expiry ------------------------------------------------------------------------------
 
 
-async def sweep(application: Application) -> list[Transfer]:
+async def sweep(application: BotApplication) -> list[Transfer]:
     """Expire every overdue hold; the outbox redraws their cards and lapses their requests.
     Run at startup and periodically, so holds never outlive a restart; tests call it
     directly after moving the clock.
@@ -404,6 +492,6 @@ async def sweep_job(context: Context) -> None:
     await sweep(context.application)
 
 
-def register(application: Application) -> None:
+def register(application: BotApplication) -> None:
     application.add_handler(CallbackQueryHandler(confirm, pattern="^" + CONFIRM))
     application.add_handler(CallbackQueryHandler(cancel, pattern="^" + CANCEL))

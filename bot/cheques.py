@@ -41,6 +41,7 @@ from telegram.ext import (
 
 from bot import buttons
 from bot.common import (
+    BotData,
     Context,
     answer,
     explain,
@@ -78,7 +79,7 @@ _USERNAME = re.compile(r"@([A-Za-z][A-Za-z0-9_]{0,31})")  # as bot.people reads 
 _CLAIM_QUERY = re.compile(rf"{CLAIM_PREFIX}({CHEQUE_ID})")
 
 
-def cheques_of(bot_data: dict) -> Cheques:  # type: ignore[type-arg]
+def cheques_of(bot_data: BotData) -> Cheques:
     """The cheque workflows over the application's payments service (made on first use)."""
     payments = payments_of(bot_data)
     found: Cheques | None = bot_data.get("cheques")

@@ -6,13 +6,24 @@ not break a handler, and the replies to unknown commands and stale buttons.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypedDict
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    ContextTypes,
+    ExtBot,
+    Job,
+    MessageHandler,
+    filters,
+)
 
 from bot.render import money, plain
 from bot.settings import Settings
@@ -20,9 +31,49 @@ from bot.texts import CATALOGUE, DEFAULT_LANGUAGE, t
 from ledger import Currency, Ledger
 from ledger.errors import AccountFrozen, AlreadyResolved, MemoTooLong, TooManyDecimals
 
+if TYPE_CHECKING:
+    from bot.flood import Outgoing
+    from ledger.payments import Payments
+    from ledger.payments.cheques import Cheques
+    from ledger.payments.envelopes import Envelopes
+    from ledger.payments.funding import Fundings
+    from ledger.payments.links import PaymentLinks
+
 log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+
+class BotData(TypedDict, total=False):
+    """Every key the bot keeps in ``bot_data``, so mypy checks each read and write. Only
+    this process's objects and memory: what workers share lives in the database."""
+
+    ledger: Ledger
+    owns_ledger: bool  # made by post_init from the settings, so closed at shutdown
+    settings: Settings
+    clock: Callable[[], datetime]
+    payments: Payments  # the payments service over ``ledger`` (bot.outbox.payments_of)
+    cheques: Cheques  # the cheque workflows over ``payments`` (bot.cheques.cheques_of)
+    envelopes: Envelopes  # red envelopes over ``cheques`` (bot.envelopes.envelopes_of)
+    links: PaymentLinks  # payment links over ``payments`` (bot.links.links_of)
+    fundings: Fundings  # top-ups, payouts, refunds over ``ledger`` (bot.funding.funding_of)
+    outgoing: Outgoing  # messages queued per chat, sent at the chat's pace (bot.flood)
+    money_moved: dict[int, None]  # update ids that moved money (note_money_moved)
+    cards_showing: set[str]  # refs of holds whose card is being put on screen
+    expiry_due: deque[int]  # whole seconds at which shown holds fall due, ascending
+    expiry_timer: tuple[int, Job[Any]]  # the second the expiry timer is set for, its job
+    presses_abandoned: OrderedDict[str, str]  # ref -> key of a Confirm whose answer was lost
+    # What other features do with a text or a /cancel that /send's conversation does not
+    # take (bot.send.TEXT_FALLBACKS): a /request waiting for its amount, plain text.
+    text_fallbacks: list[Callable[[Any, Any], Awaitable[bool]]]
+    cancel_fallbacks: list[Callable[[Any, Any], Awaitable[bool]]]
+    thanked: dict[str, None]  # refs of payments thanked from this process (bot.receipts)
+
+
+# The types of every callback's ``context`` and of the application: bot_data is a BotData.
+Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+# The application as functions that read its bot_data take it; the other parameters stay open
+# (``context.application`` leaves the context type unbound).
+BotApplication: TypeAlias = Application[Any, Any, Any, Any, BotData, Any]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)
 
 # Error fields that are amounts of money (minor units) and are written as such.
 _MONEY_FIELDS = {"available", "amount", "remaining", "limit", "maximum"}
@@ -100,6 +151,7 @@ _DISCREET = frozenset(
         "people.unknown",
         "people.not_started",
         "request.undeliverable",  # the payer blocked the bot
+        "request_refused",  # the payer's account is frozen
     }
 )
 

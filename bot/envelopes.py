@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import buttons
 from bot.cheques import cheques_of
 from bot.common import (
+    BotData,
     Context,
     Refusal,
     answer,
@@ -43,7 +44,7 @@ _EQUAL = {"equal", "égales", "egales", "égal", "egal"}
 _RANDOM = {"random", "hasard"}
 
 
-def envelopes_of(bot_data: dict) -> Envelopes:  # type: ignore[type-arg]
+def envelopes_of(bot_data: BotData) -> Envelopes:
     cheques = cheques_of(bot_data)
     found: Envelopes | None = bot_data.get("envelopes")
     if found is None or found.cheques is not cheques:

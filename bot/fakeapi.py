@@ -42,6 +42,8 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None  # what the fake answered (the Message dict for sendMessage)
+    # Uploaded files (sendDocument): part name -> (file name, content bytes, mime type).
+    files: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chat_id(self) -> int | None:
@@ -97,17 +99,21 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
+        files = dict(request_data.multipart_data) if request_data is not None else {}
         if request_data is not None and request_data.contains_files:
             # An uploaded file (a photo): its bytes, under the part's name.
             for name, part in request_data.multipart_data.items():
                 content = part[1]
                 params["file:" + name] = content if isinstance(content, bytes) else content.read()
-        return self.respond(api_method, params)
+        return self.respond(api_method, params, files)
 
-    def respond(self, api_method: str, params: dict[str, Any]) -> tuple[int, bytes]:
+    def respond(
+        self, api_method: str, params: dict[str, Any], files: dict[str, Any] | None = None
+    ) -> tuple[int, bytes]:
         """(HTTP status, JSON body) of Telegram's answer to ``api_method`` called with
-        ``params``: what ``do_request`` returns, and what ``serve_http`` sends over HTTP."""
-        call = Call(api_method, params)
+        ``params`` (and uploaded ``files``): what ``do_request`` returns, and what
+        ``serve_http`` sends over HTTP."""
+        call = Call(api_method, params, files=files or {})
         if self.record:
             self.calls.append(call)
         failure = self.fail_next.pop(api_method, None)
@@ -124,9 +130,12 @@ class RecordingRequest(BaseRequest):
             return BOT_USER
         if method == "getUpdates":
             return []
+        if method == "sendInvoice":
+            return self._invoice(params)
         if method in {
             "sendMessage",
             "sendPhoto",
+            "sendDocument",
             "editMessageText",
             "editMessageReplyMarkup",
             "editMessageCaption",
@@ -156,6 +165,25 @@ class RecordingRequest(BaseRequest):
                 message["reply_markup"] = markup
             return message
         return True
+
+    def _invoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        prices = params.get("prices") or []
+        if isinstance(prices, str):
+            prices = json.loads(prices)
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": BOT_USER,
+            "invoice": {
+                "title": params.get("title", ""),
+                "description": params.get("description", ""),
+                "start_parameter": "",
+                "currency": params.get("currency", ""),
+                "total_amount": sum(int(p["amount"]) for p in prices),
+            },
+        }
 
     # --- what the tests read ----------------------------------------------------------
 
@@ -340,6 +368,55 @@ class Telegram:
                 "chat_instance": "ci",
                 "data": data,
                 "message": message,
+            },
+        }
+
+    def pre_checkout_query(
+        self,
+        payer: dict[str, Any],
+        payload: str,
+        total_amount: int,
+        currency: str = "USD",
+        *,
+        query_id: str | None = None,
+    ) -> dict[str, Any]:
+        """An Update for Telegram asking whether the payer may pay the invoice ``payload``."""
+        return {
+            "update_id": next(self._update_ids),
+            "pre_checkout_query": {
+                "id": query_id or f"pcq{next(self._callback_ids)}",
+                "from": payer,
+                "currency": currency,
+                "total_amount": total_amount,
+                "invoice_payload": payload,
+            },
+        }
+
+    def successful_payment(
+        self,
+        payer: dict[str, Any],
+        payload: str,
+        total_amount: int,
+        charge_id: str,
+        currency: str = "USD",
+        *,
+        provider_charge_id: str = "provider-charge",
+    ) -> dict[str, Any]:
+        """An Update carrying the service message of a payment Telegram took."""
+        return {
+            "update_id": next(self._update_ids),
+            "message": {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": payer["id"], "type": "private", "first_name": payer["first_name"]},
+                "from": payer,
+                "successful_payment": {
+                    "currency": currency,
+                    "total_amount": total_amount,
+                    "invoice_payload": payload,
+                    "telegram_payment_charge_id": charge_id,
+                    "provider_payment_charge_id": provider_charge_id,
+                },
             },
         }
 

@@ -23,13 +23,13 @@ from bot.common import (
     tell_privately,
 )
 from bot.people import registered_sender
-from bot.render import memo, money, when, who
+from bot.render import local_time, memo, money, who
 from bot.texts import Html, t
 from ledger import HistoryItem, Ledger
 
 COMMANDS = [("history", "menu.history")]
 
-PAGE_SIZE = 5
+PAGE_SIZE = 10
 PREFIX = buttons.HISTORY_PAGE
 _OFFSET = re.compile(r"h:(0|[1-9][0-9]{0,5})")
 
@@ -45,8 +45,10 @@ async def render_page(
     if not page.items:
         return t(reader, "history.empty" if offset == 0 else "history.no_more"), None
     lines = [t(reader, "history.title", first=offset + 1, last=offset + len(page.items))]
+    owner = await ledger.directory.get(user_id)
+    time_zone = owner.time_zone if owner else None
     for item in page.items:
-        lines.append(await _line(ledger, item, reader))
+        lines.append(await _line(ledger, item, reader, time_zone))
     row = []
     if offset > 0:
         newer = max(offset - PAGE_SIZE, 0)
@@ -61,7 +63,7 @@ async def render_page(
     return "\n\n".join(lines), InlineKeyboardMarkup([row]) if row else None
 
 
-async def _line(ledger: Ledger, item: HistoryItem, reader: str) -> str:
+async def _line(ledger: Ledger, item: HistoryItem, reader: str, time_zone: str | None) -> str:
     transfer = item.transfer
     other = (
         await ledger.directory.get(item.counterparty_owner)
@@ -73,15 +75,17 @@ async def _line(ledger: Ledger, item: HistoryItem, reader: str) -> str:
         notes.append(t(reader, f"history.kind.{transfer.kind}"))
     if transfer.state != "posted":
         notes.append(t(reader, f"history.state.{transfer.state}"))
+    # Money that never moved (a cancelled or expired card) is not shown as money that left.
+    shape = item.direction if transfer.state in ("posted", "pending") else "unsent"
     return t(
         reader,
-        f"history.{item.direction}",
+        f"history.{shape}",
         amount=money(reader, transfer.amount, ledger.currency),
         who=who(other, reader),
         memo=memo(transfer.memo),
         notes=Html("".join(f" · {note}" for note in notes)),
         ref=transfer.ref,
-        date=when(reader, transfer.created_at),
+        date=local_time(reader, transfer.created_at, time_zone),
     )
 
 

@@ -21,6 +21,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import buttons, cards
 from bot.common import (
+    BotData,
     Context,
     Refusal,
     answer,
@@ -45,7 +46,7 @@ _REUSABLE = {"reusable", "réutilisable", "reutilisable", "multi"}
 _ASKED = re.compile(rf"\?start={PAY_PREFIX}({LINK_ID})")
 
 
-def links_of(bot_data: dict) -> PaymentLinks:  # type: ignore[type-arg]
+def links_of(bot_data: BotData) -> PaymentLinks:
     payments = payments_of(bot_data)
     found: PaymentLinks | None = bot_data.get("links")
     if found is None or found.payments is not payments:

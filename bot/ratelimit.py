@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CommandHandler,
     TypeHandler,
@@ -29,7 +28,7 @@ from telegram.ext import (
 )
 
 from bot import buttons
-from bot.common import Context, answer, ledger_of, post, settings_of
+from bot.common import BotApplication, Context, answer, ledger_of, post, settings_of
 from bot.people import language_for
 from bot.texts import language_of, t
 from ledger.errors import DatabaseUnavailable
@@ -99,7 +98,7 @@ async def gate(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-async def forget(application: Application) -> None:
+async def forget(application: BotApplication) -> None:
     """Drops actions out of every window, so the table stays small."""
     await application.bot_data["ledger"].shared.forget_actions(WINDOW)
 
@@ -109,7 +108,7 @@ async def forget_job(context: Context) -> None:
     await forget(context.application)
 
 
-def register(application: Application) -> None:
+def register(application: BotApplication) -> None:
     application.add_handler(TypeHandler(Update, gate), group=GROUP)
     interval = application.bot_data["settings"].sweep_interval_seconds
     if application.job_queue is not None:

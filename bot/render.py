@@ -9,6 +9,9 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_skeleton, format_time
 
 from bot.texts import Html, t
 from ledger import Currency, Person, format_amount
@@ -16,9 +19,9 @@ from ledger import Currency, Person, format_amount
 _TAG = re.compile(r"<[^>]+>")
 
 
-def money(lang: str, minor: int, currency: Currency) -> str:
-    """An amount the way ``lang`` writes it: 12.50 USD / 12,50 USD."""
-    return format_amount(minor, currency, style=lang)
+def money(lang: str, minor: int, currency: Currency, *, code: bool = True) -> str:
+    """An amount the way ``lang`` writes it: 12.50 USD / 12,50 USD (without the code: 12.50)."""
+    return format_amount(minor, currency, style=lang, code=code)
 
 
 def who(person: Person | None, lang: str = "en") -> Html:
@@ -40,6 +43,24 @@ def when(lang: str, moment: datetime) -> str:
     if lang == "fr":
         return moment.strftime("%d/%m/%Y %H:%M UTC")
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A time zone by its IANA name; UTC for None or a name this system does not know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(lang: str, moment: datetime, time_zone: str | None = None) -> str:
+    """A date and time the way ``lang`` writes them (CLDR, by Babel), in ``time_zone``
+    (a person's /timezone; UTC by default), named after it: "Nov 22, 2026, 12:00 PM UTC",
+    "22 nov. 2026, 13:00 Europe/Paris"."""
+    tz = zone(time_zone)
+    date = format_skeleton("yMMMd", moment, tzinfo=tz, locale=lang)
+    time = format_time(moment, "short", tzinfo=tz, locale=lang)
+    return f"{date}, {time} {tz.key}"
 
 
 def minutes(seconds: int) -> int:

@@ -9,7 +9,13 @@ database: one hold per request, and the request settles with it (paid, declined,
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import buttons, cards
@@ -27,40 +33,117 @@ from bot.common import (
 from bot.outbox import deliver, payments_of
 from bot.people import check_recipient, language_for, registered_sender
 from bot.render import memo, money, who
-from bot.send import read_draft
+from bot.send import CONVERSATION_TIMEOUT, Draft, read_draft
 from bot.texts import t
-from ledger import Currency, PaymentRequest
+from ledger import Currency, PaymentRequest, Person, parse_amount
 from ledger.errors import LedgerError, NotYours, RequestClosed, TransferNotFound
 
 COMMANDS = [("request", "menu.request")]
 
 PAY, DECLINE = buttons.REQUEST_PAY, buttons.REQUEST_DECLINE
+_NAME = "request"  # its conversation (a /request that named only the payer) in SharedState
 
 
 async def request(update: Update, context: Context) -> None:
-    """Asks the payer privately for money and tells the requester the request went out."""
+    """Asks the payer privately for money and tells the requester the request went out;
+    without an amount, asks for it first (as /send does)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    ledger, reader = ledger_of(context), lang(context)
+    shared = ledger_of(context).shared
     try:
         requester = await registered_sender(context, user)
         draft = await read_draft(context, message, requester)
-        if draft.recipient is None or draft.amount is None:
+        if draft.recipient is None:
             raise Refusal("request.usage")
-        check_recipient(context, requester.id, draft.recipient)
-        asked = await payments_of(context.bot_data).request(
-            requester.id,
-            draft.recipient.id,
-            draft.amount,
-            draft.note,
-            key=f"request:{message.chat_id}:{message.message_id}",
-        )
+        if draft.amount is None:
+            check_recipient(context, requester.id, draft.recipient)
+            # Kept in the database, as /send's: the answer may reach another worker.
+            await shared.keep_conversation(
+                message.chat_id,
+                user.id,
+                _NAME,
+                "amount",
+                {"payer": draft.recipient.id, "note": draft.note},
+                CONVERSATION_TIMEOUT,
+            )
+            markup = None if message.chat.type == "private" else ForceReply(selective=True)
+            await message.reply_text(
+                t(lang(context), "request.ask_amount", payer=who(draft.recipient, lang(context))),
+                reply_markup=markup,
+            )
+            return
+        await shared.end_conversation(message.chat_id, user.id, _NAME)
+        await _ask_and_say(update, context, draft, requester)
     except (Refusal, LedgerError) as error:
         await refuse(update, context, error)
-        return
+
+
+async def answer_amount(update: Update, context: Context) -> bool:
+    """Takes the amount of a /request that named only the payer (a text fallback of
+    ``bot.send``); False when no such /request waits."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and message.text is not None and user is not None
+    shared = ledger_of(context).shared
+    found = await shared.conversation(message.chat_id, user.id, _NAME)
+    if found is None:
+        return False
+    saved = found[1]
+    try:
+        requester = await registered_sender(context, user)
+        payer = await ledger_of(context).directory.get(saved["payer"])
+        if payer is None:
+            raise Refusal("request.usage")
+        amount = parse_amount(message.text, ledger_of(context).currency)
+    except (Refusal, LedgerError) as error:
+        await refuse(update, context, error, then=t(lang(context), "send.try_again"))
+        return True
+    await shared.end_conversation(message.chat_id, user.id, _NAME)
+    draft = Draft(recipient=payer, amount=amount, note=saved["note"], sender=requester)
+    try:
+        await _ask_and_say(update, context, draft, requester)
+    except (Refusal, LedgerError) as error:
+        await refuse(update, context, error)
+    return True
+
+
+async def cancel_asking(update: Update, context: Context) -> bool:
+    """Ends a /request waiting for its amount (a /cancel fallback of ``bot.send``)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if not await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME):
+        return False
+    await message.reply_text(t(lang(context), "request.cancelled"))
+    return True
+
+
+async def _ask_and_say(update: Update, context: Context, draft: Draft, requester: Person) -> None:
+    message = update.effective_message
+    assert message is not None and draft.recipient is not None and draft.amount is not None
+    sent = await ask(
+        context,
+        requester,
+        draft.recipient,
+        draft.amount,
+        draft.note,
+        key=f"request:{message.chat_id}:{message.message_id}",
+    )
+    if sent is not None:
+        await message.reply_text(sent)
+
+
+async def ask(
+    context: Context, requester: Person, payer: Person, amount: int, note: str, *, key: str
+) -> str | None:
+    """Ask ``payer`` privately for money, with [Pay] and [Decline]; the text telling the
+    requester it went out, or None when ``key`` asked already (a redelivered update). A
+    Refusal when the payer cannot be written to (the request is withdrawn)."""
+    ledger, reader = ledger_of(context), lang(context)
+    check_recipient(context, requester.id, payer)
+    asked = await payments_of(context.bot_data).request(
+        requester.id, payer.id, amount, note, key=key
+    )
     if asked.replayed:
-        return  # the same update delivered again: the request already went out
-    payer = draft.recipient
+        return None
     payer_reader = language_for(payer)
     delivered = await send_private(
         context.bot,
@@ -77,16 +160,13 @@ async def request(update: Update, context: Context) -> None:
     if delivered is None:
         await payments_of(context.bot_data).withdraw(asked.ref)
         # Whether bob blocked the bot is his business: in a group, only the requester hears it.
-        await refuse(update, context, Refusal("request.undeliverable", payer=who(payer, reader)))
-        return
-    await message.reply_text(
-        t(
-            reader,
-            "request.sent",
-            payer=who(payer, reader),
-            amount=money(reader, asked.amount, ledger.currency),
-            memo=memo(asked.memo),
-        )
+        raise Refusal("request.undeliverable", payer=who(payer, reader))
+    return t(
+        reader,
+        "request.sent",
+        payer=who(payer, reader),
+        amount=money(reader, asked.amount, ledger.currency),
+        memo=memo(asked.memo),
     )
 
 
@@ -198,6 +278,9 @@ async def decline(update: Update, context: Context) -> None:
 
 
 def register(application: Application) -> None:
-    application.add_handler(CommandHandler("request", request, filters=filters.UpdateType.MESSAGE))
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("request", request, filters=new))
+    application.bot_data.setdefault("text_fallbacks", []).append(answer_amount)
+    application.bot_data.setdefault("cancel_fallbacks", []).append(cancel_asking)
     application.add_handler(CallbackQueryHandler(pay, pattern="^" + PAY))
     application.add_handler(CallbackQueryHandler(decline, pattern="^" + DECLINE))

@@ -12,32 +12,54 @@ sender privately, and the group hears one neutral line (``bot.common.refuse``).
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from telegram import ForceReply, Message, MessageEntity, Update, User
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import cards, cheques
+from bot import buttons, cards, cheques
 from bot.common import (
+    BotApplication,
     Context,
+    Markup,
     Refusal,
+    answer,
     explain,
     is_private,
+    keyboard,
     lang,
     ledger_of,
     refuse,
     reply_unknown_command,
 )
 from bot.outbox import payments_of
-from bot.people import by_user, by_username, check_recipient, registered_sender, reply_author
+from bot.people import (
+    USERNAME,
+    by_user,
+    by_username,
+    check_recipient,
+    registered_sender,
+    reply_author,
+)
+from bot.render import money
 from bot.texts import t
 from ledger import Person, parse_amount, split_amount
 from ledger.errors import LedgerError, MemoTooLong
+from ledger.money import names_a_currency
 from ledger.payments.service import check_note
 
 COMMANDS = [("send", "menu.send")]
+PICK_WHO, PICK_AMOUNT, PICK_SKIP = buttons.PICK_WHO, buttons.PICK_AMOUNT, buttons.PICK_SKIP
+# What other features do with a text that answers no /send conversation, and with a /cancel
+# that ends none (bot_data lists, filled by their register(), tried in order): a /request
+# waiting for its amount, the private chat's reply to plain text. Each returns True when it
+# took the update.
+TEXT_FALLBACKS = "text_fallbacks"
+CANCEL_FALLBACKS = "cancel_fallbacks"
+Fallback = Callable[[Update, Context], Awaitable[bool]]
 
 WHO, AMOUNT, NOTE = "who", "amount", "note"  # what the guided conversation asks next
 CONVERSATION_TIMEOUT = timedelta(minutes=10)  # an abandoned conversation ends by itself
@@ -89,13 +111,26 @@ def split_parts(rest: str) -> tuple[str | None, str | None, str]:
     currency is refused instead of becoming the note."""
     first, after_first = _next_token(rest)
     if _names_someone(first):
-        amount, tail = split_amount(after_first)
+        amount, tail = split_amount(after_first, longest=True)
         return first, amount, tail.strip()
-    amount, after_amount = split_amount(rest)
+    amount, after_amount = split_amount(rest, longest=True)
     second, after_second = _next_token(after_amount)
     if _names_someone(second):
         return second, amount, after_second.strip()
     return None, amount, after_amount.strip()
+
+
+def _check_missing_at(message: Message, first: str, rest: str) -> None:
+    """``/send bob 5``: a name where the amount should be, then an amount. The problem is
+    the missing @, not an unreadable amount: say so, with the command as it was meant."""
+    name = USERNAME.fullmatch(first)
+    amount, _ = split_amount(rest, longest=True)
+    if name is None or first.startswith("@") or names_a_currency(first) or amount is None:
+        return
+    if not any("0" <= ch <= "9" for ch in amount):
+        return
+    command = (message.text or "").split(maxsplit=1)[0].split("@")[0]
+    raise Refusal("polish.missing_at", command=command, name=name.group(1), amount=amount)
 
 
 async def read_draft(context: Context, message: Message, sender: Person) -> Draft:
@@ -103,6 +138,8 @@ async def read_draft(context: Context, message: Message, sender: Person) -> Draf
     ledger = ledger_of(context)
     rest, mentioned = command_rest(message)
     who, amount_text, note = split_parts(rest)
+    if who is None and amount_text is not None:
+        _check_missing_at(message, amount_text, note)
     draft = Draft(note=note, sender=sender)
     if who == _MENTION and mentioned is not None:
         draft.recipient = await by_user(context, mentioned)
@@ -215,11 +252,66 @@ async def _draft_of(context: Context, user: User, saved: dict[str, Any]) -> Draf
 
 
 async def _ask(message: Message, context: Context, user_id: int, state: str, draft: Draft) -> None:
-    """Ask for the next missing part; in groups as a forced reply, so the answer reaches the
-    bot despite privacy mode. The conversation is saved before the question goes out."""
+    """Ask for the next missing part; in a private chat with buttons to tap instead of
+    typing (recent people, amount chips, Skip note), in groups as a forced reply, so the
+    answer reaches the bot despite privacy mode. The conversation is saved before the
+    question goes out."""
     await _keep(context, message, user_id, state, draft)
-    markup = None if message.chat.type == "private" else ForceReply(selective=True)
+    markup: Any = ForceReply(selective=True)
+    if message.chat.type == "private":
+        markup = await _choices(context, state, draft)
     await message.reply_text(t(lang(context), f"send.ask_{state}"), reply_markup=markup)
+
+
+RECENT_PEOPLE = 5  # the recent people the guided flow offers
+_RECENT_SCAN = 50  # how far back in the sender's history they are looked for
+_CHIPS = (5, 10, 20, 50)  # amount chips, in whole units of the currency
+
+
+async def _choices(context: Context, state: str, draft: Draft) -> Markup | None:
+    """The buttons under a question of the guided flow (None: nothing to offer)."""
+    reader = lang(context)
+    if draft.sender is None:
+        return None
+    if state == NOTE:
+        return keyboard([(t(reader, "send.skip_note_button"), PICK_SKIP)])
+    ledger = ledger_of(context)
+    account = await ledger.account_of(draft.sender.id)
+    recent = [] if account is None else (await ledger.history(account, limit=_RECENT_SCAN)).items
+    payments = [i for i in recent if i.transfer.kind == "payment" and i.counterparty_owner]
+    if state == WHO:
+        people: list[Person] = []
+        for item in payments:
+            seen = {p.id for p in people}
+            if item.transfer.state != "posted" or item.counterparty_owner in seen:
+                continue
+            person = await ledger.directory.get(item.counterparty_owner or 0)
+            if person is not None and person.registered and not person.is_bot:
+                people.append(person)
+            if len(people) == RECENT_PEOPLE:
+                break
+        if not people:
+            return None
+        return keyboard([(_label(p), f"{PICK_WHO}{p.id}") for p in people])
+    currency = ledger.currency
+    amounts = [c * 10**currency.exponent for c in _CHIPS]
+    assert draft.recipient is not None
+    last = next(
+        (
+            i.transfer.amount
+            for i in payments
+            if i.direction == "out" and i.counterparty_owner == draft.recipient.id
+        ),
+        None,
+    )
+    if last is not None and last not in amounts:
+        amounts = [last, *amounts[:-1]]
+    chips = [(money(reader, a, currency, code=False), f"{PICK_AMOUNT}{a}") for a in amounts]
+    return keyboard(chips)
+
+
+def _label(person: Person) -> str:
+    return "@" + person.username if person.username else person.name
 
 
 async def _continue(update: Update, context: Context, draft: Draft) -> None:
@@ -240,8 +332,12 @@ async def answer_text(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and message.text is not None and user is not None
     found = await ledger_of(context).shared.conversation(message.chat_id, user.id, _NAME)
-    if found is None:
-        return  # no conversation (or it timed out): a text is no answer
+    if found is None:  # no conversation (or it timed out): a text is no answer to /send
+        fallbacks: list[Fallback] = context.bot_data.get("text_fallbacks", [])
+        for fallback in fallbacks:
+            if await fallback(update, context):
+                return
+        return
     state, saved = found
     try:
         draft = await _draft_of(context, user, saved)
@@ -325,6 +421,79 @@ async def skip_note(update: Update, context: Context) -> None:
     await _finish(update, context, draft)
 
 
+async def _picked(update: Update, context: Context, state: str) -> Draft | None:
+    """The draft a button of the guided flow is about, when its conversation is asking
+    what the button answers; otherwise the press is answered here and None returned."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    message = query.message
+    chat_id = message.chat.id if message is not None else user.id
+    found = await ledger_of(context).shared.conversation(chat_id, user.id, _NAME)
+    if found is None or found[0] != state or not isinstance(message, Message):
+        await answer(query, t(lang(context), "common.stale_button"))
+        return None
+    try:
+        return await _draft_of(context, user, found[1])
+    except Refusal as error:
+        await answer(query, explain(lang(context), error, ledger_of(context).currency), alert=True)
+        return None
+
+
+async def picked_who(update: Update, context: Context) -> None:
+    """A recent person tapped in the guided conversation."""
+    query = update.callback_query
+    assert query is not None
+    draft = await _picked(update, context, WHO)
+    data = (query.data or "").removeprefix(PICK_WHO)
+    if draft is None or draft.sender is None:
+        return
+    ledger = ledger_of(context)
+    try:
+        recipient = await ledger.directory.get(int(data)) if data.isdigit() else None
+        if recipient is None:
+            raise Refusal("card.invalid")
+        check_recipient(context, draft.sender.id, recipient)
+    except (Refusal, LedgerError) as error:
+        await answer(query, explain(lang(context), error, ledger.currency), alert=True)
+        return
+    await answer(query)
+    draft.recipient = recipient
+    await _continue(update, context, draft)
+
+
+async def picked_amount(update: Update, context: Context) -> None:
+    """An amount chip tapped in the guided conversation (checked as a typed one)."""
+    query = update.callback_query
+    assert query is not None
+    draft = await _picked(update, context, AMOUNT)
+    data = (query.data or "").removeprefix(PICK_AMOUNT)
+    if draft is None or draft.sender is None or draft.recipient is None:
+        return
+    ledger = ledger_of(context)
+    try:
+        if not data.isdigit() or int(data) <= 0:
+            raise Refusal("card.invalid")
+        amount = int(data)
+        await payments_of(context.bot_data).check_send(draft.sender.id, draft.recipient.id, amount)
+    except (Refusal, LedgerError) as error:
+        await answer(query, explain(lang(context), error, ledger.currency), alert=True)
+        return
+    await answer(query)
+    draft.amount = amount
+    await _continue(update, context, draft)
+
+
+async def picked_skip(update: Update, context: Context) -> None:
+    """[Skip note] tapped: the card without a note."""
+    query = update.callback_query
+    assert query is not None
+    draft = await _picked(update, context, NOTE)
+    if draft is None:
+        return
+    await answer(query)
+    await _finish(update, context, draft)
+
+
 async def _finish(update: Update, context: Context, draft: Draft) -> None:
     """The conversation ends (first, so a redelivered last answer finds none) and the card
     is shown."""
@@ -345,6 +514,11 @@ async def cancel(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     ended = await ledger_of(context).shared.end_conversation(message.chat_id, user.id, _NAME)
+    if not ended:
+        fallbacks: list[Fallback] = context.bot_data.get("cancel_fallbacks", [])
+        for fallback in fallbacks:
+            if await fallback(update, context):
+                return
     await message.reply_text(
         t(lang(context), "send.cancelled" if ended else "send.nothing_to_cancel")
     )
@@ -355,7 +529,7 @@ async def forget_job(context: Context) -> None:
     await ledger_of(context).shared.forget_conversations()
 
 
-def register(application: Application) -> None:
+def register(application: BotApplication) -> None:
     interval = application.bot_data["settings"].sweep_interval_seconds
     if application.job_queue is not None:
         application.job_queue.run_repeating(
@@ -366,3 +540,6 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & new, answer_text))
     application.add_handler(CommandHandler("skip", skip_note, filters=new))
     application.add_handler(CommandHandler("cancel", cancel, filters=new))
+    application.add_handler(CallbackQueryHandler(picked_who, pattern="^" + PICK_WHO))
+    application.add_handler(CallbackQueryHandler(picked_amount, pattern="^" + PICK_AMOUNT))
+    application.add_handler(CallbackQueryHandler(picked_skip, pattern="^" + PICK_SKIP))

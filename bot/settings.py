@@ -76,7 +76,18 @@ class Settings(BaseSettings):
     welcome_credit: str = "0"
     # Welcome credits issued per day across all users, counted by the database (0: none).
     welcome_credit_daily_cap: int = Field(100, ge=0, le=1_000_000)
+    # Money in and out (issue 15): Telegram Payments when a provider token is set, else the
+    # emulated card; the daily limits' starting values (kept in the database).
+    payment_provider_token: SecretStr | None = None
+    topup_daily_limit: str = "1000"
+    payout_daily_limit: str = "1000"
+    payout_settle_seconds: int = Field(10, ge=1, le=86_400)
     hold_expiry_seconds: int = Field(300, ge=10, le=86_400)
+    # How long a payment request stays open when nobody answers it (1 minute to 90 days).
+    request_expiry_seconds: int = Field(604_800, ge=60, le=7_776_000)
+    # Whom users are told to contact about their account ("@xmoney_help", an e-mail address);
+    # empty: "the team that runs this bot".
+    support_contact: str = Field("", max_length=100)
     # How long an inline cheque or an escrow payment waits to be accepted (issue 14).
     cheque_expiry_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
     # How long a payment link (/link) can be paid through, unless revoked first.
@@ -222,6 +233,20 @@ class Settings(BaseSettings):
     @property
     def daily_limit_minor(self) -> int:
         return parse_amount(self.daily_limit, self.money)
+
+    @property
+    def telegram_payments(self) -> bool:
+        """Top-ups through Telegram's invoices: a provider token is set, or the currency is
+        Telegram Stars (which needs none)."""
+        return self.payment_provider_token is not None or self.currency.upper() == "XTR"
+
+    @property
+    def topup_daily_limit_minor(self) -> int:
+        return parse_amount(self.topup_daily_limit, self.money)
+
+    @property
+    def payout_daily_limit_minor(self) -> int:
+        return parse_amount(self.payout_daily_limit, self.money)
 
     @property
     def welcome_credit_minor(self) -> int:

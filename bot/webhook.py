@@ -29,6 +29,7 @@ from tornado.httputil import responses
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler, stream_request_body
 
+from bot.common import BotApplication
 from bot.logs import Throttled
 from bot.settings import Settings
 from bot.webhook_server import WebhookServer, connection_limit
@@ -113,7 +114,7 @@ class Health(RequestHandler):
 
     SUPPORTED_METHODS = ("GET",)
 
-    def initialize(self, bot_app: Application) -> None:
+    def initialize(self, bot_app: BotApplication) -> None:
         self.bot_app = bot_app
 
     async def get(self) -> None:

@@ -1,9 +1,11 @@
 """xmoney ledger: a double-entry money core. Imports nothing from ``telegram`` or ``bot``."""
 
-from ledger.core import Ledger, new_ref, utcnow
+from ledger.clock import utcnow
+from ledger.core import Ledger
 from ledger.directory import Person
 from ledger.errors import *  # noqa: F403 - the typed errors are part of the public API
 from ledger.money import Currency, format_amount, parse_amount, split_amount
+from ledger.refs import new_ref
 from ledger.requests import PaymentRequest
 from ledger.types import (
     Account,

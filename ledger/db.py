@@ -39,36 +39,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import re
 import sqlite3
-import threading
-import weakref
 import zlib
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
 from ledger.errors import DatabaseUnavailable
+from ledger.sqlite_writer import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    SQLITE_READ_BUSY_TIMEOUT_MS,
+    SQLITE_SYNCHRONOUS,
+    GroupCommit,
+    is_broken,
+    is_locked,
+    open_sqlite,
+    sqlite_file,
+    sqlite_pragmas,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_SQLSTATES = {"40001", "40P01"}
 MAX_ATTEMPTS = 8
-SQLITE_BUSY_TIMEOUT_MS = 10_000
-# The inline reader blocks the event loop while it waits, so it waits briefly: in WAL a read
-# only waits in rare moments (another connection recovering the WAL after a crash).
-SQLITE_READ_BUSY_TIMEOUT_MS = 1_000
-# Most write_one calls one group commit takes: bounds how long a transaction() waits for it.
-SQLITE_MAX_BATCH = 256
 # Every ledger statement is small: a server that has not answered by then is unreachable.
 PG_CONNECT_TIMEOUT_S = 5.0
 PG_COMMAND_TIMEOUT_S = 15.0
@@ -96,7 +96,7 @@ def create_engine(
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             # Autocommit at the driver; transactions are begun explicitly below.
             dbapi_connection.isolation_level = None
-            _sqlite_pragmas(dbapi_connection, sync, SQLITE_BUSY_TIMEOUT_MS)
+            sqlite_pragmas(dbapi_connection, sync, SQLITE_BUSY_TIMEOUT_MS)
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(connection: Any) -> None:
@@ -104,7 +104,7 @@ def create_engine(
             read_only = connection.get_execution_options().get("read_only", False)
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
-        _SQLITE_SYNCHRONOUS[engine.sync_engine] = sync
+        SQLITE_SYNCHRONOUS[engine.sync_engine] = sync
         return engine
     if url.startswith("postgresql"):
         if "+asyncpg" not in url:
@@ -133,244 +133,10 @@ def create_engine(
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
-# The synchronous setting create_engine gave each SQLite engine, so that the plain sqlite3
-# connections Database opens beside it get exactly the same settings (durability included).
-_SQLITE_SYNCHRONOUS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
-
-
-def _sqlite_pragmas(dbapi_connection: Any, synchronous: str, busy_timeout_ms: int) -> None:
-    """The settings every SQLite connection of the ledger runs with, the engine's and ours."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
-    cursor.execute(f"PRAGMA synchronous={synchronous}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _open_sqlite(path: str, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    """A plain sqlite3 connection in autocommit (transactions are begun explicitly), usable
-    from any one thread at a time."""
-    conn = sqlite3.connect(
-        path,
-        timeout=busy_timeout_ms / 1000,
-        isolation_level=None,
-        check_same_thread=False,
-    )
-    try:
-        _sqlite_pragmas(conn, synchronous, busy_timeout_ms)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _sqlite_file(url: URL) -> str | None:
-    """The database file of an SQLite URL; None for an in-memory database or a URI with
-    options, which keep going through the engine (a second connection to ``:memory:`` would
-    be another, empty database)."""
-    name = url.database
-    if not name or name == ":memory:" or name.startswith("file:") or url.query:
-        return None
-    return name
-
 
 class RetryTransaction(Exception):
     """Raised inside ``Database.transaction`` work to roll back and run it again: the work
     found that what it locked is no longer all it must lock (PostgreSQL only)."""
-
-
-# One queued write_one: its statement, its parameters, and the future its caller awaits.
-_Queued = tuple[str, dict[str, Any], "asyncio.Future[list[Sequence[Any]]]"]
-# What one statement of a batch came to: its rows, or the error that refused it alone.
-_Outcome = list[Sequence[Any]] | BaseException
-# A batch for the writer thread, with the loop its callers wait on.
-_Job = tuple[asyncio.AbstractEventLoop, list[_Queued]]
-WRITER_THREAD = "ledger-sqlite-writer"
-
-
-class _BatchLost(Exception):
-    """The batch's transaction ended without committing: none of its statements stand."""
-
-
-class _GroupCommit:
-    """SQLite writes, group-committed on one writer thread with its own sqlite3 connection.
-
-    Every ``write`` queued while a batch runs joins the next batch: one thread hand-off and
-    one COMMIT, so one fsync under synchronous=FULL, for all of them. Each statement keeps
-    its own outcome: SQLite undoes only the statement an ABORT refusal stops, the transaction
-    goes on. A caller's future is resolved only after COMMIT returned; if the transaction ends
-    otherwise, every caller of the batch gets ``DatabaseUnavailable``.
-
-    No task and no lock on the way: a write starts a batch itself when none runs, and the
-    thread's answer (one ``call_soon_threadsafe``) resolves the callers and starts the next,
-    so a lone write costs one thread hop, as aiosqlite's autocommit statement did.
-    ``Database.transaction`` holds batches back (``paused``) while it writes on its own
-    connection, so the two never contend inside SQLite.
-    """
-
-    def __init__(self, path: str, synchronous: str) -> None:
-        self._path = path
-        self._synchronous = synchronous
-        self._queue: deque[_Queued] = deque()
-        self._running = False  # a batch is on the writer thread
-        self._paused = 0  # transactions holding batches back
-        self._idle: list[asyncio.Future[None]] = []  # woken when the running batch ends
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._conn: sqlite3.Connection | None = None  # touched on the writer thread only
-        self.commits = 0  # batches committed: fewer than writes when they were grouped
-
-    async def write(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
-        future: asyncio.Future[list[Sequence[Any]]] = asyncio.get_running_loop().create_future()
-        self._queue.append((sql, params, future))
-        self._start()
-        # A cancelled caller cancels only its own future: its statement is skipped if it
-        # has not gone to the thread yet, and otherwise its outcome is dropped.
-        return await future
-
-    def _start(self) -> None:
-        """Send what is queued to the writer thread as one batch, unless a batch is there
-        already (the queue then goes when it ends) or a transaction holds batches back."""
-        if self._running or self._paused:
-            return
-        batch: list[_Queued] = []
-        while self._queue and len(batch) < SQLITE_MAX_BATCH:
-            queued = self._queue.popleft()
-            if not queued[2].done():  # a caller cancelled before its turn: never run it
-                batch.append(queued)
-        if not batch:
-            return
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._serve, name=WRITER_THREAD, daemon=True)
-            self._thread.start()
-        self._running = True
-        self._jobs.put((asyncio.get_running_loop(), batch))
-
-    def _finish(self, batch: list[_Queued], outcomes: list[_Outcome] | BaseException) -> None:
-        """On the loop: hand each caller its outcome, then start the next batch."""
-        self._running = False
-        if isinstance(outcomes, BaseException):
-            self._fail(batch, outcomes)
-        else:
-            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():  # its caller was cancelled meanwhile
-                    continue
-                if isinstance(outcome, BaseException):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
-        idle, self._idle = self._idle, []
-        for waiter in idle:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._start()
-
-    @staticmethod
-    def _fail(batch: Sequence[_Queued], cause: BaseException) -> None:
-        for _, _, future in batch:
-            if not future.done():
-                error = DatabaseUnavailable()
-                error.__cause__ = cause
-                future.set_exception(error)
-
-    async def _until_idle(self) -> None:
-        while self._running:
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._idle.append(waiter)
-            await waiter
-
-    @asynccontextmanager
-    async def paused(self) -> AsyncIterator[None]:
-        """No batch runs inside: waits for the one on the thread, if any, to end."""
-        self._paused += 1
-        try:
-            await self._until_idle()
-            yield
-        finally:
-            self._paused -= 1
-            self._start()
-
-    async def close(self) -> None:
-        """Let the running batch end, then stop the thread; it closes its connection."""
-        await self._until_idle()
-        self._fail(self._queue, RuntimeError("the database was closed"))
-        self._queue.clear()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._jobs.put(None)
-            await asyncio.to_thread(thread.join)  # closing may checkpoint the WAL: not inline
-
-    # --- on the writer thread ---------------------------------------------------------
-
-    def _serve(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            loop, batch = job
-            outcomes: list[_Outcome] | BaseException
-            try:
-                outcomes = self._run_batch([(sql, params) for sql, params, _ in batch])
-            except BaseException as error:  # reported to every caller of the batch
-                outcomes = error
-            try:
-                loop.call_soon_threadsafe(self._finish, batch, outcomes)
-            except RuntimeError:  # the loop was closed without closing the database
-                self._running = False
-        self._drop()
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = _open_sqlite(self._path, self._synchronous, SQLITE_BUSY_TIMEOUT_MS)
-        return self._conn
-
-    def _run_batch(self, statements: list[tuple[str, dict[str, Any]]]) -> list[_Outcome]:
-        """One write transaction for the whole batch; raises when none of it committed."""
-        conn = self._connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            outcomes = [self._run_statement(conn, sql, params) for sql, params in statements]
-            conn.execute("COMMIT")
-        except BaseException as error:
-            self._abandon(conn, error)
-            raise
-        self.commits += 1
-        if any(isinstance(outcome, BaseException) and _broken(outcome) for outcome in outcomes):
-            self._drop()  # committed, but the connection said it is unusable: a fresh one next
-        return outcomes
-
-    @staticmethod
-    def _run_statement(conn: sqlite3.Connection, sql: str, params: dict[str, Any]) -> _Outcome:
-        try:
-            return conn.execute(sql, params).fetchall()
-        except Exception as error:
-            if not conn.in_transaction:  # SQLite rolled the whole transaction back
-                raise _BatchLost("the write transaction was rolled back") from error
-            if isinstance(error, sqlite3.OperationalError) and _locked(error):
-                unavailable = DatabaseUnavailable()
-                unavailable.__cause__ = error
-                return unavailable
-            return error  # refused alone (ABORT): the others of the batch stand
-
-    def _abandon(self, conn: sqlite3.Connection, error: BaseException) -> None:
-        """After a batch that did not commit: roll back what is left of it, and drop the
-        connection if it is unusable (it is reopened for the next batch)."""
-        try:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            log.warning("could not roll back a failed write batch", exc_info=True)
-            self._drop()
-            return
-        cause = error.__cause__ if isinstance(error, _BatchLost) else error
-        if cause is not None and _broken(cause):
-            self._drop()
-
-    def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except sqlite3.Error:
-                log.warning("could not close the SQLite writer connection", exc_info=True)
 
 
 class Database:
@@ -385,14 +151,14 @@ class Database:
         self._writer: AsyncConnection | None = None
         self._reader: AsyncConnection | None = None
         # SQLite on a file: plain sqlite3 for the one-statement path (see the module's doc).
-        path = _sqlite_file(engine.url) if self.is_sqlite else None
-        synchronous = _SQLITE_SYNCHRONOUS.get(engine.sync_engine)
+        path = sqlite_file(engine.url) if self.is_sqlite else None
+        synchronous = SQLITE_SYNCHRONOUS.get(engine.sync_engine)
         self._plain_settings = (path, synchronous) if path and synchronous else None
         self._plain_reader: sqlite3.Connection | None = None
-        self._group: _GroupCommit | None = None
+        self._group: GroupCommit | None = None
         self._exclusive: dict[str, asyncio.Lock] = {}
         if self._plain_settings is not None:
-            self._group = _GroupCommit(*self._plain_settings)
+            self._group = GroupCommit(*self._plain_settings)
         # PostgreSQL: connections the one-statement path keeps checked out between calls
         # (see _pg_fetch), at most half the pool so transactions always find one there.
         self._pg_idle: list[AsyncConnection] = []
@@ -463,7 +229,7 @@ class Database:
             try:
                 return await self._sqlite_fetch(conn, sql, params)
             except (sa_exc.DBAPIError, sqlite3.Error) as error:
-                if _broken(error) and conn is self._reader:
+                if is_broken(error) and conn is self._reader:
                     self._reader = None
                     await conn.invalidate()
                 raise
@@ -474,15 +240,15 @@ class Database:
         if conn is None:
             assert self._plain_settings is not None
             path, synchronous = self._plain_settings
-            conn = self._plain_reader = _open_sqlite(path, synchronous, SQLITE_READ_BUSY_TIMEOUT_MS)
+            conn = self._plain_reader = open_sqlite(path, synchronous, SQLITE_READ_BUSY_TIMEOUT_MS)
         try:
             return conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as error:
-            if _locked(error):  # already waited SQLITE_READ_BUSY_TIMEOUT_MS
+            if is_locked(error):  # already waited SQLITE_READ_BUSY_TIMEOUT_MS
                 raise DatabaseUnavailable() from error
             raise
         except sqlite3.Error as error:
-            if _broken(error) and conn is self._plain_reader:
+            if is_broken(error) and conn is self._plain_reader:
                 self._plain_reader = None  # reopened by the next read
                 conn.close()
             raise
@@ -501,7 +267,7 @@ class Database:
         except sqlite3.OperationalError as error:
             # SQLite has already waited busy_timeout for the other process's lock: retrying
             # on top would hold this process's write lock for minutes.
-            if _locked(error):
+            if is_locked(error):
                 raise DatabaseUnavailable() from error
             raise
 
@@ -617,7 +383,7 @@ class Database:
         return self._reader
 
     async def _drop_writer_if_broken(self, error: BaseException) -> None:
-        if _broken(error) and self._writer is not None:
+        if is_broken(error) and self._writer is not None:
             await self._writer.invalidate()
             self._writer = None
 
@@ -716,19 +482,6 @@ def _asyncpg(conn: AsyncConnection) -> Any:
     driver = sync.connection.driver_connection
     assert driver is not None
     return driver
-
-
-def _locked(error: sqlite3.OperationalError) -> bool:
-    """SQLite gave up waiting for another connection's lock (after its busy timeout)."""
-    return "locked" in str(error) or "busy" in str(error)
-
-
-def _broken(error: BaseException) -> bool:
-    """An SQLite error that means the connection itself is unusable (not a refusal, not a
-    lock)."""
-    return isinstance(error, sqlite3.DatabaseError) and not isinstance(
-        error, sqlite3.IntegrityError | sqlite3.OperationalError
-    )
 
 
 def _sqlstate(error: sa_exc.DBAPIError) -> str | None:

@@ -20,7 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ledger.db import Database
 from ledger.models import to_micros
 
-_COLS = "id, display_username, first_name, last_name, language_code, language, is_bot, registered"
+_COLS = (
+    "id, display_username, first_name, last_name, language_code, language, is_bot, registered, "
+    "time_zone"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,7 @@ class Person:
     language: str | None = None  # chosen with /language; overrides language_code
     is_bot: bool = False
     registered: bool = False  # has started the bot
+    time_zone: str | None = None  # an IANA name chosen with /timezone; None: UTC
 
     @property
     def name(self) -> str:
@@ -67,7 +71,9 @@ def _username_taken(error: BaseException) -> bool:
 
 
 def _person(row: Sequence[Any]) -> Person:
-    return Person(row[0], row[1], row[2] or "", row[3], row[4], row[5], bool(row[6]), bool(row[7]))
+    return Person(
+        row[0], row[1], row[2] or "", row[3], row[4], row[5], bool(row[6]), bool(row[7]), row[8]
+    )
 
 
 def normalize_username(username: str) -> str:
@@ -124,6 +130,16 @@ class Directory:
         if known is not None and person.language_code is None:
             person = replace(person, language_code=known.language_code)
         return await self._save(person, registered=True)
+
+    async def set_time_zone(self, user_id: int, time_zone: str | None) -> None:
+        """The time zone the bot writes times in for this person (set alone, as language)."""
+        view = _UPDATE_VIEW.get()
+        if view is not None:
+            view.pop(user_id, None)
+        await self.db.write_one(
+            "UPDATE users SET time_zone = :tz, updated_at = :now WHERE id = :id",
+            {"id": user_id, "tz": time_zone, "now": to_micros(self.clock())},
+        )
 
     async def set_language(self, user_id: int, language: str | None) -> None:
         view = _UPDATE_VIEW.get()

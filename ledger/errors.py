@@ -242,6 +242,19 @@ class IdempotencyConflict(LedgerError):
 # --- payment requests and cards ------------------------------------------------------------
 
 
+class RequestRefused(LedgerError):
+    """A request that cannot be made to this person now (their account is frozen): the
+    requester is not told why, as they are not told why a payment to them is refused."""
+
+    code = "request_refused"
+
+
+class TooSoonToRemind(LedgerError):
+    """The payer was reminded of this request less than a day ago."""
+
+    code = "remind_too_soon"
+
+
 class RequestClosed(LedgerError):
     """A payment request that is no longer open: it cannot be paid or declined now."""
 

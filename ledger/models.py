@@ -1,8 +1,11 @@
 """The ledger's tables as SQLAlchemy 2 typed declarative models.
 
 Migrations (``ledger/migrations``) are the one way the schema is made; these models describe
-it for queries. Invariants live in the database: CHECK constraints on the tables and the
-triggers created by the migrations (see ``ledger/README.md``).
+it, and are checked to: tests/ledger/test_schema_models.py runs Alembic's ``compare_metadata``
+on a database the migrations built, on SQLite and PostgreSQL, and finds no difference (a
+change to one without the other fails it). Invariants live in the database: CHECK
+constraints on the tables and the triggers created by the migrations (see
+``ledger/README.md``); Alembic compares neither, the tests that exercise them check them.
 
 Times are stored as integer microseconds since the Unix epoch (UTC) so that both engines
 compare and divide them the same way inside triggers; ``Timestamp`` converts at the edge.
@@ -24,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -91,7 +95,8 @@ class Base(DeclarativeBase):
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint("kind IN ('user', 'issuance')", name="kind"),
+        # settlement: the outside world's side of card top-ups and payouts (revision 0009)
+        CheckConstraint("kind IN ('user', 'issuance', 'settlement')", name="kind"),
         CheckConstraint("status IN ('active', 'frozen')", name="status"),
         CheckConstraint(
             "debits_posted >= 0 AND credits_posted >= 0 AND debits_pending >= 0 "
@@ -168,7 +173,8 @@ class Transfer(Base):
     __tablename__ = "transfers"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('payment', 'credit', 'debit', 'welcome', 'reversal')", name="kind"
+            "kind IN ('payment', 'credit', 'debit', 'welcome', 'reversal', 'topup', 'payout')",
+            name="kind",
         ),
         CheckConstraint("state IN ('pending', 'posted', 'voided', 'expired')", name="state"),
         CheckConstraint("amount > 0", name="amount_positive"),
@@ -246,6 +252,9 @@ class Limits(Base):
     # Welcome credits issued per day at most, across all users (0: none); counted in
     # WelcomeDay by a trigger (revision 0005).
     welcome_daily_cap: Mapped[int] = mapped_column(BigInteger, server_default="100")
+    # Daily top-up and payout limits per user (revision 0009; NULL until the first start).
+    topup_daily_limit: Mapped[int | None] = mapped_column(BigInteger)
+    payout_daily_limit: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -278,11 +287,18 @@ class User(Base):
     registered: Mapped[bool] = mapped_column(Boolean, server_default="0")  # pressed /start
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # /timezone (revision 0010)
 
 
 class PaymentRequest(Base):
     __tablename__ = "payment_requests"
     __table_args__ = (
+        Index(
+            "ix_payment_requests_open_expiry",
+            "expires_at",
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(f"amount <= {AMOUNT_MAX}", name="amount_max").ddl_if(dialect="postgresql"),
         CheckConstraint("state IN ('open', 'paid', 'declined', 'cancelled')", name="state"),
@@ -301,6 +317,10 @@ class PaymentRequest(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # Caller-chosen, like a transfer's: a request delivered twice is created once.
     idempotency_key: Mapped[str | None] = mapped_column(String(KEY_MAX), unique=True)
+    # Revision 0010: a request lasts until paid, declined, withdrawn or this moment; the
+    # requester's last reminder (at most one a day).
+    expires_at: Mapped[int | None] = mapped_column(BigInteger)
+    reminded_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Card(Base):
@@ -419,3 +439,147 @@ class ChatThrottle(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     topic: Mapped[str] = mapped_column(String(16), primary_key=True)
     at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# --- cheques, red envelopes and payment links (migration 0008) ----------------------------
+
+
+class Cheque(Base):
+    """Money held for a payee chosen later (an inline cheque, escrow, an envelope's share):
+    ``hold_id`` is its hold, ``payout_id`` the payment to whoever accepted it, written in the
+    transaction that voids the hold (``ledger.payments.cheques``)."""
+
+    __tablename__ = "cheques"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("amount > 0 OR hold_id IS NULL", name="held_amount"),
+        CheckConstraint("payout_id IS NULL OR acceptor_id IS NOT NULL", name="paid_to"),
+        CheckConstraint("payout_id IS NULL OR hold_id IS NOT NULL", name="held"),
+        CheckConstraint("source IN ('inline', 'escrow', 'envelope')", name="source"),
+        Index("ix_cheques_sender", "sender_id"),
+        Index("ix_cheques_acceptor", "acceptor_id"),
+        Index("uq_cheques_envelope_acceptor", "envelope_id", "acceptor_id", unique=True),
+        Index("uq_cheques_envelope_share", "envelope_id", "share_index", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(8))
+    sender_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    memo: Mapped[str] = mapped_column(Text, server_default="")
+    to_username: Mapped[str | None] = mapped_column(String(64))
+    inline_message_id: Mapped[str | None] = mapped_column(String(256))
+    hold_id: Mapped[int | None] = mapped_column(Id, ForeignKey("transfers.id"), unique=True)
+    payout_id: Mapped[int | None] = mapped_column(Id, ForeignKey("transfers.id"), unique=True)
+    acceptor_id: Mapped[int | None] = mapped_column(BigInteger)
+    closed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    envelope_id: Mapped[str | None] = mapped_column(String(32))
+    share_index: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Envelope(Base):
+    """A red envelope: ``total`` in ``shares`` shares drawn from ``seed`` when it is made;
+    ``commitment`` (the seed's hash) is shown on it, the seed once it is over."""
+
+    __tablename__ = "envelopes"
+    __table_args__ = (
+        CheckConstraint("total >= shares AND shares >= 1", name="shares"),
+        CheckConstraint("mode IN ('random', 'equal')", name="mode"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sender_id: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    shares: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(8))
+    memo: Mapped[str] = mapped_column(Text, server_default="")
+    seed: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaymentLink(Base):
+    """A "pay me" link (t.me/<bot>?start=pay-<id>), single-use or reusable, until it expires
+    or is revoked; a payment through it is an ordinary hold and card."""
+
+    __tablename__ = "payment_links"
+    __table_args__ = (
+        CheckConstraint("amount IS NULL OR amount > 0", name="amount"),
+        Index("ix_payment_links_owner", "owner_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    memo: Mapped[str] = mapped_column(Text, server_default="")
+    reusable: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    revoked: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaymentCard(Base):
+    """A linked card (revision 0009): the emulated processor's token, the last four digits
+    and the expiry; never the number. Replaced cards stay (``unlinked_at``) for the payouts
+    made to them."""
+
+    __tablename__ = "payment_cards"
+    __table_args__ = (
+        CheckConstraint("length(last4) = 4", name="last4"),
+        Index(
+            "uq_payment_cards_linked",
+            "owner_id",
+            unique=True,
+            sqlite_where=text("unlinked_at IS NULL"),
+            postgresql_where=text("unlinked_at IS NULL"),
+        ),
+    )
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    last4: Mapped[str] = mapped_column(String(4))
+    brand: Mapped[str] = mapped_column(String(16))
+    exp_month: Mapped[int] = mapped_column(SmallInteger)
+    exp_year: Mapped[int] = mapped_column(SmallInteger)
+    behaviour: Mapped[str] = mapped_column(String(32))  # what the test card does
+    linked_at: Mapped[int] = mapped_column(BigInteger)
+    unlinked_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FundingRow(Base):
+    """A top-up or payout asked for (revision 0009): the opaque token its button or invoice
+    carries, its state, and Telegram's charge id once paid."""
+
+    __tablename__ = "fundings"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("kind IN ('topup', 'payout')", name="kind"),
+        CheckConstraint("method IN ('card', 'telegram')", name="method"),
+        CheckConstraint(
+            "state IN ('proposed', 'charging', 'paid', 'declined', 'cancelled', 'expired', "
+            "'held', 'refunded')",
+            name="state",
+        ),
+        Index("ix_fundings_owner", "owner_id", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    method: Mapped[str] = mapped_column(String(8))
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(10))
+    card_token: Mapped[str | None] = mapped_column(String(40))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    provider_charge_id: Mapped[str | None] = mapped_column(String(255))
+    decline: Mapped[str | None] = mapped_column(String(32))
+    transfer_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    resolved_at: Mapped[int | None] = mapped_column(BigInteger)

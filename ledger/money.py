@@ -51,6 +51,7 @@ _EXPONENTS = {
     "ILS": 2,
     "AED": 2,
     "XOF": 0,
+    "XTR": 0,  # Telegram Stars (not ISO 4217): whole stars, paid through Telegram only
     "XAF": 0,
     "JPY": 0,
     "KRW": 0,
@@ -179,24 +180,57 @@ def names_a_currency(word: str) -> bool:
     return word.upper() in _EXPONENTS and word.upper() not in _WORDS
 
 
-def split_amount(text: str) -> tuple[str | None, str]:
+def split_amount(text: str, *, longest: bool = False) -> tuple[str | None, str]:
     """The words at the start of ``text`` that write an amount, and the text after them: a
     number with its currency before or after it ("5 USD", "JPY 100", "€ 5"), so that a
     currency is never taken for the start of a note. A first word that is no amount comes
-    back alone, for ``parse_amount`` to say why; None when ``text`` is blank."""
+    back alone, for ``parse_amount`` to say why; None when ``text`` is blank. ``longest``:
+    the number goes on in groups of three digits, as the same words typed alone would be
+    read ("1 000 x" is 1 000 and "x": /send and /request); without it the first word is
+    the number (commands that take two numbers, as /envelope 10 5)."""
     first, rest = _word(text)
     if first is None:
         return None, ""
-    second, after_second = _word(rest)
-    if second is not None:
-        if names_a_currency(first) and _has_digit(second) and not names_a_currency(second):
-            return f"{first} {second}", after_second
-        if _has_digit(first) and names_a_currency(second):
-            return f"{first} {second}", after_second
-    return first, rest
+    words = [first]
+    if names_a_currency(first):
+        second, after_second = _word(rest)
+        if second is None or not _has_digit(second) or names_a_currency(second):
+            return first, rest
+        words.append(second)
+        rest = after_second
+    # The longest amount, as the guided conversation would read the same words alone: a
+    # number goes on in groups of three digits ("1 000 x" is 1 000 with the note "x").
+    if longest and _GROUP_HEAD.fullmatch(words[-1]):
+        while (group := _group(rest)) is not None:
+            words.append(group[0])
+            rest = group[1]
+            if not group[0].isdigit():  # decimals or a currency end the number
+                break
+    if not names_a_currency(first):
+        after, after_rest = _word(rest)
+        if after is not None and _has_digit(words[-1]) and names_a_currency(after):
+            words.append(after)
+            rest = after_rest
+    return " ".join(words), rest
 
 
 _WORD = re.compile(r"\s*(\S+)")
+# The first word of a space-grouped number (a currency symbol may be stuck to it: "$1"), and
+# each group after it; the last may carry decimals or a currency ("000,50", "000€").
+_GROUP_HEAD = re.compile(r"[^0-9\s.,]*[0-9]{1,3}")
+_GROUP = re.compile(r"[0-9]{3}(?:[.,][0-9]+)?(?P<mark>[^0-9\s.,]*)")
+
+
+def _group(text: str) -> tuple[str, str] | None:
+    """The next group of three digits of a number, and the text after it; None if the next
+    word is not one ("100th" is a word of the note)."""
+    word, rest = _word(text)
+    match = _GROUP.fullmatch(word or "")
+    if word is None or match is None:
+        return None
+    if match["mark"] and not names_a_currency(match["mark"]):
+        return None
+    return word, rest
 
 
 def _word(text: str) -> tuple[str | None, str]:
@@ -211,10 +245,11 @@ def _has_digit(word: str) -> bool:
 def parse_amount(text: str | None, currency: Currency, *, maximum: int | None = None) -> int:
     """Turn what a person typed into minor units, or raise the AmountError that says why not.
 
-    Accepts ``12``, ``12.5``, ``12.50``, ``12,50`` and space-grouped thousands
-    (``1 000,50``), optionally with the currency's code or symbol before or after it.
-    Another currency's is refused by name, and ``1,000`` (a thousand, or one with three
-    decimals?) is refused in every currency.
+    Accepts ``12``, ``12.5``, ``12.50``, ``12,50``, space-grouped thousands (``1 000,50``)
+    and thousands grouped by the other mark (``1,000.50``, ``1.000,50``, ``1,000,000``),
+    optionally with the currency's code or symbol before or after it. Another currency's is
+    refused by name, and ``1,000`` (a thousand, or one with three decimals?) is refused in
+    every currency.
     """
     raw = (text or "").strip()
     # Invisible characters (zero-width, bidi marks) never make an amount valid.
@@ -238,12 +273,13 @@ def parse_amount(text: str | None, currency: Currency, *, maximum: int | None = 
     if not _NUMBERISH.fullmatch(raw):  # fullmatch: "$" alone lets a trailing "\n" through
         raise MalformedAmount(text or "")
     if "." in raw and "," in raw:
-        raise AmbiguousDecimalMark()
-    if _THOUSANDS_OR_DECIMALS.fullmatch(raw):
+        raw = _ungroup_marks(raw)
+    elif _THOUSANDS_OR_DECIMALS.fullmatch(raw):
         raise AmbiguousThousands()
     mark = "." if "." in raw else "," if "," in raw else None
     if mark is not None and raw.count(mark) > 1:
-        raise MalformedAmount(text or "")
+        raw = _ungroup_repeated(raw, mark, text or "")
+        mark = None
     integer, _, fraction = raw.partition(mark) if mark else (raw, "", "")
     if any(sep in fraction for sep in GROUP_SEPARATORS):
         raise MalformedAmount(text or "")
@@ -280,6 +316,37 @@ def _strip_currency(raw: str, currency: Currency) -> str:
             raise WrongCurrency(named[0], currency.code)
         raw = (match.groupdict().get("sign", "") + match["number"]).strip()
     return raw
+
+
+def _thousands(groups: list[str]) -> bool:
+    """Whether ``groups`` are a number's thousands: 1-3 digits, then exactly three each."""
+    head, tail = groups[0], groups[1:]
+    return (
+        1 <= len(head) <= 3
+        and head.isdigit()
+        and head.isascii()
+        and all(len(g) == 3 and g.isdigit() and g.isascii() for g in tail)
+    )
+
+
+def _ungroup_marks(raw: str) -> str:
+    """Both marks: ``1,000.50`` (English) or ``1.000,50``. The last mark is the decimal one
+    when it comes once and every other mark groups thousands exactly; anything else could be
+    read two ways and is refused."""
+    decimal = "." if raw.rfind(".") > raw.rfind(",") else ","
+    group = "," if decimal == "." else "."
+    integer, _, fraction = raw.partition(decimal)
+    if decimal in fraction or not _thousands(integer.split(group)):
+        raise AmbiguousDecimalMark()
+    return integer.replace(group, "") + decimal + fraction
+
+
+def _ungroup_repeated(raw: str, mark: str, original: str) -> str:
+    """One mark twice or more groups thousands (``1,000,000``): it cannot be the decimals."""
+    groups = raw.split(mark)
+    if not _thousands(groups):
+        raise MalformedAmount(original)
+    return "".join(groups)
 
 
 def _ungroup(integer: str, original: str) -> str:

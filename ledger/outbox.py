@@ -97,7 +97,7 @@ class Outbox:
         now = self.clock()
         scope = "" if transfer_id is None else " AND transfer_id = :t"
         skip = "" if self.db.is_sqlite else " FOR UPDATE SKIP LOCKED"
-        from ledger.core import new_ref
+        from ledger.refs import new_ref
 
         rows = await self.db.write_one(
             f"UPDATE outbox SET claimed_at = :now, claimed_by = :token WHERE id IN ("

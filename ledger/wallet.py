@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ledger.core import _T_COLS_OF_T, _transfer
 from ledger.directory import Person
 from ledger.models import from_micros, to_micros
 from ledger.requests import _COLS as _REQUEST_COLS
 from ledger.requests import PaymentRequest, _request
+from ledger.sql import _T_COLS_OF_T, _transfer
 from ledger.types import ChequeMark, HistoryItem, HistoryPage
 
 if TYPE_CHECKING:

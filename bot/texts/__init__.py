@@ -48,10 +48,18 @@ def language_of(code: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+# Who people are told to contact (the SUPPORT_CONTACT setting, set when the bot is built);
+# empty: the catalogue's "support.default" in the reader's language.
+support_contact = ""
+
+
 def t(lang: str, key: str, **values: object) -> str:
-    """The text ``key`` in ``lang`` (English when missing), filled with escaped ``values``."""
+    """The text ``key`` in ``lang`` (English when missing), filled with escaped ``values``;
+    ``{support}`` is the support contact unless given."""
     entry = CATALOGUE[key]
     template = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    if "{support}" in template and "support" not in values:
+        values["support"] = support_contact or Html(t(lang, "support.default"))
     return template.format(**{name: _safe(value) for name, value in values.items()})
 
 

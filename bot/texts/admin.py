@@ -264,13 +264,14 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # --- what the people concerned are told ---
     "admin.notice.frozen": {
-        "en": "🔒 Your account was frozen by the operators. Reason: {reason}\n"
-        "You can't send or receive money for now.",
-        "fr": "🔒 Votre compte a été gelé par les opérateurs. Motif : {reason}\n"
-        "Vous ne pouvez plus envoyer ni recevoir d'argent pour l'instant.",
+        "en": "🔒 Your account was frozen by the X Money team. Reason: {reason}\n"
+        "You can't send or receive money for now. Questions? Ask {support}.",
+        "fr": "🔒 Votre compte a été gelé par l'équipe X Money. Motif : {reason}\n"
+        "Vous ne pouvez plus envoyer ni recevoir d'argent pour l'instant. Des questions ? "
+        "Adressez-vous à {support}.",
     },
     "admin.notice.holds_released": {
-        "en": "Your payments on hold were released ({holds}); nothing was sent.",
+        "en": "Your payments waiting for confirmation were released ({holds}); nothing was sent.",
         "fr": "Vos paiements réservés ont été libérés ({holds}) ; rien n'a été envoyé.",
     },
     "admin.notice.unfrozen": {
@@ -279,28 +280,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "recevoir de l'argent.",
     },
     "admin.notice.credited": {
-        "en": "💰 The operators credited <b>{amount}</b> to your account. Reason: {reason}\n"
+        "en": "💰 The X Money team credited <b>{amount}</b> to your account. Reason: {reason}\n"
         "Your balance: <b>{available}</b>",
-        "fr": "💰 Les opérateurs ont crédité <b>{amount}</b> sur votre compte. Motif : {reason}\n"
+        "fr": "💰 L'équipe X Money a crédité <b>{amount}</b> sur votre compte. Motif : {reason}\n"
         "Votre solde : <b>{available}</b>",
     },
     "admin.notice.debited": {
-        "en": "The operators debited <b>{amount}</b> from your account. Reason: {reason}\n"
+        "en": "The X Money team debited <b>{amount}</b> from your account. Reason: {reason}\n"
         "Your balance: <b>{available}</b>",
-        "fr": "Les opérateurs ont débité <b>{amount}</b> de votre compte. Motif : {reason}\n"
+        "fr": "L'équipe X Money a débité <b>{amount}</b> de votre compte. Motif : {reason}\n"
         "Votre solde : <b>{available}</b>",
     },
     "admin.notice.reversed_taken": {
-        "en": "↩️ The operators reversed transfer <code>{ref}</code>: <b>{amount}</b> you "
+        "en": "↩️ The X Money team undid transfer <code>{ref}</code>: <b>{amount}</b> you "
         "received went back to the sender. Reason: {reason}\nYour balance: <b>{available}</b>",
-        "fr": "↩️ Les opérateurs ont contre-passé le transfert <code>{ref}</code> : les "
+        "fr": "↩️ L'équipe X Money a annulé le transfert <code>{ref}</code> : les "
         "<b>{amount}</b> reçus sont retournés à l'expéditeur. Motif : {reason}\n"
         "Votre solde : <b>{available}</b>",
     },
     "admin.notice.reversed_back": {
-        "en": "↩️ The operators reversed transfer <code>{ref}</code>: <b>{amount}</b> you "
+        "en": "↩️ The X Money team undid transfer <code>{ref}</code>: <b>{amount}</b> you "
         "sent came back to you. Reason: {reason}\nYour balance: <b>{available}</b>",
-        "fr": "↩️ Les opérateurs ont contre-passé le transfert <code>{ref}</code> : les "
+        "fr": "↩️ L'équipe X Money a annulé le transfert <code>{ref}</code> : les "
         "<b>{amount}</b> envoyés vous ont été rendus. Motif : {reason}\n"
         "Votre solde : <b>{available}</b>",
     },

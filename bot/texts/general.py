@@ -41,7 +41,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "start.help": {
         "en": "<b>X Money</b>: pay people right here in the chat.\n\n"
-        "/balance: what you have, and what is on hold\n"
+        "/balance: what you have, and what is reserved for payments waiting for you\n"
         "<code>/send @name 12.50 lunch</code>: pay someone (also <code>/send 12,50 @name</code>, "
         "or reply to their message with <code>/send 5 thanks</code>). "
         "Every payment waits for your Confirm.\n"
@@ -61,13 +61,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # --- /balance ---
     "balance.figures": {
-        "en": "Available: <b>{available}</b>\nOn hold: {on_hold}",
+        "en": "Available: <b>{available}</b>\nReserved: {on_hold}",
         "fr": "Disponible : <b>{available}</b>\nRéservé : {on_hold}",
     },
     "balance.frozen": {
-        "en": "Your account is frozen: you can't send or receive money. Contact the operators.",
+        "en": "Your account is frozen: you can't send or receive money. Contact {support}.",
         "fr": "Votre compte est gelé : vous ne pouvez ni envoyer ni recevoir d'argent. "
-        "Contactez les opérateurs.",
+        "Contactez {support}.",
     },
     # --- /language ---
     "language.choose": {
@@ -91,15 +91,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Les bots ne peuvent pas recevoir d'argent. Choisissez une personne.",
     },
     "people.unknown": {
-        "en": "I don't know @{username} yet. Ask them to start me with this link, "
+        "en": "I don't know @{username} yet. Ask them to open X Money with this link, "
         "then try again: {link}",
-        "fr": "Je ne connais pas encore @{username}. Demandez-lui de me démarrer avec ce lien, "
+        "fr": "Je ne connais pas encore @{username}. Demandez-lui d'ouvrir X Money avec ce lien, "
         "puis réessayez : {link}",
     },
     "people.not_started": {
         "en": "{name} hasn't started X Money yet, so they can't receive money. "
         "Send them this link; I'll tell you when they join: {link}",
-        "fr": "{name} n'a pas encore démarré X Money et ne peut donc pas recevoir d'argent. "
+        "fr": "{name} n'a pas encore ouvert X Money et ne peut donc pas recevoir d'argent. "
         "Envoyez-lui ce lien ; je vous préviendrai de son arrivée : {link}",
     },
     # --- shared replies ---
@@ -133,9 +133,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "réessayez dans un instant.",
     },
     "error.database_unavailable": {
-        "en": "I can't reach the ledger right now, so this did not go through. "
+        "en": "I can't reach the payment service right now, so this did not go through. "
         "Nothing was charged; try again in a moment.",
-        "fr": "Je n'arrive pas à joindre le registre pour l'instant, l'opération n'a donc pas "
+        "fr": "Je n'arrive pas à joindre le service de paiement pour l'instant, l'opération "
+        "n'a donc pas "
         "abouti. Rien n'a été débité ; réessayez dans un instant.",
     },
     "error.after_money_moved": {

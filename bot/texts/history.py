@@ -17,11 +17,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "↘️ <b>+{amount}</b> from {who}{memo}{notes}\n<code>{ref}</code> · {date}",
         "fr": "↘️ <b>+{amount}</b> de {who}{memo}{notes}\n<code>{ref}</code> · {date}",
     },
+    "history.unsent": {
+        "en": "✖️ {amount} to {who}{memo}{notes}: nothing was sent\n<code>{ref}</code> · {date}",
+        "fr": "✖️ {amount} à {who}{memo}{notes} : rien n'a été envoyé\n<code>{ref}</code> · {date}",
+    },
     "history.kind.welcome": {"en": "welcome credit", "fr": "crédit de bienvenue"},
     "history.kind.credit": {"en": "top-up", "fr": "recharge"},
     "history.kind.debit": {"en": "debit", "fr": "débit"},
-    "history.kind.reversal": {"en": "reversal", "fr": "contre-passation"},
-    "history.state.pending": {"en": "on hold", "fr": "réservé"},
+    "history.kind.reversal": {"en": "refund", "fr": "remboursement"},
+    "history.state.pending": {"en": "reserved", "fr": "réservé"},
     "history.state.voided": {"en": "cancelled", "fr": "annulé"},
     "history.state.expired": {"en": "expired", "fr": "expiré"},
 }

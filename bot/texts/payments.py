@@ -24,27 +24,67 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Il n'y a rien à annuler.",
     },
     # --- the confirmation card, in each state ---
+    # In the payer's private chat the card speaks to them; in a group it says who pays whom.
     "card.pending": {
         "en": "Send <b>{amount}</b> to {recipient}{memo}?\n"
-        "The money is held until {sender} confirms (expires in {minutes} min).",
+        "The money is reserved until you confirm (expires in {minutes} min).",
         "fr": "Envoyer <b>{amount}</b> à {recipient}{memo} ?\n"
+        "L'argent est réservé jusqu'à votre confirmation (expire dans {minutes} min).",
+    },
+    "card.pending.group": {
+        "en": "{sender} pays {recipient} <b>{amount}</b>{memo}\n"
+        "The money is reserved until {sender} confirms (expires in {minutes} min).",
+        "fr": "{sender} paie <b>{amount}</b> à {recipient}{memo}\n"
         "L'argent est réservé jusqu'à la confirmation de {sender} (expire dans {minutes} min).",
     },
     "card.posted": {
-        "en": "✅ Paid <b>{amount}</b> to {recipient}{memo}\nReference: <code>{ref}</code>",
-        "fr": "✅ Payé <b>{amount}</b> à {recipient}{memo}\nRéférence : <code>{ref}</code>",
+        "en": "✅ You paid <b>{amount}</b> to {recipient}{memo}\n"
+        "Paid on {when}\nReference: <code>{ref}</code>",
+        "fr": "✅ Vous avez payé <b>{amount}</b> à {recipient}{memo}\n"
+        "Payé le {when}\nRéférence : <code>{ref}</code>",
+    },
+    "card.posted.group": {
+        "en": "✅ {sender} paid {recipient} <b>{amount}</b>{memo}\n"
+        "Paid on {when}\nReference: <code>{ref}</code>",
+        "fr": "✅ {sender} a payé <b>{amount}</b> à {recipient}{memo}\n"
+        "Payé le {when}\nRéférence : <code>{ref}</code>",
     },
     "card.voided": {
-        "en": "Cancelled: <b>{amount}</b> to {recipient}{memo} was not sent; "
-        "the held money is released.",
-        "fr": "Annulé : <b>{amount}</b> à {recipient}{memo} n'a pas été envoyé ; "
-        "l'argent réservé est libéré.",
+        "en": "Cancelled: you didn't send <b>{amount}</b> to {recipient}{memo}; "
+        "the reserved money is back in your balance.",
+        "fr": "Annulé : vous n'avez pas envoyé <b>{amount}</b> à {recipient}{memo} ; "
+        "l'argent réservé est de retour sur votre solde.",
+    },
+    "card.voided.group": {
+        "en": "Cancelled: {sender} didn't send <b>{amount}</b> to {recipient}{memo}.",
+        "fr": "Annulé : {sender} n'a pas envoyé <b>{amount}</b> à {recipient}{memo}.",
     },
     "card.expired": {
-        "en": "Expired: <b>{amount}</b> to {recipient}{memo} was not confirmed in time and "
-        "was not sent; the held money is released. Send it again with /send.",
-        "fr": "Expiré : <b>{amount}</b> à {recipient}{memo} n'a pas été confirmé à temps et "
-        "n'a pas été envoyé ; l'argent réservé est libéré. Renvoyez-le avec /send.",
+        "en": "Expired: you didn't confirm <b>{amount}</b> to {recipient}{memo} in time, so "
+        "nothing was sent and the reserved money is back in your balance. Send it again "
+        "with /send.",
+        "fr": "Expiré : vous n'avez pas confirmé à temps <b>{amount}</b> à {recipient}{memo}, "
+        "rien n'a donc été envoyé et l'argent réservé est de retour sur votre solde. "
+        "Renvoyez-le avec /send.",
+    },
+    "card.expired.group": {
+        "en": "Expired: {sender} didn't confirm <b>{amount}</b> to {recipient}{memo} in time; "
+        "nothing was sent.",
+        "fr": "Expiré : {sender} n'a pas confirmé à temps <b>{amount}</b> à "
+        "{recipient}{memo} ; rien n'a été envoyé.",
+    },
+    "card.first_payment": {
+        "en": "⚠️ You've never paid {recipient} ({name}): check it's them.",
+        "fr": "⚠️ Vous n'avez encore jamais payé {recipient} ({name}) : vérifiez que c'est "
+        "bien cette personne.",
+    },
+    "card.just_sent": {
+        "en": "⚠️ You just sent them this same amount: is this a second payment?",
+        "fr": "⚠️ Vous venez de lui envoyer ce même montant : s'agit-il d'un second paiement ?",
+    },
+    "card.request_still_open": {
+        "en": "{requester}'s request is still open: pay it or decline it when you like.",
+        "fr": "La demande de {requester} reste ouverte : payez-la ou refusez-la quand vous voulez.",
     },
     "card.confirm_button": {"en": "Confirm", "fr": "Confirmer"},
     "card.cancel_button": {"en": "Cancel", "fr": "Annuler"},
@@ -57,20 +97,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Seule la personne qui paie peut appuyer sur ces boutons.",
     },
     "card.request_closed": {
-        "en": "This request was declined already, so nothing was paid; the held money is released.",
+        "en": "This request was declined already, so nothing was paid; the reserved money is "
+        "released.",
         "fr": "Cette demande a déjà été refusée, rien n'a donc été payé ; l'argent réservé "
         "est libéré.",
     },
     "card.confirm_unavailable": {
-        "en": "Not confirmed yet: I can't reach the ledger. Press Confirm again in a moment; "
+        "en": "Not confirmed yet: I can't reach the payment service. Press Confirm again in a "
+        "moment; "
         "the payment will go through at most once.",
-        "fr": "Pas encore confirmé : je n'arrive pas à joindre le registre. Appuyez de nouveau "
+        "fr": "Pas encore confirmé : je n'arrive pas à joindre le service de paiement. Appuyez "
+        "de nouveau "
         "sur Confirmer dans un instant ; le paiement ne passera qu'une seule fois.",
     },
     "card.cancel_unavailable": {
-        "en": "Not cancelled yet: I can't reach the ledger. Press Cancel again in a moment; "
-        "otherwise the held money is released when the card expires.",
-        "fr": "Pas encore annulé : je n'arrive pas à joindre le registre. Appuyez de nouveau "
+        "en": "Not cancelled yet: I can't reach the payment service. Press Cancel again in a "
+        "moment; otherwise the reserved money is released when the card expires.",
+        "fr": "Pas encore annulé : je n'arrive pas à joindre le service de paiement. Appuyez "
+        "de nouveau "
         "sur Annuler dans un instant ; sinon l'argent réservé sera libéré à l'expiration.",
     },
     "card.confirmed_answer": {"en": "Payment sent.", "fr": "Paiement envoyé."},
@@ -82,9 +126,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Your balance: <b>{available}</b>",
         "fr": "Votre solde : <b>{available}</b>",
     },
+    "card.your_balance_reserved": {
+        "en": "Your balance: <b>{available}</b> available, {reserved} reserved for payments "
+        "waiting for confirmation",
+        "fr": "Votre solde : <b>{available}</b> disponibles, {reserved} réservés pour des "
+        "paiements en attente de confirmation",
+    },
     "card.received": {
-        "en": "💸 {sender} sent you <b>{amount}</b>{memo}\nYour balance: <b>{available}</b>",
-        "fr": "💸 {sender} vous a envoyé <b>{amount}</b>{memo}\nVotre solde : <b>{available}</b>",
+        "en": "💸 {sender} sent you <b>{amount}</b>{memo}\nReference: <code>{ref}</code>",
+        "fr": "💸 {sender} vous a envoyé <b>{amount}</b>{memo}\nRéférence : <code>{ref}</code>",
     },
     # --- /request ---
     "request.usage": {
@@ -93,13 +143,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Indiquez qui et combien : <code>/request @nom 20 dîner</code> "
         "(ou répondez à son message avec <code>/request 20 dîner</code>).",
     },
+    "request.ask_amount": {
+        "en": "How much do you want to ask {payer} for? For example 12.50 (or /cancel).",
+        "fr": "Combien voulez-vous demander à {payer} ? Par exemple 12,50 (ou /cancel).",
+    },
+    "request.cancelled": {
+        "en": "Cancelled. Nothing was requested.",
+        "fr": "Annulé. Rien n'a été demandé.",
+    },
     "request.received": {
         "en": "💌 {requester} asks you for <b>{amount}</b>{memo}.",
         "fr": "💌 {requester} vous demande <b>{amount}</b>{memo}.",
     },
     "request.sent": {
-        "en": "Request for <b>{amount}</b>{memo} sent to {payer}. I'll tell you when they answer.",
-        "fr": "Demande de <b>{amount}</b>{memo} envoyée à {payer}. "
+        "en": "Request sent to {payer} for <b>{amount}</b>{memo}. I'll tell you when they answer.",
+        "fr": "Demande envoyée à {payer} : <b>{amount}</b>{memo}. "
         "Je vous préviendrai de sa réponse.",
     },
     "request.undeliverable": {
@@ -152,7 +210,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "request.outcome.released": {
         "en": "The payment for your request to {payer} for <b>{amount}</b>{memo} was cancelled: "
-        "the money held for it was released and nothing was paid.",
+        "the money reserved for it was released and nothing was paid.",
         "fr": "Le paiement de votre demande de <b>{amount}</b>{memo} à {payer} a été annulé : "
         "l'argent réservé a été libéré et rien n'a été payé.",
     },

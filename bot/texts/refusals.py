@@ -87,9 +87,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Je ne trouve pas ce compte. Envoyez d'abord /start.",
     },
     "refusal.account_frozen.sender": {
-        "en": "Your account is frozen, so you can't send money. Contact the operators.",
+        "en": "Your account is frozen, so you can't send money. Contact {support}.",
         "fr": "Votre compte est gelé, vous ne pouvez donc pas envoyer d'argent. "
-        "Contactez les opérateurs.",
+        "Contactez {support}.",
     },
     "refusal.account_frozen.recipient": {
         # Only the account's owner and the admins learn that an account is frozen.
@@ -126,9 +126,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Il n'y a pas de transfert avec la référence {ref}.",
     },
     "refusal.outcome_unknown": {
-        "en": "I lost the ledger while asking it: this may or may not have gone through. "
+        "en": "I lost the payment service while asking it: this may or may not have gone "
+        "through. "
         "Try again in a moment; it will be done at most once.",
-        "fr": "J'ai perdu le registre en le lui demandant : c'est peut-être fait, peut-être "
+        "fr": "J'ai perdu le service de paiement en le lui demandant : c'est peut-être fait, "
+        "peut-être "
         "pas. Réessayez dans un instant ; ce sera fait au plus une fois.",
     },
     "refusal.request_closed": {
@@ -178,14 +180,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Ce message a déjà lancé un autre paiement. Envoyez plutôt un nouveau message.",
     },
     "refusal.database_unavailable": {
-        "en": "I can't reach the ledger right now, so nothing happened and nothing was "
+        "en": "I can't reach the payment service right now, so nothing happened and nothing was "
         "charged. Try again in a moment.",
-        "fr": "Je n'arrive pas à joindre le registre pour l'instant : rien ne s'est passé et "
+        "fr": "Je n'arrive pas à joindre le service de paiement pour l'instant : rien ne s'est "
+        "passé et "
         "rien n'a été débité. Réessayez dans un instant.",
     },
     "refusal.ledger_error": {
-        "en": "The ledger refused this, so nothing was moved. Check the details and try again.",
-        "fr": "Le registre a refusé l'opération, rien n'a donc bougé. Vérifiez les détails et "
-        "réessayez.",
+        "en": "This was refused, so nothing was moved. Check the details and try again.",
+        "fr": "L'opération a été refusée, rien n'a donc bougé. Vérifiez les détails et réessayez.",
+    },
+    "refusal.request_refused": {
+        "en": "I can't pass a request to them right now. Nothing was requested.",
+        "fr": "Je ne peux pas leur transmettre de demande pour le moment. Rien n'a été demandé.",
+    },
+    "refusal.remind_too_soon": {
+        "en": "You reminded them less than a day ago: one reminder a day at most.",
+        "fr": "Vous l'avez relancé il y a moins d'un jour : une relance par jour au plus.",
     },
 }

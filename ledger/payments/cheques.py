@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ledger.core import Ledger, new_ref
+from ledger.core import Ledger
 from ledger.errors import (
     AccountFrozen,
     AlreadyResolved,
@@ -37,6 +37,7 @@ from ledger.errors import (
 from ledger.models import to_micros
 from ledger.outbox import OutboxMessage
 from ledger.payments.service import Payments, check_note
+from ledger.refs import new_ref
 
 CHEQUE_ID = "[A-Za-z0-9_-]{16}"
 _COLS = (
@@ -389,7 +390,7 @@ class Cheques:
         except LedgerError:
             raise
         except Exception as error:
-            from ledger.core import _refusal
+            from ledger.transfers import _refusal
 
             if "envelope_id" in str(getattr(error, "orig", error)):  # one share each
                 raise AlreadyOpened() from None

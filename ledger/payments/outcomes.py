@@ -24,7 +24,8 @@ class Held:
 class Confirmed:
     """A card's payment, posted: by this call, by this same press before (``replayed``), or
     by another press (``already``). ``available``: both accounts' balances after it, by
-    account id (one read, for the receipt and the messages)."""
+    account id (one read, for the receipt and the messages); ``reserved``: what each still
+    has on hold for other payments, from the same read."""
 
     transfer: Transfer
     card: Card | None
@@ -32,6 +33,7 @@ class Confirmed:
     replayed: bool = False
     already: bool = False
     messages: list[OutboxMessage] = field(default_factory=list)
+    reserved: dict[int, int] = field(default_factory=dict)
 
     @property
     def sender_available(self) -> int:

@@ -26,7 +26,9 @@ from ledger.errors import (
     OutcomeUnknown,
     OverTransferMax,
     RequestClosed,
+    RequestRefused,
     SameAccount,
+    TooSoonToRemind,
     TransferNotFound,
 )
 from ledger.models import MEMO_MAX
@@ -81,9 +83,16 @@ async def _sent(movement: Awaitable[Transfer]) -> Transfer:
 class Payments:
     """The payments service over one ``Ledger``; ``hold_expiry``: how long a hold lasts."""
 
-    def __init__(self, ledger: Ledger, *, hold_expiry: timedelta = timedelta(minutes=5)) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        hold_expiry: timedelta = timedelta(minutes=5),
+        request_expiry: timedelta | None = None,
+    ) -> None:
         self.ledger = ledger
         self.hold_expiry = hold_expiry
+        self.request_expiry = request_expiry  # None: a request lasts until answered
         self.outbox = ledger.outbox
         # Presses of each transfer running in this process, from their first read until
         # the rows they took are delivered. A press redelivered while another press of the
@@ -197,8 +206,10 @@ class Payments:
                 posted = await ledger.get_transfer(transfer.ref)
                 if earlier_key:
                     await self._take_over(messages, earlier_key, posted.id)
-                available = await self._balances(posted)
-                return Confirmed(posted, card, available, already=True, messages=messages)
+                available, reserved = await self._balances(posted)
+                return Confirmed(
+                    posted, card, available, already=True, messages=messages, reserved=reserved
+                )
             await self._closed_request(card, error)
             raise
         except RequestClosed:  # a hold made as its request was declined: released, not paid
@@ -212,8 +223,15 @@ class Payments:
             await self._take_over(messages, None, posted.id)
         else:
             messages += await self.outbox.written(transfer_ids=[posted.id])
-        available = await self._balances(posted)
-        return Confirmed(posted, card, available, replayed=posted.replayed, messages=messages)
+        available, reserved = await self._balances(posted)
+        return Confirmed(
+            posted,
+            card,
+            available,
+            replayed=posted.replayed,
+            messages=messages,
+            reserved=reserved,
+        )
 
     async def cancel(self, ref: str, presser_id: int, *, key: str) -> Cancelled:
         """Release the card's hold for its sender (on a request's card: the request is
@@ -299,10 +317,14 @@ class Payments:
         if self._pressing[transfer_id] == 1:
             into += await self.outbox.claim(key=key, transfer_id=transfer_id)
 
-    async def _balances(self, transfer: Transfer) -> dict[int, int]:
-        """Both accounts' balances, in one read."""
+    async def _balances(self, transfer: Transfer) -> tuple[dict[int, int], dict[int, int]]:
+        """Both accounts' balances and what each has reserved by holds, in one read."""
         ids = [transfer.debit_account_id, transfer.credit_account_id]
-        return {i: a.available for i, a in (await self.ledger.accounts(ids)).items()}
+        accounts = await self.ledger.accounts(ids)
+        return (
+            {i: a.available for i, a in accounts.items()},
+            {i: a.on_hold for i, a in accounts.items()},
+        )
 
     # --- requests -------------------------------------------------------------------
 
@@ -310,10 +332,74 @@ class Payments:
         self, requester_id: int, payer_id: int, amount: int, note: str, *, key: str
     ) -> PaymentRequest:
         """Open a request (``replayed`` when ``key`` made it before)."""
-        limits = await self.ledger.limits()
+        ledger = self.ledger
+        limits = await ledger.limits()
         if amount > limits.max_transfer:
             raise OverTransferMax(limits.max_transfer)
-        return await self.ledger.requests.create(requester_id, payer_id, amount, note, key=key)
+        payer_account = await ledger.account_of(payer_id)
+        if payer_account is not None and (await ledger.account(payer_account)).status != "active":
+            raise RequestRefused()
+        return await ledger.requests.create(
+            requester_id, payer_id, amount, note, key=key, lasts=self.request_expiry
+        )
+
+    async def withdraw_by_requester(self, ref: str, requester_id: int) -> Declined:
+        """The requester takes an open request back; a hold its payer made for it is
+        released with it (``RequestClosed`` when it is no longer open)."""
+        ledger = self.ledger
+        asked = await ledger.requests.get(ref)
+        if asked.requester_id != requester_id:
+            raise NotYours(ref)
+        try:
+            withdrawn = await ledger.requests.resolve(ref, "cancelled")
+        except AlreadyResolved as error:
+            raise RequestClosed(ref, error.state) from None
+        hold = await self._current_hold(ref)
+        card = None
+        if hold is not None and hold.state == "pending":
+            try:
+                hold = await ledger.void(hold.ref, key=f"withdrawn:{ref}", actor=requester_id)
+            except AlreadyResolved:
+                hold = await ledger.get_transfer(hold.ref)
+            card = await ledger.card_of(hold.id)
+        return Declined(withdrawn, hold, card)
+
+    async def remind(self, ref: str, requester_id: int) -> PaymentRequest:
+        """Note a reminder of an open request: at most one a day (``TooSoonToRemind``)."""
+        asked = await self.ledger.requests.get(ref)
+        if asked.requester_id != requester_id:
+            raise NotYours(ref)
+        if asked.state != "open":
+            raise RequestClosed(ref, asked.state)
+        reminded = await self.ledger.requests.remind(ref)
+        if reminded is None:
+            current = await self.ledger.requests.get(ref)
+            if current.state != "open":
+                raise RequestClosed(ref, current.state)
+            raise TooSoonToRemind()
+        return reminded
+
+    async def lapse_overdue(self) -> list[PaymentRequest]:
+        """Requests past their own expiry, closed now (the sweeper tells their requesters)."""
+        return await self.ledger.requests.lapse_overdue()
+
+    async def _request_holds(self, ref: str) -> tuple[Transfer | None, str]:
+        """The latest hold Pay made for a request, and the key of the hold Pay makes now:
+        each ended hold leaves the request open and the next Pay makes a new one
+        (``request:<ref>``, then ``request:<ref>:1``, ...); a pending one is found again by
+        its own key, so a redelivered press finds the same hold."""
+        base = request_hold_key(ref)
+        found, key, attempt = None, base, 0
+        while (hold := await self.ledger.transfer_by_key(key)) is not None:
+            found = hold
+            if hold.state == "pending":
+                break
+            attempt += 1
+            key = f"{base}:{attempt}"
+        return found, key
+
+    async def _current_hold(self, ref: str) -> Transfer | None:
+        return (await self._request_holds(ref))[0]
 
     async def withdraw(self, ref: str) -> None:
         """A request that could not reach its payer: cancelled, nobody told."""
@@ -328,6 +414,8 @@ class Payments:
             raise NotYours(asked.ref)
         if asked.state != "open":
             raise RequestClosed(asked.ref, asked.state)
+        if asked.expires_at is not None and asked.expires_at <= self.ledger.clock():
+            raise RequestClosed(asked.ref, "cancelled")  # lapsed; the sweeper closes it
         return asked
 
     async def request_for(self, ref: str, payer_id: int) -> PaymentRequest:
@@ -338,8 +426,9 @@ class Payments:
         return asked
 
     async def pay(self, ref: str, payer_id: int) -> PayStarted:
-        """Pay on a request: hold its amount for the payer's Confirm (one hold per request,
-        however often Pay is pressed). ``RequestClosed`` when it is no longer open."""
+        """Pay on a request: hold its amount for the payer's Confirm (one pending hold per
+        request, however often Pay is pressed; one that ended, by Cancel or expiry, leaves
+        the request open for another). ``RequestClosed`` when it is no longer open."""
         try:
             asked = await self._open_request(ref, payer_id)
         except RequestClosed as closed:
@@ -348,12 +437,13 @@ class Payments:
                 if hold is not None and hold.state == "voided" and hold.resolved_by is None:
                     raise RequestClosed(closed.ref, closed.state, unpayable=True) from None
             raise
+        _, key = await self._request_holds(asked.ref)
         held = await self.hold(
             payer_id,
             asked.requester_id,
             asked.amount,
             asked.memo,
-            key=request_hold_key(asked.ref),
+            key=key,
             request_id=asked.id,
         )
         if held.transfer.replayed and held.transfer.state != "pending":
@@ -371,7 +461,7 @@ class Payments:
             declined = await ledger.requests.resolve(asked.ref, "declined")
         except AlreadyResolved as error:
             raise RequestClosed(asked.ref, error.state) from None
-        hold = await ledger.transfer_by_key(request_hold_key(asked.ref))
+        hold = await self._current_hold(asked.ref)
         card = None if hold is None else await ledger.card_of(hold.id)
         messages = await self.outbox.written(request_id=asked.id)
         return Declined(declined, hold, card, messages)

@@ -95,7 +95,7 @@ async def test_oscar_presses_confirm_twice_and_the_debit_happens_once(ops: ChatB
 
     assert await ops.balances(bob) == [4_000]
     assert await debits_of(ops) == 1
-    assert len(notices_to(ops, bob, "The operators debited")) == 1
+    assert len(notices_to(ops, bob, "The X Money team debited")) == 1
     debit_rows = [r for r in await ops.ledger.audit_log(limit=20) if r.action == "debit.posted"]
     assert len(debit_rows) == 1
 
@@ -116,7 +116,7 @@ async def test_two_presses_at_the_same_moment_debit_once(ops: ChatBot) -> None:
     ]
     assert await ops.balances(bob) == [4_000]
     assert await debits_of(ops) == 1
-    assert len(notices_to(ops, bob, "The operators debited")) == 1
+    assert len(notices_to(ops, bob, "The X Money team debited")) == 1
 
 
 async def test_two_presses_at_the_same_moment_freeze_once(ops: ChatBot) -> None:
@@ -150,7 +150,7 @@ async def test_if_the_card_forgot_it_acted_the_ledger_key_still_debits_once(
 
     assert await ops.balances(bob) == [4_000]
     assert await debits_of(ops) == 1
-    assert len(notices_to(ops, bob, "The operators debited")) == 1
+    assert len(notices_to(ops, bob, "The X Money team debited")) == 1
     assert ops.last(OSCAR).text.startswith("✅ Done: debit <b>10.00 USD</b> from @bob")
 
 
@@ -268,7 +268,7 @@ async def test_a_confirm_answered_too_late_still_tells_the_person_concerned(
 
     assert await ops.balances(bob) == [4_000]
     assert ops.last(OSCAR).text.startswith("✅ Done: debit <b>10.00 USD</b> from @bob")
-    assert len(notices_to(ops, bob, "The operators debited")) == 1
+    assert len(notices_to(ops, bob, "The X Money team debited")) == 1
 
 
 async def test_when_the_ledger_is_unreachable_the_card_stays_open_and_acts_once_later(

@@ -69,13 +69,13 @@ async def test_oscar_freezes_bob_whose_pending_payment_is_released_and_bob_is_to
     assert account.frozen and account.on_hold == 0 and account.available == 5_000
     texts = ops.texts(bob)
     assert texts[-1] == (
-        "🔒 Your account was frozen by the operators. Reason: selling stolen bikes\n"
-        "You can't send or receive money for now.\n"
-        "Your payments on hold were released (1); nothing was sent."
+        "🔒 Your account was frozen by the X Money team. Reason: selling stolen bikes\n"
+        "You can't send or receive money for now. Questions? Ask the team that runs this bot.\n"
+        "Your payments waiting for confirmation were released (1); nothing was sent."
     )
     released = [c for c in ops.to(bob) if c.method == "editMessageText"]
     assert released[-1].params["message_id"] == bobs_card.result["message_id"]
-    assert released[-1].text.startswith("Cancelled: <b>20.00 USD</b> to @alice")
+    assert released[-1].text.startswith("Cancelled: you didn't send <b>20.00 USD</b> to @alice")
 
     record = await latest_audit(ops)
     assert (record.action, record.actor_id, record.owner_id, record.reason) == (
@@ -119,11 +119,13 @@ async def test_a_freeze_card_that_cannot_be_edited_does_not_keep_the_others_stal
     cards = [first.result["message_id"], second.result["message_id"]]
     edited = [edits[card] for card in cards if card in edits]
     assert len(edited) == 1  # the other is the one whose edit failed, whichever came first
-    assert edited[0].startswith("Cancelled: <b>")
+    assert edited[0].startswith("Cancelled: you didn't send <b>")
     assert "its card was not updated" in caplog.text
     account = await ops.account(bob)
     assert account.frozen and account.on_hold == 0
-    assert ops.texts(bob)[-1].endswith("Your payments on hold were released (2); nothing was sent.")
+    assert ops.texts(bob)[-1].endswith(
+        "Your payments waiting for confirmation were released (2); nothing was sent."
+    )
 
 
 async def test_freezing_needs_a_reason_and_an_account_that_is_not_frozen_yet(
@@ -194,7 +196,7 @@ async def test_oscar_credits_alice_who_is_told_with_her_new_balance(ops: ChatBot
     assert receipt.startswith("✅ Credited <b>25.00 USD</b> to @alice.\nReference: <code>")
     assert receipt.endswith("Their balance now: <b>75.00 USD</b>.")
     assert ops.last(alice).text == (
-        "💰 The operators credited <b>25.00 USD</b> to your account. "
+        "💰 The X Money team credited <b>25.00 USD</b> to your account. "
         "Reason: goodwill after the outage\nYour balance: <b>75.00 USD</b>"
     )
     assert await ops.balances(alice) == [7_500]
@@ -221,7 +223,7 @@ async def test_a_credit_to_a_french_speaker_is_written_the_french_way(ops: ChatB
     assert ops.last(OSCAR).text == "Amounts here are in USD, not EUR. Write the amount in USD."
     await ops.send(OSCAR, "/credit @zoe 12,50 USD prix du concours")
     assert ops.last(zoe).text == (
-        "💰 Les opérateurs ont crédité <b>12,50 USD</b> sur votre compte. "
+        "💰 L'équipe X Money a crédité <b>12,50 USD</b> sur votre compte. "
         "Motif : prix du concours\nVotre solde : <b>12,50 USD</b>"
     )
 
@@ -307,7 +309,7 @@ async def test_a_large_credit_is_made_once_confirmed_and_once_only(ops: ChatBot)
     assert done.startswith("✅ Done: credit <b>20\u00a0000.00 USD</b> to @bob")
     assert done.endswith("Their balance now: <b>20\u00a0050.00 USD</b>.")
     assert ops.last(bob).text == (
-        "💰 The operators credited <b>20\u00a0000.00 USD</b> to your account. "
+        "💰 The X Money team credited <b>20\u00a0000.00 USD</b> to your account. "
         "Reason: insurance payout\nYour balance: <b>20\u00a0050.00 USD</b>"
     )
     record = await latest_audit(ops)
@@ -358,7 +360,7 @@ async def test_oscar_debits_bob_after_confirming_and_never_below_zero(ops: ChatB
     assert ops.last(OSCAR).text.startswith("✅ Done: debit <b>20.00 USD</b> from @bob")
     assert ops.last(OSCAR).text.endswith("Their balance now: <b>30.00 USD</b>.")
     assert ops.last(bob).text == (
-        "The operators debited <b>20.00 USD</b> from your account. Reason: chargeback #4411\n"
+        "The X Money team debited <b>20.00 USD</b> from your account. Reason: chargeback #4411\n"
         "Your balance: <b>30.00 USD</b>"
     )
     record = await latest_audit(ops)
@@ -392,7 +394,7 @@ async def test_bob_spends_before_the_debit_is_confirmed_and_the_ledger_refuses(
     assert ops.last(OSCAR).text.endswith(refusal)
     assert await ops.books() == books
     assert await ops.balances(alice, bob) == [7_000, 3_000]
-    assert not ops.last(bob).text.startswith("The operators debited")
+    assert not ops.last(bob).text.startswith("The X Money team debited")
 
 
 # --- reverse -----------------------------------------------------------------------------
@@ -415,11 +417,11 @@ async def test_oscar_reverses_alices_payment_to_bob_and_both_are_told(ops: ChatB
     reversal_ref = done.split("Reversal: <code>")[1].split("</code>")[0]
     assert done.endswith("Both parties were told.")
     assert ops.last(alice).text == (
-        f"↩️ The operators reversed transfer <code>{ref}</code>: <b>12.50 USD</b> you sent "
+        f"↩️ The X Money team undid transfer <code>{ref}</code>: <b>12.50 USD</b> you sent "
         "came back to you. Reason: account takeover\nYour balance: <b>50.00 USD</b>"
     )
     assert ops.last(bob).text == (
-        f"↩️ The operators reversed transfer <code>{ref}</code>: <b>12.50 USD</b> you "
+        f"↩️ The X Money team undid transfer <code>{ref}</code>: <b>12.50 USD</b> you "
         "received went back to the sender. Reason: account takeover\n"
         "Your balance: <b>50.00 USD</b>"
     )
@@ -525,7 +527,7 @@ async def test_carol_without_a_username_is_credited_through_a_text_mention(ops: 
     assert ops.last(OSCAR).text.startswith(
         f'✅ Credited <b>3.00 USD</b> to <a href="tg://user?id={carol["id"]}">Carol</a>.'
     )
-    assert ops.last(carol).text.startswith("💰 The operators credited <b>3.00 USD</b>")
+    assert ops.last(carol).text.startswith("💰 The X Money team credited <b>3.00 USD</b>")
     assert "Reason: welcome back" in ops.last(carol).text
 
 

@@ -15,7 +15,7 @@ from tests.bot.conftest import ChatBot, MakeBot, MakeWorkers
 
 OSCAR = Telegram.user(900, "oscar", "Oscar")  # an admin
 CREDITED = (
-    "💰 The operators credited <b>10.00 USD</b> to your account. Reason: top-up\n"
+    "💰 The X Money team credited <b>10.00 USD</b> to your account. Reason: top-up\n"
     "Your balance: <b>60.00 USD</b>"
 )
 
@@ -103,8 +103,8 @@ async def test_a_debit_card_confirmed_on_two_workers_tells_bob_once(
     )
     await three.deliver(three.tg.callback(OSCAR, data, card, query_id="q2"))  # redelivered
 
-    assert told([one, two, three], bob, "The operators debited") == [
-        "The operators debited <b>4.00 USD</b> from your account. Reason: chargeback\n"
+    assert told([one, two, three], bob, "The X Money team debited") == [
+        "The X Money team debited <b>4.00 USD</b> from your account. Reason: chargeback\n"
         "Your balance: <b>46.00 USD</b>"
     ]
     assert await outbox(one) == [("debited", bob["id"], True)]
@@ -125,11 +125,11 @@ async def test_a_reversal_tells_both_parties_once_by_the_outbox(make_bot: MakeBo
     await bot.deliver(press)  # redelivered: nothing more
 
     assert told([bot], alice, "↩️") == [
-        f"↩️ The operators reversed transfer <code>{ref}</code>: <b>12.50 USD</b> you sent "
+        f"↩️ The X Money team undid transfer <code>{ref}</code>: <b>12.50 USD</b> you sent "
         "came back to you. Reason: account takeover\nYour balance: <b>50.00 USD</b>"
     ]
     assert told([bot], bob, "↩️") == [
-        f"↩️ The operators reversed transfer <code>{ref}</code>: <b>12.50 USD</b> you "
+        f"↩️ The X Money team undid transfer <code>{ref}</code>: <b>12.50 USD</b> you "
         "received went back to the sender. Reason: account takeover\n"
         "Your balance: <b>0.00 USD</b>"
     ]

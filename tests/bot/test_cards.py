@@ -51,14 +51,17 @@ async def test_confirm_in_private_turns_the_card_into_a_receipt_and_tells_bob(
     assert receipt.method == "editMessageText"
     assert receipt.params["message_id"] == card.result["message_id"]
     assert receipt.text == (
-        "✅ Paid <b>12.50 USD</b> to @bob — <i>lunch</i>\n"
+        "✅ You paid <b>12.50 USD</b> to @bob — <i>lunch</i>\n"
+        "Paid on Nov 22, 2026, 12:00\u202fPM UTC\n"
         f"Reference: <code>{ref}</code>\n\n"
         "Your balance: <b>37.50 USD</b>"
     )
-    assert receipt.buttons == []
+    assert [label for label, _ in receipt.buttons] == ["Send again", "Request back"]
     assert bot.texts(bob) == [
-        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\nYour balance: <b>12.50 USD</b>"
+        "💸 @alice sent you <b>12.50 USD</b> — <i>lunch</i>\n"
+        f"Reference: <code>{ref}</code>\n\nYour balance: <b>12.50 USD</b>"
     ]
+    assert [label for label, _ in bot.last(bob).buttons] == ["Say thanks", "Send back"]
     assert await bot.balances(alice, bob) == [3_750, 1_250]
     assert await bot.held(alice) == 0
     transfer = await bot.ledger.get_transfer(ref)
@@ -76,9 +79,12 @@ async def test_in_a_group_the_receipt_shows_no_balance_which_goes_to_each_privat
     await bot.press(alice, card, "Confirm")
 
     receipt = bot.last(group)
-    assert receipt.text.startswith("✅ Paid <b>5.00 USD</b> to @bob — <i>pizza</i>")
+    assert receipt.text.startswith("✅ @alice paid @bob <b>5.00 USD</b> — <i>pizza</i>")
     assert "balance" not in receipt.text.lower() and "45.00" not in receipt.text
+    assert receipt.buttons == []  # anyone in the group could press them
+    assert bot.last(alice).text.startswith("✅ You paid <b>5.00 USD</b> to @bob — <i>pizza</i>")
     assert bot.last(alice).text.endswith("Your balance: <b>45.00 USD</b>")
+    assert [label for label, _ in bot.last(alice).buttons] == ["Send again", "Request back"]
     assert bot.last(bob).text.startswith("💸 @alice sent you <b>5.00 USD</b>")
     assert [c.chat_id for c in bot.calls("sendMessage")] == [group["id"], alice["id"], bob["id"]]
 
@@ -99,10 +105,9 @@ async def test_three_friends_pay_in_a_circle(bot: ChatBot) -> None:
 
     assert await bot.balances(alice, bob, carol) == [700, 1_150, 1_150]
     assert (await bot.ledger.verify()).ok
-    assert (
-        "💸 @bob sent you <b>4.00 USD</b> — <i>tickets</i>\nYour balance: <b>14.00 USD</b>"
-        in bot.texts(carol)
-    )
+    [told] = [text for text in bot.texts(carol) if text.startswith("💸 @bob sent you")]
+    assert told.startswith("💸 @bob sent you <b>4.00 USD</b> — <i>tickets</i>\nReference: ")
+    assert told.endswith("\n\nYour balance: <b>14.00 USD</b>")
 
 
 # --- Cancel ----------------------------------------------------------------------------
@@ -118,8 +123,8 @@ async def test_cancel_releases_the_hold_and_says_so(bot: ChatBot) -> None:
 
     assert bot.answer().params["text"] == "Cancelled; nothing was sent."
     assert bot.last(alice).text == (
-        "Cancelled: <b>20.00 USD</b> to @bob — <i>concert</i> was not sent; "
-        "the held money is released."
+        "Cancelled: you didn't send <b>20.00 USD</b> to @bob — <i>concert</i>; "
+        "the reserved money is back in your balance."
     )
     assert await bot.balances(alice, bob) == [5_000, 0]
     assert await bot.held(alice) == 0
@@ -287,8 +292,9 @@ async def test_an_unanswered_card_expires_its_hold_is_released_and_it_says_so(
     assert (expired.ref, expired.state) == (ref, "expired")
     assert bot.last(alice).method == "editMessageText"
     assert bot.last(alice).text == (
-        "Expired: <b>9.00 USD</b> to @bob — <i>books</i> was not confirmed in time and was not "
-        "sent; the held money is released. Send it again with /send."
+        "Expired: you didn't confirm <b>9.00 USD</b> to @bob — <i>books</i> in time, so "
+        "nothing was sent and the reserved money is back in your balance. Send it again "
+        "with /send."
     )
     assert await bot.balances(alice, bob) == [5_000, 0]
     assert await bot.held(alice) == 0
@@ -317,7 +323,7 @@ async def test_one_expiry_timer_expires_each_card_when_its_hold_falls_due(bot: C
 
     edit = bot.last(alice)
     assert edit.params["message_id"] == first.result["message_id"]
-    assert edit.text.startswith("Expired: <b>9.00 USD</b> to @bob")
+    assert edit.text.startswith("Expired: you didn't confirm <b>9.00 USD</b> to @bob")
     assert (await bot.ledger.get_transfer(await ref_of(bot, first))).state == "expired"
     assert (await bot.ledger.get_transfer(await ref_of(bot, second))).state == "pending"
     assert await bot.held(alice) == 700
@@ -343,7 +349,7 @@ async def test_the_periodic_sweeper_job_releases_overdue_holds(make_bot) -> None
     await sweeper.run(bot.app)
 
     assert await bot.held(alice) == 0
-    assert bot.last(alice).text.startswith("Expired: <b>9.00 USD</b> to @bob")
+    assert bot.last(alice).text.startswith("Expired: you didn't confirm <b>9.00 USD</b> to @bob")
 
 
 async def test_the_expiry_timer_leaves_a_confirmed_card_alone(bot: ChatBot) -> None:
@@ -357,7 +363,7 @@ async def test_the_expiry_timer_leaves_a_confirmed_card_alone(bot: ChatBot) -> N
     await bot.run_expiry_timer()
 
     assert len(bot.to(alice)) == told  # the receipt stays as it is
-    assert bot.last(alice).text.startswith("✅ Paid <b>9.00 USD</b> to @bob")
+    assert bot.last(alice).text.startswith("✅ You paid <b>9.00 USD</b> to @bob")
     assert await bot.balances(alice, bob) == [4_100, 900]
 
 
@@ -373,7 +379,7 @@ async def test_pressing_confirm_after_the_time_is_up_expires_it_on_the_spot(
 
     assert bot.answer().params["show_alert"] is True
     assert bot.answer().params["text"].startswith("This payment expired before it was confirmed")
-    assert bot.last(alice).text.startswith("Expired: <b>9.00 USD</b> to @bob")
+    assert bot.last(alice).text.startswith("Expired: you didn't confirm <b>9.00 USD</b> to @bob")
     assert await bot.balances(alice, bob) == [5_000, 0]
 
 
@@ -387,7 +393,7 @@ async def test_holds_left_over_by_a_restart_are_released_at_startup(make_bot) ->
     await startup(second.app)
 
     assert (await second.account(alice)).on_hold == 0
-    assert second.last(alice).text.startswith("Expired: <b>9.00 USD</b> to @bob")
+    assert second.last(alice).text.startswith("Expired: you didn't confirm <b>9.00 USD</b> to @bob")
     menus = second.calls("setMyCommands")
     assert [m.params.get("language_code") for m in menus] == [None, "fr"]
 
@@ -408,7 +414,7 @@ async def test_a_recipient_who_blocked_the_bot_is_paid_all_the_same(
         await bot.press(alice, card, "Confirm")
 
     assert await bot.balances(alice, bob) == [4_000, 1_000]
-    assert bot.last(alice).text.startswith("✅ Paid <b>10.00 USD</b> to @bob")
+    assert bot.last(alice).text.startswith("✅ You paid <b>10.00 USD</b> to @bob")
     assert f"payment {ref} stands; its recipient {bob['id']} was not told" in caplog.text
 
 
@@ -427,8 +433,8 @@ async def test_confirm_while_the_ledger_is_unreachable_can_be_pressed_again(
     await bot.press(alice, card, "Confirm")
     assert bot.answer().params == {
         "callback_query_id": "1",
-        "text": "Not confirmed yet: I can't reach the ledger. Press Confirm again in a moment; "
-        "the payment will go through at most once.",
+        "text": "Not confirmed yet: I can't reach the payment service. Press Confirm again "
+        "in a moment; the payment will go through at most once.",
         "show_alert": True,
     }
     assert await bot.balances(alice, bob) == [4_000, 0]
@@ -453,7 +459,7 @@ async def test_a_send_while_the_ledger_is_unreachable_holds_nothing(
     await bot.send(alice, "/send @bob 10")
 
     assert bot.last(alice).text == (
-        "I can't reach the ledger right now, so nothing happened and nothing was charged. "
+        "I can't reach the payment service right now, so nothing happened and nothing was charged. "
         "Try again in a moment."
     )
     assert await bot.books() == before
@@ -479,7 +485,7 @@ async def test_an_answer_that_comes_too_late_does_not_cut_the_payment_short(
         "Bad Request: query is too old and response timeout expired or query id is invalid",
     )
     await bot.press(alice, bot.last(alice), "Confirm")
-    assert bot.last(alice).text.startswith("✅ Paid <b>10.00 USD</b> to @bob")
+    assert bot.last(alice).text.startswith("✅ You paid <b>10.00 USD</b> to @bob")
     assert bot.last(bob).text.startswith("💸 @alice sent you <b>10.00 USD</b>")
 
 

@@ -110,8 +110,8 @@ async def test_cancel_ends_the_conversation_and_nothing_is_held(bot: ChatBot) ->
     await bot.send(alice, "/cancel")
     assert bot.last(alice).text == "Cancelled. Nothing was sent."
 
-    await bot.send(alice, "12")  # no longer an answer to anything
-    assert bot.last(alice).text == "Cancelled. Nothing was sent."
+    await bot.send(alice, "12")  # no longer an answer to anything: plain text, met by help
+    assert bot.last(alice).text.startswith("To pay someone, send <code>/send @name")
     await bot.send(alice, "/cancel")
     assert bot.last(alice).text == "There's nothing to cancel."
     assert await bot.books() == before
@@ -122,8 +122,9 @@ async def test_a_full_send_restarts_a_conversation_in_progress(bot: ChatBot) -> 
     await bot.send(alice, "/send")
     await bot.send(alice, "/send @bob 2 taxi")
     assert bot.last(alice).text.startswith("Send <b>2.00 USD</b> to @bob — <i>taxi</i>?")
-    await bot.send(alice, "@bob")  # the earlier question is closed
-    assert bot.last(alice).text.startswith("Send <b>2.00 USD</b>")
+    await bot.send(alice, "@bob")  # the earlier question is closed: plain text, met by help
+    assert bot.last(alice).text.startswith("To pay someone, send <code>/send @name")
+    assert await bot.held(alice) == 200
 
 
 async def test_other_commands_still_work_mid_conversation(bot: ChatBot) -> None:
@@ -148,4 +149,4 @@ async def test_in_a_group_the_questions_are_forced_replies_to_the_sender(bot: Ch
     assert bot.last(group).text == ASK_AMOUNT
     await bot.send(alice, "5", chat=group)
     await bot.send(alice, "/skip", chat=group)
-    assert bot.last(group).text.startswith("Send <b>5.00 USD</b> to @bob?")
+    assert bot.last(group).text.startswith("@alice pays @bob <b>5.00 USD</b>\n")

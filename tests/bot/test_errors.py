@@ -54,8 +54,8 @@ async def test_an_unreachable_ledger_is_named_and_nothing_is_charged(
     with bot.expecting(DatabaseUnavailable):
         await bot.send(alice, "/balance")
     assert bot.last(alice).text == (
-        "I can't reach the ledger right now, so this did not go through. Nothing was charged; "
-        "try again in a moment."
+        "I can't reach the payment service right now, so this did not go through. "
+        "Nothing was charged; try again in a moment."
     )
 
 

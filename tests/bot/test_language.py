@@ -26,7 +26,8 @@ async def test_a_french_speaker_is_answered_in_french_with_french_amounts(bot: C
     card = bot.last(amelie)
     assert card.text == (
         "Envoyer <b>12,50 USD</b> à @bob — <i>déjeuner</i> ?\n"
-        "L'argent est réservé jusqu'à la confirmation de @amelie (expire dans 5 min)."
+        "L'argent est réservé jusqu'à votre confirmation (expire dans 5 min).\n"
+        "⚠️ Vous n'avez encore jamais payé @bob (Bob) : vérifiez que c'est bien cette personne."
     )
     assert [label for label, _ in card.buttons] == ["Confirmer", "Annuler"]
 
@@ -75,11 +76,15 @@ async def test_a_french_recipient_is_notified_in_french(bot: ChatBot) -> None:
     await bot.register(bob)
     await bot.register(alice, funds=500_000)
     await bot.send(alice, "/send @bob 1234.5 loyer")
-    await bot.press(alice, bot.last(alice), "Confirm")
+    card = bot.last(alice)
+    await bot.press(alice, card, "Confirm")
+    ref = bot.button(card, "Confirm")[4:]
     assert bot.last(bob).text == (
         "💸 @alice vous a envoyé <b>1\u00a0234,50 USD</b> — <i>loyer</i>\n"
+        f"Référence : <code>{ref}</code>\n\n"
         "Votre solde : <b>1\u00a0234,50 USD</b>"
     )
+    assert [label for label, _ in bot.last(bob).buttons] == ["Dire merci", "Rendre"]
 
 
 def test_language_codes_map_to_catalogue_languages() -> None:

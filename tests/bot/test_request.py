@@ -27,7 +27,7 @@ async def test_bob_receives_the_request_privately_and_alice_is_told_it_went(
     assert [label for label, _ in request.buttons] == ["Pay 20.00 USD", "Decline"]
     assert [data[:4] for _, data in request.buttons] == ["r:p:", "r:d:"]
     assert bot.last(alice).text == (
-        "Request for <b>20.00 USD</b> — <i>dinner</i> sent to @bob. I'll tell you when they answer."
+        "Request sent to @bob for <b>20.00 USD</b> — <i>dinner</i>. I'll tell you when they answer."
     )
     assert await bot.balances(alice, bob) == [0, 5_000]  # asking moves nothing
 
@@ -65,7 +65,7 @@ async def test_bob_pays_through_the_same_card_and_alice_hears_it(bot: ChatBot) -
     await bot.press(bob, card, "Confirm")
 
     assert await bot.balances(alice, bob) == [2_000, 3_000]
-    assert bot.last(bob).text.startswith("✅ Paid <b>20.00 USD</b> to @alice — <i>dinner</i>")
+    assert bot.last(bob).text.startswith("✅ You paid <b>20.00 USD</b> to @alice — <i>dinner</i>")
     assert bot.texts(alice)[-1] == (
         "✅ @bob paid your request: <b>20.00 USD</b> — <i>dinner</i>\n\n"
         "Your balance: <b>20.00 USD</b>"
@@ -146,29 +146,54 @@ async def test_pay_without_enough_money_is_refused_and_the_request_stays_open(
     assert await bot.balances(alice, bob) == [2_000, 0]
 
 
-async def test_cancel_on_the_card_declines_the_request(bot: ChatBot) -> None:
+async def test_cancel_on_the_card_backs_out_of_paying_and_the_request_stays_open(
+    bot: ChatBot,
+) -> None:
+    """Cancel on a request's card is not a decline (issue 17): bob backs out of paying, the
+    request stays open with [Pay] and [Decline], alice hears nothing, and bob pays later."""
     alice, bob = await asked(bot)
     await bot.press(bob, bot.last(bob), "Pay")
+    told = len(bot.to(alice))
     await bot.press(bob, bot.last(bob), "Cancel")
 
     assert await bot.held(bob) == 0
-    assert (
-        bot.last(alice).text == "@bob declined your request for <b>20.00 USD</b> — <i>dinner</i>."
+    card = bot.last(bob)
+    assert card.text == (
+        "Cancelled: you didn't send <b>20.00 USD</b> to @alice — <i>dinner</i>; the reserved "
+        "money is back in your balance.\n\n"
+        "@alice's request is still open: pay it or decline it when you like."
+    )
+    assert [label for label, _ in card.buttons] == ["Pay 20.00 USD", "Decline"]
+    assert len(bot.to(alice)) == told
+
+    await bot.press(bob, card, "Pay")
+    await bot.press(bob, bot.last(bob), "Confirm")
+    assert await bot.balances(alice, bob) == [2_000, 3_000]
+    assert bot.last(alice).text.startswith(
+        "✅ @bob paid your request: <b>20.00 USD</b> — <i>dinner</i>"
     )
 
 
-async def test_an_unconfirmed_request_card_expires_and_the_request_lapses(bot: ChatBot) -> None:
+async def test_an_unconfirmed_request_card_expires_but_the_request_stays_open(
+    bot: ChatBot,
+) -> None:
     alice, bob = await asked(bot)
     await bot.press(bob, bot.last(bob), "Pay")
+    told = len(bot.to(alice))
     bot.clock.advance(301)
 
     await bot.sweep()
 
     assert await bot.held(bob) == 0
-    assert bot.last(bob).text.startswith("Expired: <b>20.00 USD</b> to @alice")
-    assert bot.last(alice).text.startswith(
-        "@bob did not confirm your request for <b>20.00 USD</b> — <i>dinner</i> in time"
+    card = bot.last(bob)
+    assert card.text.startswith("Expired: you didn't confirm <b>20.00 USD</b> to @alice")
+    assert card.text.endswith("@alice's request is still open: pay it or decline it when you like.")
+    assert len(bot.to(alice)) == told  # nothing to tell: the request is open
+    await bot.press(bob, card, "Decline")
+    assert (
+        bot.last(alice).text == "@bob declined your request for <b>20.00 USD</b> — <i>dinner</i>."
     )
+    assert await bot.balances(alice, bob) == [0, 5_000]
 
 
 async def test_a_stale_decline_after_pay_means_nothing_is_paid(bot: ChatBot) -> None:
@@ -200,7 +225,7 @@ async def test_requests_to_people_the_bot_cannot_reach(bot: ChatBot) -> None:
         "Nothing was requested."
     )
 
-    await bot.send(alice, "/request @bob")
+    await bot.send(alice, "/request 20")  # nobody named, no reply
     assert bot.last(alice).text.startswith("Say who and how much:")
     await bot.send(alice, "/request @alice 5")
     assert bot.last(alice).text.startswith("You can't send money to yourself.")
@@ -215,7 +240,9 @@ async def test_a_request_by_reply_in_a_group_goes_to_bob_privately(bot: ChatBot)
     await bot.send(alice, "/request 15 tickets", chat=group, reply_to=bobs)
 
     assert bot.last(bob).text == "💌 @alice asks you for <b>15.00 USD</b> — <i>tickets</i>."
-    assert bot.last(group).text.startswith("Request for <b>15.00 USD</b> — <i>tickets</i> sent")
+    assert bot.last(group).text.startswith(
+        "Request sent to @bob for <b>15.00 USD</b> — <i>tickets</i>."
+    )
 
 
 async def test_a_redelivered_request_update_asks_once(bot: ChatBot) -> None:

@@ -41,7 +41,8 @@ async def test_alice_sends_bob_12_50_with_a_note_in_private(bot: ChatBot) -> Non
     assert card.method == "sendMessage"
     assert card.text == (
         "Send <b>12.50 USD</b> to @bob — <i>lunch with friends</i>?\n"
-        "The money is held until @alice confirms (expires in 5 min)."
+        "The money is reserved until you confirm (expires in 5 min).\n"
+        "⚠️ You've never paid @bob (Bob): check it's them."
     )
     assert card_buttons(card) == ["Confirm", "Cancel"]
     assert [data[:4] for _, data in card.buttons] == ["p:c:", "p:x:"]
@@ -108,7 +109,7 @@ async def test_tipping_by_replying_to_bobs_message_in_a_group(bot: ChatBot) -> N
     await bot.send(alice, "/send 5 thanks", chat=group, reply_to=bobs_message)
 
     card = bot.last(group)
-    assert card.text.startswith("Send <b>5.00 USD</b> to @bob — <i>thanks</i>?")
+    assert card.text.startswith("@alice pays @bob <b>5.00 USD</b> — <i>thanks</i>\n")
     assert card.params["reply_parameters"]  # the card answers alice's message
     assert bot.to(alice) == [] and bot.to(bob) == []
     assert await bot.held(alice) == 500
@@ -131,7 +132,7 @@ async def test_the_command_addressed_to_the_bot_by_name_in_a_group(bot: ChatBot)
     alice, _, _ = await scene(bot)
     group = bot.group()
     await bot.send(alice, "/send@xmoney_test_bot @bob 2.25 pizza", chat=group)
-    assert bot.last(group).text.startswith("Send <b>2.25 USD</b> to @bob — <i>pizza</i>?")
+    assert bot.last(group).text.startswith("@alice pays @bob <b>2.25 USD</b> — <i>pizza</i>\n")
 
 
 @SQLITE_ONLY
@@ -191,7 +192,7 @@ async def test_editing_a_send_message_does_not_send_again(bot: ChatBot) -> None:
         ("/send @bob 1e3", "Write the amount in full (1000), not as an exponent (1e3)."),
         ("/send @bob 12.5051", "Amounts have at most 2 decimal places here, and I never round."),
         ("/send @bob 1,000", "A dot or comma followed by three digits (like 1,000) could"),
-        ("/send @bob 1.000,50", "Use either a dot or a comma for the decimals, not both"),
+        ("/send @bob 1,5.30", "Use either a dot or a comma for the decimals, not both"),
         ("/send @bob €5", "Amounts here are in USD, not EUR."),
         ("/send @alice 5", "You can't send money to yourself. Pick someone else."),
         ("/send @xmoney_test_bot 5", "Bots can't receive money. Pick a person."),
@@ -199,7 +200,7 @@ async def test_editing_a_send_message_does_not_send_again(bot: ChatBot) -> None:
         ("/send @bob 5 " + "x" * 201, "The note can be at most 200 characters."),
         (
             "/send @nobody_here 5",
-            f"I don't know @nobody_here yet. Ask them to start me with this link, then try "
+            f"I don't know @nobody_here yet. Ask them to open X Money with this link, then try "
             f"again: {ALICES_INVITE}",
         ),
     ],
@@ -340,7 +341,7 @@ async def test_frozen_accounts_can_neither_send_nor_receive(bot: ChatBot) -> Non
     before = await bot.books()
     await bot.send(bob, "/send @alice 1")
     assert bot.last(bob).text == (
-        "Your account is frozen, so you can't send money. Contact the operators."
+        "Your account is frozen, so you can't send money. Contact the team that runs this bot."
     )
     assert await bot.books() == before
     assert carol  # carol is untouched by bob's freeze

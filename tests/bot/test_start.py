@@ -169,7 +169,7 @@ async def test_balance_privately_even_when_asked_in_a_group(bot: ChatBot) -> Non
     await bot.send(alice, "/balance", chat=group)
 
     assert bot.to(group) == []
-    assert bot.last(alice).text == "Available: <b>37.50 USD</b>\nOn hold: 12.50 USD"
+    assert bot.last(alice).text == "Available: <b>37.50 USD</b>\nReserved: 12.50 USD"
 
 
 async def test_balance_in_a_group_when_the_bot_cannot_write_privately(bot: ChatBot) -> None:
@@ -196,8 +196,8 @@ async def test_balance_before_start_and_of_a_frozen_account(bot: ChatBot) -> Non
     await bot.freeze(alice)
     await bot.send(alice, "/balance")
     assert bot.last(alice).text == (
-        "Available: <b>1.00 USD</b>\nOn hold: 0.00 USD\n\nYour account is frozen: you can't "
-        "send or receive money. Contact the operators."
+        "Available: <b>1.00 USD</b>\nReserved: 0.00 USD\n\nYour account is frozen: you can't "
+        "send or receive money. Contact the team that runs this bot."
     )
 
 

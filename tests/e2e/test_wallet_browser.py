@@ -164,7 +164,7 @@ def test_alice_pays_bob_from_the_wallet_page_in_a_real_browser(
     until(browser, ec.text_to_be_present_in_element((By.ID, "history"), "lunch"), "the history")
 
     receipt = bot.wait_for_call("sendMessage", ALICE["id"], after=before)
-    assert "Paid <b>12.50 USD</b> to @bob" in receipt.text and "lunch" in receipt.text
+    assert "You paid <b>12.50 USD</b> to @bob" in receipt.text and "lunch" in receipt.text
     notice = bot.wait_for_call("sendMessage", BOB["id"], after=before)
     assert "sent you <b>12.50 USD</b>" in notice.text
 

@@ -30,17 +30,17 @@ from tests.hardening.chat_checks import assert_clear
 from tests.hardening.tcp_proxy import TcpProxy
 
 NOT_CONFIRMED = (
-    "Not confirmed yet: I can't reach the ledger. Press Confirm again in a moment; "
+    "Not confirmed yet: I can't reach the payment service. Press Confirm again in a moment; "
     "the payment will go through at most once."
 )
 # When the database is gone before the press can even be read, the global error handler
 # answers the press (an alert) with this.
 UNREACHABLE = (
-    "I can't reach the ledger right now, so this did not go through. "
+    "I can't reach the payment service right now, so this did not go through. "
     "Nothing was charged; try again in a moment."
 )
 NOTHING_CHARGED = (
-    "I can't reach the ledger right now, so nothing happened and nothing was charged. "
+    "I can't reach the payment service right now, so nothing happened and nothing was charged. "
     "Try again in a moment."
 )
 
@@ -184,9 +184,10 @@ async def test_confirm_whose_answer_is_lost_moves_the_money_once(
         "Already confirmed: this payment went through once; nothing more was sent."
     )
     receipt = bot.last(alice)  # and the card, stale since the lost answer, is the receipt
-    assert receipt.method == "editMessageText" and receipt.buttons == []
+    assert receipt.method == "editMessageText"
+    assert [label for label, _ in receipt.buttons] == ["Send again", "Request back"]
     assert receipt.params["message_id"] == card.result["message_id"]
-    assert receipt.text.startswith("✅ Paid <b>12.50 USD</b> to @bob — <i>lunch</i>")
+    assert receipt.text.startswith("✅ You paid <b>12.50 USD</b> to @bob — <i>lunch</i>")
     assert await books(witness, alice, bob) == [(3_750, 0), (1_250, 0)]
     told = bot.to(bob)  # bob hears of it now, once, since nobody could tell him before
     assert len(told) == 1 and "12.50 USD" in told[0].text and "lunch" in told[0].text

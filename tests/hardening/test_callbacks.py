@@ -308,7 +308,7 @@ async def test_a_senders_own_confirm_from_another_message_pays_once_on_the_real_
     assert await ops.balances(alice, bob) == [4_500, 2_500]
     receipts = ops.calls("editMessageText")  # the receipt, drawn again by the second press
     assert receipts and {r.params["message_id"] for r in receipts} == {card.result["message_id"]}
-    assert receipts[-1].text.startswith("✅ Paid <b>5.00 USD</b> to @bob")
+    assert receipts[-1].text.startswith("✅ You paid <b>5.00 USD</b> to @bob")
     assert ops.answer().params["text"].startswith("Already confirmed")
     assert len(ops.to(bob)) == 1
 

@@ -193,7 +193,10 @@ async def test_a_group_card_released_by_a_freeze_says_nothing_of_the_freeze(
     await bot.press(OSCAR, bot.last(OSCAR), "Confirm")
     await bot.press(alice, card, "Confirm")
     assert bot.answer().params["text"] == "This payment was cancelled; nothing was sent."
-    assert bot.last(group).text.startswith("Cancelled: <b>5.00 USD</b> to @bob")
+    assert (
+        bot.last(group).text
+        == "Cancelled: @alice didn't send <b>5.00 USD</b> to @bob — <i>lunch</i>."
+    )
     nothing_private_in(group_texts(bot, group))
     assert not any("frozen" in text for text in group_texts(bot, group) + bot.texts(alice))
     assert await bot.balances(alice, bob) == [1_234, 0]

@@ -128,7 +128,7 @@ def test_the_cpu_a_worker_thread_spends_is_reported_under_its_name() -> None:
 
 def test_new_ref_draws_ten_crockford_letters_and_all_of_them() -> None:
     # new_ref was rewritten for speed (one token_bytes call): still the same alphabet, uniform.
-    from ledger.core import _REF_ALPHABET, new_ref
+    from ledger.refs import _REF_ALPHABET, new_ref
 
     refs = [new_ref() for _ in range(2_000)]
     assert all(len(ref) == 10 for ref in refs)

@@ -81,6 +81,14 @@ def assert_reads_back(minor: int, currency: Currency, **style: object) -> None:
         ("12.5", KWD, 12500),
         ("0,001", KWD, 1),
         ("1 234,567", KWD, 1234567),
+        # Thousands grouped by the other mark: the last mark, once, is the decimal one.
+        ("1,000.50", USD, 100050),
+        ("1.000,50", USD, 100050),
+        ("12,345,678.90", USD, 1234567890),
+        ("1,000,000", USD, 100000000),
+        ("1.000.000", JPY, 1000000),
+        ("$1,000.50", USD, 100050),
+        ("1,000.500", KWD, 1000500),
     ],
 )
 def test_accepted_forms(text: str, currency: Currency, minor: int) -> None:
@@ -135,8 +143,10 @@ def test_format_writes_each_style(minor: int, currency: Currency, en: str, fr: s
         ("١٢", NonAsciiDigits),  # Arabic-Indic twelve
         ("1٢", NonAsciiDigits),
         ("１２", NonAsciiDigits),  # fullwidth
-        ("1.000,50", AmbiguousDecimalMark),
-        ("1,000.50", AmbiguousDecimalMark),
+        ("1,5.30", AmbiguousDecimalMark),  # "1,5" groups no thousands: which mark is which?
+        ("1.000,50.5", AmbiguousDecimalMark),
+        ("1000,000.50", AmbiguousDecimalMark),
+        ("1,000,00", MalformedAmount),
         ("12.5051", TooManyDecimals),
         ("1 012,999", TooManyDecimals),  # grouped thousands: the comma is the decimal mark
         ("0.001", TooManyDecimals),
@@ -255,6 +265,29 @@ def test_split_amount_keeps_the_currency_with_its_number(
     text: str, amount: str | None, rest: str
 ) -> None:
     assert split_amount(text) == (amount, rest)
+    assert split_amount(text, longest=True) == (amount, rest)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "rest"),
+    [
+        # The longest amount: groups of three digits go on the number, as typed alone.
+        ("1 000 x", "1 000", " x"),
+        ("1 000 000,50 rent", "1 000 000,50", " rent"),
+        ("USD 1 000 rent", "USD 1 000", " rent"),
+        ("$1 000 rent", "$1 000", " rent"),
+        ("1 000 USD rent", "1 000 USD", " rent"),
+        ("1 000€ rent", "1 000€", " rent"),
+        ("10 100th birthday", "10", " 100th birthday"),
+        ("12.50 000", "12.50", " 000"),
+        ("1234 567", "1234", " 567"),
+    ],
+)
+def test_the_longest_amount_takes_groups_of_three_digits(
+    text: str, amount: str | None, rest: str
+) -> None:
+    assert split_amount(text, longest=True) == (amount, rest)
+    assert split_amount("10 500") == ("10", " 500")  # two numbers (/envelope 10 500)
 
 
 def test_too_many_decimals_names_the_currency_decimals_and_never_rounds() -> None:
@@ -385,10 +418,17 @@ def test_digits_other_than_0_to_9_are_refused(minor: int, digit: str, at: st.Dat
 
 
 @given(whole=st.integers(1, 10**9), cents=st.integers(0, 99), dot_first=st.booleans())
-def test_both_decimal_marks_are_refused(whole: int, cents: int, dot_first: bool) -> None:
+def test_both_marks_read_only_when_one_groups_thousands(
+    whole: int, cents: int, dot_first: bool
+) -> None:
+    """ "1,000.50" and "1.000,50" are a thousand and fifty cents; "1234,000.50" groups no
+    thousands, so which mark is the decimal one is a guess, refused."""
     first, second = (".", ",") if dot_first else (",", ".")
     text = f"{whole}{first}000{second}{cents:02d}"
-    assert type(refusal(text)) is AmbiguousDecimalMark
+    if whole < 1000:
+        assert parse_amount(text, USD) == (whole * 1000) * 100 + cents
+    else:
+        assert type(refusal(text)) is AmbiguousDecimalMark
 
 
 @given(

@@ -163,19 +163,28 @@ async def test_the_database_refuses_to_post_a_hold_whose_request_is_closed(
         )
 
 
-async def test_an_expired_hold_lapses_its_request_and_owes_its_card_a_redraw(
+async def test_an_expired_hold_leaves_its_request_open_and_owes_its_card_a_redraw(
     ledger: Ledger, clock: FakeClock
 ) -> None:
+    """Issue 17: a request outlives the holds made to pay it; the next Pay makes a new
+    hold, and posting that one pays the request."""
     payments = await funded(ledger)
     asked = await payments.request(BOB, ALICE, 400, "", key="req:4")
-    await payments.pay(asked.ref, ALICE)
+    first = await payments.pay(asked.ref, ALICE)
     clock.advance(HOLD.total_seconds())
 
     expired = await payments.expire_overdue()
 
     assert [t.state for t in expired.transfers] == ["expired"]
-    assert sorted(m.kind for m in expired.messages) == ["card_expired", "request_cancelled"]
-    assert (await ledger.requests.get(asked.ref)).state == "cancelled"
+    assert [m.kind for m in expired.messages] == ["card_expired"]
+    assert (await ledger.requests.get(asked.ref)).state == "open"
+
+    again = await payments.pay(asked.ref, ALICE)
+    assert again.held.transfer.ref != first.held.transfer.ref
+    assert again.held.transfer.state == "pending" and again.held.show_card
+    assert (await payments.pay(asked.ref, ALICE)).held.transfer.ref == again.held.transfer.ref
+    await ledger.post(again.held.transfer.ref)
+    assert (await ledger.requests.get(asked.ref)).state == "paid"
 
 
 async def test_a_freeze_tells_its_person_by_the_outbox(ledger: Ledger) -> None:

@@ -168,8 +168,8 @@ async def test_the_cheques_filter_shows_cheques_sent_and_received(page: Page) ->
     cheques = (await page.get(alice, "/api/history?filter=cheques")).json()
     assert lines(cheques) == [
         ("cheque from @bob", "6.00 USD", "in", ""),
-        ("open cheque", "2.00 USD", "out", "on hold"),
-        ("cheque to @erin", "4.00 USD", "out", "on hold"),
+        ("open cheque", "2.00 USD", "out", "reserved"),
+        ("cheque to @erin", "4.00 USD", "out", "reserved"),
         ("open cheque", "3.00 USD", "out", "cancelled"),
         ("cheque to @bob", "12.50 USD", "out", ""),  # paid: shown once, as its payout
     ]
@@ -282,7 +282,7 @@ async def test_pay_a_request_from_the_page_once_however_often_submitted(page: Pa
     assert again.status_code == 200 and again.json()["replayed"]
     assert first.json()["ref"] == again.json()["ref"]
     assert await page.bot.balances(alice, bob) == [3_000, 2_000]
-    assert any("Paid <b>20.00 USD</b> to @bob" in text for text in page.bot.texts(alice))
+    assert any("You paid <b>20.00 USD</b> to @bob" in text for text in page.bot.texts(alice))
     assert page.bot.texts(bob) == [
         "✅ @alice paid your request: <b>20.00 USD</b> — <i>dinner</i>\n\n"
         "Your balance: <b>20.00 USD</b>"
@@ -515,7 +515,7 @@ async def test_two_submits_at_the_same_moment_pay_once(page: Page) -> None:
     assert sorted(a.json()["replayed"] for a in answers) == [False, True, True]
     assert await page.bot.balances(alice, bob) == [4_000, 1_000]
     assert len([t for t in page.bot.texts(bob) if "sent you" in t]) == 1
-    assert len([t for t in page.bot.texts(alice) if "Paid <b>10.00 USD</b>" in t]) == 1
+    assert len([t for t in page.bot.texts(alice) if "You paid <b>10.00 USD</b>" in t]) == 1
 
 
 async def test_payments_are_counted_by_source_and_outcome(page: Page) -> None:
@@ -592,4 +592,4 @@ async def test_a_payment_whose_answer_was_lost_is_retried_and_paid_once(
     await deliver_stale(page.bot.app)
     await deliver_stale(page.bot.app)
     assert len([t for t in page.bot.texts(bob) if "sent you" in t]) == 1
-    assert len([t for t in page.bot.texts(alice) if "Paid <b>10.00 USD</b>" in t]) == 1
+    assert len([t for t in page.bot.texts(alice) if "You paid <b>10.00 USD</b>" in t]) == 1
