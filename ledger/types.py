@@ -70,11 +70,22 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class ChequeMark:
+    """A history transfer that is a cheque's: its ``hold`` (a pending payment to the system
+    account, never posted) or its ``payout`` (the payment to whoever accepted it)."""
+
+    role: str  # "hold" or "payout"
+    to_username: str | None  # a named cheque's payee (lower case, no @)
+    envelope: bool  # a red envelope's share
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryItem:
     transfer: Transfer
     direction: str  # "in" or "out"
     counterparty_account_id: int
     counterparty_owner: int | None
+    cheque: ChequeMark | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,12 @@ from ledger.models import from_micros, to_micros
 from ledger.requests import _COLS as _REQUEST_COLS
 from ledger.requests import PaymentRequest, _request
 from ledger.sql import _T_COLS_OF_T, _transfer
-from ledger.types import HistoryItem, HistoryPage
+from ledger.types import ChequeMark, HistoryItem, HistoryPage
 
 if TYPE_CHECKING:
     from ledger.core import Ledger
 
-FILTERS = ("all", "sent", "received", "requests")
+FILTERS = ("all", "sent", "received", "requests", "cheques")
 SEARCH_MAX = 64
 
 
@@ -44,11 +44,17 @@ async def find_history(
     offset: int = 0,
 ) -> HistoryPage:
     """The account's transfers, newest first: ``kind`` one of ``FILTERS`` (requests: payments
-    made for a payment request), ``search`` matched against the note and the other party's
-    username and names."""
+    made for a payment request; cheques: the holds of the cheques its owner sent and the
+    payouts of those sent or accepted, envelope shares included), ``search`` matched against
+    the note and the other party's username and names. A paid cheque shows once, as its
+    payout (its voided hold is left out); each cheque's transfer carries its ``ChequeMark``."""
     if kind not in FILTERS:
         raise ValueError(f"unknown filter {kind!r}")
-    conditions = ["(t.debit_account_id = :acc OR t.credit_account_id = :acc)"]
+    conditions = [
+        "(t.debit_account_id = :acc OR t.credit_account_id = :acc)",
+        "t.id NOT IN (SELECT ch.hold_id FROM cheques ch WHERE ch.sender_id = :owner "
+        "AND ch.hold_id IS NOT NULL AND ch.payout_id IS NOT NULL)",
+    ]
     if kind == "sent":
         conditions.append("t.debit_account_id = :acc")
     elif kind == "received":
@@ -57,6 +63,13 @@ async def find_history(
         conditions.append(
             "t.ref IN (SELECT r.transfer_ref FROM payment_requests r "
             "WHERE r.transfer_ref IS NOT NULL AND (r.requester_id = :owner OR r.payer_id = :owner))"
+        )
+    elif kind == "cheques":
+        conditions.append(
+            "(t.id IN (SELECT ch.hold_id FROM cheques ch WHERE ch.sender_id = :owner "
+            "AND ch.hold_id IS NOT NULL) OR t.id IN (SELECT ch.payout_id FROM cheques ch "
+            "WHERE (ch.sender_id = :owner OR ch.acceptor_id = :owner) "
+            "AND ch.payout_id IS NOT NULL))"
         )
     params: dict[str, object] = {"acc": account_id, "limit": limit + 1, "offset": offset}
     search = search.strip()[:SEARCH_MAX]
@@ -78,13 +91,38 @@ async def find_history(
         "ORDER BY t.id DESC LIMIT :limit OFFSET :offset",
         params,
     )
+    marks = await _cheque_marks(ledger, account.owner_id, [row[0] for row in rows[:limit]])
     items = []
     for row in rows[:limit]:
         outgoing = row[3] == account_id
         other, own = row[18], account.owner_id
         transfer = _transfer(row, own, other) if outgoing else _transfer(row, other, own)
-        items.append(HistoryItem(transfer, "out" if outgoing else "in", row[17], other))
+        direction = "out" if outgoing else "in"
+        items.append(HistoryItem(transfer, direction, row[17], other, marks.get(transfer.id)))
     return HistoryPage(items, offset, len(rows) > limit)
+
+
+async def _cheque_marks(
+    ledger: Ledger, owner_id: int | None, transfer_ids: list[int]
+) -> dict[int, ChequeMark]:
+    """Which of ``transfer_ids`` are the holds or payouts of cheques ``owner_id`` sent or
+    accepted (read through the cheques' sender and acceptor indexes)."""
+    if owner_id is None or not transfer_ids:
+        return {}
+    ids = {f"t{i}": transfer_id for i, transfer_id in enumerate(transfer_ids)}
+    listed = ", ".join(f":{name}" for name in ids)
+    rows = await ledger.db.read_one(
+        "SELECT ch.hold_id, ch.payout_id, ch.to_username, ch.envelope_id FROM cheques ch "
+        "WHERE (ch.sender_id = :owner OR ch.acceptor_id = :owner) "
+        f"AND (ch.hold_id IN ({listed}) OR ch.payout_id IN ({listed}))",
+        {"owner": owner_id, **ids},
+    )
+    marks = {}
+    for hold_id, payout_id, to_username, envelope_id in rows:
+        for role, transfer_id in (("hold", hold_id), ("payout", payout_id)):
+            if transfer_id in transfer_ids:
+                marks[transfer_id] = ChequeMark(role, to_username, envelope_id is not None)
+    return marks
 
 
 async def balance_by_day(ledger: Ledger, account_id: int, days: int = 30) -> list[DayBalance]:

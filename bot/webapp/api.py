@@ -35,6 +35,7 @@ from bot.webapp.chart import balance_svg
 from ledger import Ledger, Person, parse_amount, wallet
 from ledger.errors import DatabaseUnavailable, LedgerError, OutcomeUnknown
 from ledger.payments.service import check_note
+from ledger.types import ChequeMark
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ async def get_wallet(request: Request, application: Application, caller: Caller)
 
 
 async def get_history(request: Request, application: Application, caller: Caller) -> Response:
-    """GET /api/history?filter=all|sent|received|requests&q=<search>&offset=<n>"""
+    """GET /api/history?filter=all|sent|received|requests|cheques&q=<search>&offset=<n>"""
     ledger = ledger_of(application)
     kind = request.query_params.get("filter", "all")
     search = request.query_params.get("q", "")
@@ -199,7 +200,12 @@ async def get_history(request: Request, application: Application, caller: Caller
             if item.counterparty_owner is not None
             else None
         )
-        direction = "page.to" if item.direction == "out" else "page.from"
+        who = _who(other, caller.reader)
+        counterpart = t(
+            caller.reader, "page.to" if item.direction == "out" else "page.from", who=who
+        )
+        if item.cheque is not None:
+            counterpart = _cheque_label(caller.reader, item.cheque, item.direction, who)
         items.append(
             {
                 "ref": transfer.ref,
@@ -210,13 +216,30 @@ async def get_history(request: Request, application: Application, caller: Caller
                 if transfer.state == "posted"
                 else t(caller.reader, f"page.state_{transfer.state}"),
                 "amount": _money(caller, ledger, transfer.amount),
-                "who": _who(other, caller.reader),
-                "counterpart": plain(t(caller.reader, direction, who=_who(other, caller.reader))),
+                "cheque": item.cheque is not None,
+                "who": who,
+                "counterpart": plain(counterpart),
                 "memo": transfer.memo,
                 "date": when(caller.reader, transfer.created_at),
             }
         )
     return JSONResponse({"items": items, "offset": offset, "has_more": page.has_more})
+
+
+def _cheque_label(reader: str, mark: ChequeMark, direction: str, who: str) -> str:
+    """A cheque's line: its hold is money set aside for a cheque, never a payment to the
+    system account; its payout is a cheque to or from a person."""
+    if mark.role == "hold":
+        if mark.envelope:
+            return t(reader, "page.envelope_share")
+        if mark.to_username:
+            return t(reader, "page.cheque_to", who=f"@{mark.to_username}")
+        return t(reader, "page.cheque_open")
+    if mark.envelope:
+        key = "page.envelope_to" if direction == "out" else "page.envelope_from"
+    else:
+        key = "page.cheque_to" if direction == "out" else "page.cheque_from"
+    return t(reader, key, who=who)
 
 
 async def get_chart(request: Request, application: Application, caller: Caller) -> Response:

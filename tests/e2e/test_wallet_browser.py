@@ -136,6 +136,14 @@ def test_alice_pays_bob_from_the_wallet_page_in_a_real_browser(
     chart = browser.find_element(By.CSS_SELECTOR, "#chart svg")
     assert chart.get_attribute("data-points") == "30" and chart.size["width"] > 300
     assert browser.find_element(By.CSS_SELECTOR, "#chart polyline").is_displayed()
+    filters = browser.find_elements(By.CSS_SELECTOR, ".filters button")
+    assert [(b.get_attribute("data-filter"), b.text) for b in filters] == [
+        ("all", "All"),
+        ("sent", "Sent"),
+        ("received", "Received"),
+        ("requests", "Requests"),
+        ("cheques", "Cheques"),
+    ]
     # At a phone's width, nothing sticks out sideways.
     assert browser.execute_script("return window.innerWidth") == PHONE[0]
     assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
@@ -156,7 +164,7 @@ def test_alice_pays_bob_from_the_wallet_page_in_a_real_browser(
     until(browser, ec.text_to_be_present_in_element((By.ID, "history"), "lunch"), "the history")
 
     receipt = bot.wait_for_call("sendMessage", ALICE["id"], after=before)
-    assert "Paid <b>12.50 USD</b> to @bob" in receipt.text and "lunch" in receipt.text
+    assert "You paid <b>12.50 USD</b> to @bob" in receipt.text and "lunch" in receipt.text
     notice = bot.wait_for_call("sendMessage", BOB["id"], after=before)
     assert "sent you <b>12.50 USD</b>" in notice.text
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot import metrics, wallet
+from bot.buttons import CHEQUE_ACCEPT, CHEQUE_CANCEL
 from ledger.errors import DatabaseUnavailable
 from tests.webapp.conftest import WEBAPP_URL, Page
 
@@ -113,7 +114,7 @@ def amounts_of(body: dict) -> list[str]:
 async def test_history_refuses_what_it_cannot_read(page: Page) -> None:
     alice = page.bot.user("alice")
     await page.bot.register(alice)
-    for query in ["filter=cheques", "offset=-1", "offset=x", "q=" + "a" * 65, "offset=999999"]:
+    for query in ["filter=bogus", "offset=-1", "offset=x", "q=" + "a" * 65, "offset=999999"]:
         answer = await page.get(alice, "/api/history?" + query)
         assert answer.status_code == 400, query
         assert answer.json()["error"] == "bad_request"
@@ -130,6 +131,92 @@ async def test_the_requests_filter_shows_payments_of_requests(page: Page) -> Non
     await page.bot.press(alice, page.bot.last(alice), "Confirm")
     body = (await page.get(alice, "/api/history?filter=requests")).json()
     assert [(i["amount"]["text"], i["memo"]) for i in body["items"]] == [("7.00 USD", "tickets")]
+
+
+async def _cheque(page: Page, sender: dict, query: str, imid: str) -> str:
+    """``sender`` posts an inline cheque with ``query`` and Telegram reports it: its id."""
+    [result] = await page.bot.inline(sender, query)
+    await page.bot.choose(sender, query, result, imid)
+    return str(result["id"])
+
+
+async def test_the_cheques_filter_shows_cheques_sent_and_received(page: Page) -> None:
+    alice, bob, erin = page.bot.user("alice"), page.bot.user("bob"), page.bot.user("erin")
+    await page.bot.register(alice, funds=5_000)
+    await page.bot.register(bob, funds=1_000)
+    await page.bot.register(erin)
+    paid = await _cheque(page, alice, "12.50 @bob lunch", "IMID-paid-000000000001")
+    await page.bot.press_inline(bob, "IMID-paid-000000000001", CHEQUE_ACCEPT + paid)
+    taken_back = await _cheque(page, alice, "3 taxi", "IMID-cancel-0000000002")
+    await page.bot.press_inline(alice, "IMID-cancel-0000000002", CHEQUE_CANCEL + taken_back)
+    await _cheque(page, alice, "4 @erin cake", "IMID-held-000000000003")
+    await _cheque(page, alice, "2 drinks", "IMID-open-000000000004")
+    await page.bot.send(alice, "/send @bob 1 coffee")  # a payment, not a cheque
+    await page.bot.press(alice, page.bot.last(alice), "Confirm")
+    from_bob = await _cheque(page, bob, "6 @alice thanks", "IMID-bob-0000000000005")
+    await page.bot.press_inline(alice, "IMID-bob-0000000000005", CHEQUE_ACCEPT + from_bob)
+    assert await page.bot.held(alice) == 600  # the cheques to erin and the open one
+    available = [5_000 - 1_250 - 100 + 600 - 600, 1_000 + 1_250 + 100 - 600]
+    assert await page.bot.balances(alice, bob) == available
+
+    def lines(body: dict) -> list[tuple[str, str, str, str]]:
+        return [
+            (i["counterpart"], i["amount"]["text"], i["direction"], i["state_text"])
+            for i in body["items"]
+        ]
+
+    cheques = (await page.get(alice, "/api/history?filter=cheques")).json()
+    assert lines(cheques) == [
+        ("cheque from @bob", "6.00 USD", "in", ""),
+        ("open cheque", "2.00 USD", "out", "reserved"),
+        ("cheque to @erin", "4.00 USD", "out", "reserved"),
+        ("open cheque", "3.00 USD", "out", "cancelled"),
+        ("cheque to @bob", "12.50 USD", "out", ""),  # paid: shown once, as its payout
+    ]
+    assert all(item["cheque"] for item in cheques["items"])
+    # In the sent list a hold is a cheque, never a payment to X Money; the payment is there.
+    sent = (await page.get(alice, "/api/history?filter=sent")).json()
+    assert [line[0] for line in lines(sent)] == [
+        "to @bob",
+        "open cheque",
+        "cheque to @erin",
+        "open cheque",
+        "cheque to @bob",
+    ]
+    assert not any("X Money" in item["counterpart"] for item in sent["items"])
+    # bob sees the cheque he accepted and the one he sent alice.
+    assert lines((await page.get(bob, "/api/history?filter=cheques")).json()) == [
+        ("cheque to @alice", "6.00 USD", "out", ""),
+        ("cheque from @alice", "12.50 USD", "in", ""),
+    ]
+    amelie = page.bot.tg.user(110, "amelie", "Amélie", language_code="fr")
+    await page.bot.register(amelie, funds=1_000)
+    await _cheque(page, amelie, "1 fleurs", "IMID-fr-00000000000006")
+    french = (await page.get(amelie, "/api/history?filter=cheques")).json()
+    assert [(i["counterpart"], i["state_text"]) for i in french["items"]] == [
+        ("chèque ouvert", "réservé")
+    ]
+
+
+async def test_red_envelope_shares_read_as_envelope_shares(page: Page) -> None:
+    alice, bob = page.bot.user("alice"), page.bot.user("bob")
+    await page.bot.register(alice, funds=5_000)
+    await page.bot.register(bob)
+    await page.bot.send(alice, "/envelope 9 3 equal", chat=page.bot.group())
+    await page.bot.press(bob, page.bot.last(page.bot.group()), "Open")
+    assert await page.bot.balances(alice, bob) == [4_100, 300]
+
+    def lines(user: dict) -> list[tuple[str, str]]:
+        return [(i["counterpart"], i["amount"]["text"]) for i in user["items"]]
+
+    alice_sees = (await page.get(alice, "/api/history?filter=cheques")).json()
+    assert lines(alice_sees) == [
+        ("red envelope share to @bob", "3.00 USD"),
+        ("red envelope share", "3.00 USD"),
+        ("red envelope share", "3.00 USD"),
+    ]
+    bob_sees = (await page.get(bob, "/api/history?filter=cheques")).json()
+    assert lines(bob_sees) == [("red envelope from @alice", "3.00 USD")]
 
 
 async def test_the_chart_draws_thirty_days_of_balance(page: Page) -> None:
