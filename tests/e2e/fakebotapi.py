@@ -161,7 +161,7 @@ class FakeBotApi:
         self.changed = threading.Condition()
         self.bots: dict[str, FakeBot] = {}
         self.unknown_tokens: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -207,6 +207,12 @@ class FakeBotApi:
             bot.calls.append(call)
             self.changed.notify_all()
             return 200, {"ok": True, "result": call.result}
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: three workers sending at once overflowed it,
+    # and the bots saw connections reset (Telegram's servers take far more).
+    request_queue_size = 256
 
 
 def _handler_for(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:

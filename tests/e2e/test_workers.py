@@ -141,7 +141,9 @@ class Cluster:
         ]
 
     def wait_told(self, chat_id: int, amount: str) -> None:
-        self.bot.wait_for(lambda: self.told(chat_id, amount), f"{chat_id} told of {amount}")
+        self.bot.wait_for(  # generous: on a loaded machine a notice may wait for its lease
+            lambda: self.told(chat_id, amount), f"{chat_id} told of {amount}", timeout=60.0
+        )
 
     # --- the books ---------------------------------------------------------------------
 
@@ -231,6 +233,8 @@ def cluster(
                     "ADMIN_IDS": str(ADMIN["id"]),
                     "RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT),
                     "LOG_LEVEL": "INFO",
+                    # A message turned away goes out again once its lease ends; look often.
+                    "SWEEP_INTERVAL_SECONDS": "5",
                 }
             )
             for port in ports
